@@ -1,0 +1,109 @@
+package crispwa
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Credentials is the identifier/key token pair generated in the WhatsApp
+// plugin's "API Tokens" settings. Key is a secret: String, GoString, LogValue
+// and every fmt verb print it as "[redacted]". Identifier is shown, as it is
+// not sufficient on its own to authenticate.
+type Credentials struct {
+	Identifier string
+	Key        string
+}
+
+const redacted = "[redacted]"
+
+// String returns the credentials with the key redacted.
+func (c Credentials) String() string {
+	return fmt.Sprintf("crispwa.Credentials{Identifier:%q, Key:%s}", c.Identifier, redacted)
+}
+
+// GoString returns the same as String, so that %#v never reveals the key.
+func (c Credentials) GoString() string { return c.String() }
+
+// Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q,
+// %x, ...) prints the redacted form.
+func (c Credentials) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// LogValue implements slog.LogValuer: the key never reaches a log record.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("identifier", c.Identifier), slog.String("key", redacted))
+}
+
+// validate reports missing parts without echoing any of them.
+func (c Credentials) validate() error {
+	if strings.TrimSpace(c.Identifier) == "" {
+		return invalid("credentials.identifier", "is empty")
+	}
+	if strings.TrimSpace(c.Key) == "" {
+		return invalid("credentials.key", "is empty")
+	}
+	if strings.ContainsAny(c.Identifier, ":\r\n") {
+		return invalid("credentials.identifier", "contains ':' or a line break")
+	}
+	return nil
+}
+
+// authTransport adds HTTP Basic authentication to requests for the configured
+// API origin (scheme and host) and to no other: a redirect to another host,
+// or a downgrade to plain http, goes out without the token. It deliberately
+// does not implement CloseIdleConnections (see newHTTPClient).
+type authTransport struct {
+	header string // "Basic base64(identifier:key)"; never printed
+	scheme string
+	host   string // lower-cased host[:port] of the API
+	next   http.RoundTripper
+}
+
+func newAuthTransport(creds Credentials, base *url.URL, next http.RoundTripper) *authTransport {
+	token := base64.StdEncoding.EncodeToString([]byte(creds.Identifier + ":" + creds.Key))
+	return &authTransport{
+		header: "Basic " + token,
+		scheme: base.Scheme,
+		host:   strings.ToLower(base.Host),
+		next:   next,
+	}
+}
+
+// RoundTrip clones the request (a RoundTripper must not modify its input),
+// adds the Authorization header when the request targets the API origin, and
+// passes it on. Requests elsewhere lose any Authorization header.
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if t.allowed(r.URL) {
+		r.Header.Set("Authorization", t.header)
+	} else {
+		r.Header.Del("Authorization")
+	}
+	return t.next.RoundTrip(r)
+}
+
+func (t *authTransport) allowed(u *url.URL) bool {
+	if u.Scheme != t.scheme || strings.ToLower(u.Host) != t.host {
+		return false
+	}
+	return u.Scheme == "https" || isLoopback(u.Hostname())
+}
+
+// String keeps the token out of any accidental print of the transport.
+func (t *authTransport) String() string { return "crispwa.authTransport{" + t.scheme + "://" + t.host + "}" }
+
+// Format implements fmt.Formatter with the redacted form for every verb.
+func (t *authTransport) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(t.String())) }
+
+// isLoopback reports whether host (without port) is a loopback name or address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,226 @@
+// Package crispwa is a client for the Crisp WhatsApp plugin API: list the
+// WhatsApp message templates of a Crisp website, send a template to a phone
+// number, and parse the callback Crisp posts once the send happened.
+//
+// A template send costs money and reaches a person's phone, so the client is
+// conservative: it validates a send before any network call, retries a send
+// only when it certainly did not reach Crisp, and reports every ambiguous
+// failure as ErrSendOutcomeUnknown instead of retrying it.
+package crispwa
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultBaseURL is the base URL of Crisp's WhatsApp plugin API.
+const DefaultBaseURL = "https://plugins.crisp.chat/urn:crisp.im:whatsapp:0/wa/api/"
+
+// Version is this SDK's version, sent in the User-Agent as "crispwa/<Version>".
+const Version = "0.1.0"
+
+// Environment variables read by NewClientFromEnv.
+const (
+	EnvWebsiteID  = "CRISP_WEBSITE_ID"
+	EnvIdentifier = "CRISP_WHATSAPP_IDENTIFIER"
+	EnvKey        = "CRISP_WHATSAPP_KEY"
+	EnvBaseURL    = "CRISP_WHATSAPP_BASE_URL"
+)
+
+// Client talks to the WhatsApp plugin API of one Crisp website. It is safe for
+// concurrent use and meant to be created once and shared: it keeps a pool of
+// connections alive between calls. Printing a Client never reveals the
+// credentials.
+type Client struct {
+	// Templates lists, gets and sends message templates.
+	Templates *TemplatesService
+
+	websiteID string
+	base      *url.URL // always ends with "/"
+	userAgent string
+	logger    *slog.Logger // nil: silent
+	retryMax  int
+	waitMin   time.Duration
+	waitMax   time.Duration
+	http      *http.Client // auth + per-attempt logging around the user's transport
+	reads     *retryablehttp.Client
+	sends     *retryablehttp.Client
+}
+
+// NewClient returns a client for the website websiteID, authenticated with
+// creds. It makes no network call. It returns an error wrapping
+// ErrInvalidRequest when the website ID or credentials are empty or malformed
+// or an option is invalid (a base URL that does not parse, or plain http to a
+// host that is not loopback).
+func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, error) {
+	if err := validateWebsiteID(websiteID); err != nil {
+		return nil, err
+	}
+	if err := creds.validate(); err != nil {
+		return nil, err
+	}
+	s, err := applyOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	base, err := parseBaseURL(s.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		websiteID: websiteID,
+		base:      base,
+		userAgent: "crispwa/" + Version,
+		logger:    s.logger,
+		retryMax:  s.maxRetries,
+		waitMin:   s.retryWaitMin,
+		waitMax:   s.retryWaitMax,
+	}
+	if s.userAgent != "" {
+		c.userAgent += " " + s.userAgent
+	}
+	c.http = newHTTPClient(s.httpClient, newAuthTransport(creds, base, nil), c.logger)
+	c.reads = c.retryClient(c.readPolicy)
+	c.sends = c.retryClient(c.sendPolicy)
+	c.Templates = &TemplatesService{client: c}
+	return c, nil
+}
+
+// NewClientFromEnv is NewClient with the website ID and credentials read from
+// CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER and CRISP_WHATSAPP_KEY, and the
+// base URL from CRISP_WHATSAPP_BASE_URL when it is set (an explicit
+// WithBaseURL in opts wins). A missing variable is an error naming it.
+func NewClientFromEnv(opts ...Option) (*Client, error) {
+	vals := map[string]string{}
+	for _, name := range []string{EnvWebsiteID, EnvIdentifier, EnvKey} {
+		v := strings.TrimSpace(os.Getenv(name))
+		if v == "" {
+			return nil, fmt.Errorf("crispwa: environment variable %s is not set: %w", name, ErrInvalidRequest)
+		}
+		vals[name] = v
+	}
+	if u := strings.TrimSpace(os.Getenv(EnvBaseURL)); u != "" {
+		opts = append([]Option{WithBaseURL(u)}, opts...)
+	}
+	return NewClient(vals[EnvWebsiteID], Credentials{Identifier: vals[EnvIdentifier], Key: vals[EnvKey]}, opts...)
+}
+
+// WebsiteID returns the Crisp website this client works on.
+func (c *Client) WebsiteID() string { return c.websiteID }
+
+// BaseURL returns the API base URL this client sends requests to (with a
+// trailing slash).
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// CloseIdleConnections closes the idle connections of the client's transport.
+// The client stays usable. Call it when you are done with a client whose
+// transport you do not otherwise control.
+func (c *Client) CloseIdleConnections() {
+	if at, ok := c.http.Transport.(*authTransport); ok {
+		if ci, ok := at.next.(interface{ CloseIdleConnections() }); ok {
+			ci.CloseIdleConnections()
+		}
+	}
+}
+
+// String describes the client without its credentials.
+func (c *Client) String() string {
+	return fmt.Sprintf("crispwa.Client{websiteID:%q, baseURL:%q}", c.websiteID, c.base.String())
+}
+
+// Format implements fmt.Formatter so that every verb prints String's
+// credential-free form.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// validateWebsiteID keeps the website ID a single, harmless path segment.
+func validateWebsiteID(id string) error {
+	if strings.TrimSpace(id) == "" {
+		return invalid("website_id", "is empty")
+	}
+	if id == "." || id == ".." {
+		return invalid("website_id", "must not be a dot segment")
+	}
+	for _, r := range id {
+		if r <= 0x20 || r == 0x7f || strings.ContainsRune(`/\?#%`, r) {
+			return invalid("website_id", "must be a single path segment (no '/', '\\', '?', '#', '%%', spaces or control characters)")
+		}
+	}
+	return nil
+}
+
+// parseBaseURL checks the base URL rules and returns it with a trailing slash.
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, invalid("base_url", "does not parse: %v", err)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, invalid("base_url", "scheme must be https, got %q", u.Scheme)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, invalid("base_url", "has no host")
+	case u.User != nil:
+		return nil, invalid("base_url", "must not carry user information; use Credentials")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, invalid("base_url", "must not have a query or fragment")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, invalid("base_url", "plain http is only allowed to a loopback host, got %q", u.Hostname())
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	return u, nil
+}
+
+// newHTTPClient builds the client every attempt goes through: the user's
+// client (or ours) with its transport wrapped in authentication and
+// per-attempt logging. The wrapper deliberately hides CloseIdleConnections:
+// retryablehttp calls it on every give-up and cancellation, which would empty
+// the connection pool shared by all concurrent calls.
+func newHTTPClient(user *http.Client, auth *authTransport, logger *slog.Logger) *http.Client {
+	var hc http.Client
+	if user != nil {
+		hc = *user
+	}
+	next := hc.Transport
+	if next == nil {
+		if user == nil {
+			next = defaultTransport()
+		} else {
+			next = http.DefaultTransport
+		}
+	}
+	auth.next = &attemptTransport{next: next, logger: logger}
+	hc.Transport = auth
+	return &hc
+}
+
+// defaultTransport is tuned for many concurrent sends to one host: enough
+// idle connections per host that a burst of 64 concurrent calls reuses its
+// connections instead of opening new ones, and bounded dial, TLS and header
+// waits so that a stuck network fails instead of hanging.
+func defaultTransport() *http.Transport {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}

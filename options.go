@@ -1,0 +1,130 @@
+package crispwa
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Option configures a Client. Options are applied in order by NewClient,
+// which reports the first invalid one as an error wrapping ErrInvalidRequest.
+type Option func(*settings) error
+
+// settings is what the options build; NewClient turns it into a Client.
+type settings struct {
+	baseURL      string
+	httpClient   *http.Client
+	maxRetries   int
+	retryWaitMin time.Duration
+	retryWaitMax time.Duration
+	logger       *slog.Logger
+	userAgent    string
+}
+
+const (
+	defaultMaxRetries   = 3
+	defaultRetryWaitMin = 500 * time.Millisecond
+	defaultRetryWaitMax = 30 * time.Second
+)
+
+func defaultSettings() settings {
+	return settings{
+		baseURL:      DefaultBaseURL,
+		maxRetries:   defaultMaxRetries,
+		retryWaitMin: defaultRetryWaitMin,
+		retryWaitMax: defaultRetryWaitMax,
+	}
+}
+
+// WithBaseURL sets the API's base URL (default DefaultBaseURL), with or
+// without a trailing slash. It must be https, except for a loopback host
+// (localhost, 127.0.0.0/8, ::1), where plain http is allowed for tests. It
+// must not carry user information, a query or a fragment.
+func WithBaseURL(u string) Option {
+	return func(s *settings) error {
+		s.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient sets the base HTTP client. The SDK keeps the client's
+// settings (timeout, redirect policy, cookie jar) and its transport, and adds
+// authentication and retries around it; it does not modify c itself. A nil
+// client is an error.
+func WithHTTPClient(c *http.Client) Option {
+	return func(s *settings) error {
+		if c == nil {
+			return invalid("WithHTTPClient", "nil *http.Client")
+		}
+		s.httpClient = c
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a retryable failure is retried (default
+// 3). 0 disables retries: every call makes at most one attempt. Template sends
+// are only ever retried when they certainly did not reach Crisp, whatever n is.
+func WithMaxRetries(n int) Option {
+	return func(s *settings) error {
+		if n < 0 {
+			return invalid("WithMaxRetries", "negative retry count %d", n)
+		}
+		s.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryWait sets the bounds of the wait between retries (default 500ms
+// and 30s). Waits grow exponentially with jitter between min and max. A
+// server's Retry-After is honoured up to max; when it asks for longer, the
+// call fails at once with ErrRateLimited and the asked duration in
+// APIError.RetryAfter.
+func WithRetryWait(minWait, maxWait time.Duration) Option {
+	return func(s *settings) error {
+		if minWait < 0 || maxWait < minWait {
+			return invalid("WithRetryWait", "need 0 <= min <= max, got min %s, max %s", minWait, maxWait)
+		}
+		s.retryWaitMin, s.retryWaitMax = minWait, maxWait
+		return nil
+	}
+}
+
+// WithLogger sets a logger for one debug record per HTTP attempt (method,
+// path, status, attempt, duration) and per accepted send (request_id, masked
+// recipient). Records never carry bodies or credentials. Nil, or no
+// WithLogger at all, means silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) error {
+		s.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent appends s to the SDK's own User-Agent, "crispwa/<version>".
+// It must be printable ASCII without line breaks.
+func WithUserAgent(ua string) Option {
+	return func(s *settings) error {
+		for _, r := range ua {
+			if r < 0x20 || r > 0x7e {
+				return invalid("WithUserAgent", "must be printable ASCII")
+			}
+		}
+		s.userAgent = strings.TrimSpace(ua)
+		return nil
+	}
+}
+
+// applyOptions runs opts over the defaults and returns the first error.
+func applyOptions(opts []Option) (settings, error) {
+	s := defaultSettings()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&s); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,205 @@
+package crispwa
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"log/slog"
+	"net/http"
+
+	"github.com/google/go-querystring/query"
+
+	"github.com/crispwa/crispwa/internal/redact"
+)
+
+// TemplatesService lists, gets and sends the website's WhatsApp message
+// templates. Get it from Client.Templates.
+type TemplatesService struct {
+	client *Client
+}
+
+// templatesData is the "data" of a templates page.
+type templatesData struct {
+	Templates  []*Template `json:"templates"`
+	PagingNext *string     `json:"paging_next"`
+}
+
+// List fetches one page of templates. opts may be nil. To walk every page,
+// use All. List does not retry beyond the client's read retry policy.
+func (s *TemplatesService) List(ctx context.Context, opts *ListTemplatesOptions) (*TemplatePage, error) {
+	var q ListTemplatesOptions
+	if opts != nil {
+		q = *opts
+	}
+	if q.Limit < 0 {
+		return nil, invalid("limit", "must not be negative, got %d", q.Limit)
+	}
+	values, err := query.Values(q)
+	if err != nil {
+		return nil, fmt.Errorf("crispwa: encoding list options: %w", err)
+	}
+	var data templatesData
+	if err := s.client.do(ctx, call{kind: kindRead, method: http.MethodGet, path: "templates", query: values}, &data); err != nil {
+		return nil, err
+	}
+	page := &TemplatePage{Templates: data.Templates}
+	if data.PagingNext != nil {
+		page.Next = *data.PagingNext
+	}
+	// A nil entry ("templates":[null]) is a malformed answer, not a template.
+	for i, t := range page.Templates {
+		if t == nil {
+			return nil, fmt.Errorf("crispwa: GET templates: template %d is null", i)
+		}
+	}
+	return page, nil
+}
+
+// All iterates over every template, fetching pages lazily as the loop
+// advances and following the paging cursor until the last page. Breaking
+// out of the loop stops fetching. A failed page yields (nil, err) once and
+// ends the iteration, as does a cursor the server repeats (which would
+// otherwise loop forever). opts.After, if set, is the starting cursor.
+func (s *TemplatesService) All(ctx context.Context, opts *ListTemplatesOptions) iter.Seq2[*Template, error] {
+	var start ListTemplatesOptions
+	if opts != nil {
+		start = *opts
+	}
+	return func(yield func(*Template, error) bool) {
+		q := start
+		seen := map[string]bool{q.After: true}
+		for {
+			page, err := s.List(ctx, &q)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, t := range page.Templates {
+				if !yield(t, nil) {
+					return
+				}
+			}
+			if page.Next == "" {
+				return
+			}
+			if seen[page.Next] {
+				yield(nil, fmt.Errorf("crispwa: GET templates: server repeated paging cursor %q", page.Next))
+				return
+			}
+			seen[page.Next] = true
+			q.After = page.Next
+		}
+	}
+}
+
+// Get returns the template with this name and language, walking the pages
+// until it finds one. An empty language matches any language (the first
+// match is returned). When nothing matches, the error wraps ErrNotFound.
+func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Template, error) {
+	if name == "" {
+		return nil, invalid("name", "is empty")
+	}
+	for t, err := range s.All(ctx, nil) {
+		if err != nil {
+			return nil, err
+		}
+		if t.Name == name && (language == "" || t.Language == language) {
+			return t, nil
+		}
+	}
+	if language == "" {
+		return nil, fmt.Errorf("crispwa: template %q: %w", name, ErrNotFound)
+	}
+	return nil, fmt.Errorf("crispwa: template %q in language %q: %w", name, language, ErrNotFound)
+}
+
+// Send asks Crisp to send a template message. It validates req before any
+// network call (a *ValidationError wrapping ErrInvalidRequest). On success
+// the message is accepted, not yet delivered: wait for the callback with the
+// returned RequestID to learn the outcome.
+//
+// Send is retried only when the request certainly did not reach Crisp
+// (connection refused, 420/429 rate limiting). Any ambiguous failure (5xx,
+// timeout, connection dropped after writing, an unreadable success answer)
+// returns an error wrapping ErrSendOutcomeUnknown: sending again might
+// deliver the message twice. Send does not check req against the template;
+// SendChecked does.
+func (s *TemplatesService) Send(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	var res SendResult
+	if err := s.client.do(ctx, call{kind: kindSend, method: http.MethodPost, path: "template/send", body: req}, &res); err != nil {
+		return nil, err
+	}
+	if res.RequestID == "" {
+		return nil, outcomeUnknown(fmt.Errorf("crispwa: POST template/send: success answer without data.request_id"))
+	}
+	if l := s.client.logger; l != nil {
+		l.LogAttrs(ctx, slog.LevelDebug, "crispwa: template send accepted",
+			slog.String("request_id", res.RequestID),
+			slog.String("template", req.Template.Name),
+			slog.String("to", redact.Phone(req.To)))
+	}
+	return &res, nil
+}
+
+// Validate checks a send request locally, without knowing the template: both
+// phone numbers, the template's name and language, the Crisp options, and
+// the shape of each component and text parameter. It returns the first
+// problem as a *ValidationError. It does not check the parameters against
+// the template; Template.Check does.
+func (r *SendTemplateRequest) Validate() error {
+	switch {
+	case r == nil:
+		return invalid("request", "is nil")
+	case !isPhoneNumber(r.From):
+		return invalid("from_number", "must be a phone number: optional '+', then 8 to 15 digits")
+	case !isPhoneNumber(r.To):
+		return invalid("to_number", "must be a phone number: optional '+', then 8 to 15 digits")
+	case r.Template.Name == "":
+		return invalid("message_template.name", "is empty")
+	case r.Template.Language == "":
+		return invalid("message_template.language", "is empty")
+	}
+	if o := r.Options; o != nil {
+		if o.Type != "" && o.Type != "note" && o.Type != "text" {
+			return invalid("crisp_options.type", "must be \"note\" or \"text\", got %q", o.Type)
+		}
+		if o.User != nil && o.User.UserID == "" {
+			return invalid("crisp_options.user.user_id", "is empty")
+		}
+	}
+	for i, c := range r.Template.Components {
+		field := fmt.Sprintf("message_template.components[%d]", i)
+		if c.Type == "" {
+			return invalid(field+".type", "is empty")
+		}
+		for j, p := range c.Parameters {
+			pf := fmt.Sprintf("%s.parameters[%d]", field, j)
+			if p.Type == "" {
+				return invalid(pf+".type", "is empty")
+			}
+			if p.Type == "text" && p.Text == "" {
+				return invalid(pf+".text", "a text parameter needs a text")
+			}
+		}
+	}
+	return nil
+}
+
+// isPhoneNumber accepts an optional leading '+' followed by 8 to 15 digits.
+func isPhoneNumber(s string) bool {
+	if len(s) > 0 && s[0] == '+' {
+		s = s[1:]
+	}
+	if len(s) < 8 || len(s) > 15 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
