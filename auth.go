@@ -57,29 +57,38 @@ func (c Credentials) validate() error {
 // or a downgrade to plain http, goes out without the token. It deliberately
 // does not implement CloseIdleConnections (see newHTTPClient).
 type authTransport struct {
-	header string // "Basic base64(identifier:key)"; never printed
+	// header returns "Basic base64(identifier:key)". A func, because fmt
+	// prints a func as an address: no formatting path can reach the token.
+	header func() string
 	scheme string
 	host   string // lower-cased host[:port] of the API
 	next   http.RoundTripper
 }
 
 func newAuthTransport(creds Credentials, base *url.URL, next http.RoundTripper) *authTransport {
-	token := base64.StdEncoding.EncodeToString([]byte(creds.Identifier + ":" + creds.Key))
+	value := "Basic " + base64.StdEncoding.EncodeToString([]byte(creds.Identifier+":"+creds.Key))
 	return &authTransport{
-		header: "Basic " + token,
+		header: func() string { return value },
 		scheme: base.Scheme,
 		host:   strings.ToLower(base.Host),
 		next:   next,
 	}
 }
 
-// RoundTrip clones the request (a RoundTripper must not modify its input),
-// adds the Authorization header when the request targets the API origin, and
-// passes it on. Requests elsewhere lose any Authorization header.
+// RoundTrip makes sure the Authorization header is exactly ours when the
+// request targets the API origin, and absent otherwise. A RoundTripper must
+// not modify its input, so the request is cloned only when the header has to
+// change; the client's own requests already carry it (see Client.do), so the
+// common path costs nothing.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	allowed := t.allowed(req.URL)
+	got := req.Header.Values("Authorization")
+	if (allowed && len(got) == 1 && got[0] == t.header()) || (!allowed && len(got) == 0) {
+		return t.next.RoundTrip(req)
+	}
 	r := req.Clone(req.Context())
-	if t.allowed(r.URL) {
-		r.Header.Set("Authorization", t.header)
+	if allowed {
+		r.Header.Set("Authorization", t.header())
 	} else {
 		r.Header.Del("Authorization")
 	}

@@ -50,6 +50,7 @@ type Client struct {
 	retryMax  int
 	waitMin   time.Duration
 	waitMax   time.Duration
+	auth      *authTransport
 	http      *http.Client // auth + per-attempt logging around the user's transport
 	reads     *retryablehttp.Client
 	sends     *retryablehttp.Client
@@ -87,7 +88,8 @@ func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, er
 	if s.userAgent != "" {
 		c.userAgent += " " + s.userAgent
 	}
-	c.http = newHTTPClient(s.httpClient, newAuthTransport(creds, base, nil), c.logger)
+	c.auth = newAuthTransport(creds, base, nil)
+	c.http = newHTTPClient(s.httpClient, c.auth, c.logger)
 	c.reads = c.retryClient(c.readPolicy)
 	c.sends = c.retryClient(c.sendPolicy)
 	c.Templates = &TemplatesService{client: c}
@@ -124,7 +126,7 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // The client stays usable. Call it when you are done with a client whose
 // transport you do not otherwise control.
 func (c *Client) CloseIdleConnections() {
-	if at, ok := c.http.Transport.(*authTransport); ok {
+	if at, ok := c.auth.next.(*attemptTransport); ok {
 		if ci, ok := at.next.(interface{ CloseIdleConnections() }); ok {
 			ci.CloseIdleConnections()
 		}
@@ -132,13 +134,17 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // String describes the client without its credentials.
-func (c *Client) String() string {
-	return fmt.Sprintf("crispwa.Client{websiteID:%q, baseURL:%q}", c.websiteID, c.base.String())
+func (c Client) String() string {
+	base := ""
+	if c.base != nil {
+		base = c.base.String()
+	}
+	return fmt.Sprintf("crispwa.Client{websiteID:%q, baseURL:%q}", c.websiteID, base)
 }
 
 // Format implements fmt.Formatter so that every verb prints String's
 // credential-free form.
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+func (c Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
 // validateWebsiteID keeps the website ID a single, harmless path segment.
 func validateWebsiteID(id string) error {
@@ -206,10 +212,17 @@ func newHTTPClient(user *http.Client, auth *authTransport, logger *slog.Logger) 
 	return &hc
 }
 
-// defaultTransport is tuned for many concurrent sends to one host: enough
-// idle connections per host that a burst of 64 concurrent calls reuses its
-// connections instead of opening new ones, and bounded dial, TLS and header
-// waits so that a stuck network fails instead of hanging.
+// defaultMaxConnsPerHost bounds the connections the default transport opens
+// to the API. More concurrent calls than this queue for a free connection
+// instead of dialing more (Go's transport otherwise over-dials a little under
+// bursts). Use WithHTTPClient for another limit.
+const defaultMaxConnsPerHost = 64
+
+// defaultTransport is tuned for many concurrent sends to one host: every
+// connection it opens can stay idle in the pool (so bursts reuse them
+// instead of opening new ones), at most defaultMaxConnsPerHost of them, and
+// bounded dial, TLS and header waits so that a stuck network fails instead
+// of hanging.
 func defaultTransport() *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
@@ -217,7 +230,8 @@ func defaultTransport() *http.Transport {
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   128,
+		MaxIdleConnsPerHost:   defaultMaxConnsPerHost,
+		MaxConnsPerHost:       defaultMaxConnsPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,

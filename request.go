@@ -64,11 +64,20 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return fmt.Errorf("crispwa: encoding request: %w", err)
 		}
 	}
-	ctx, st := withAttempt(ctx)
+	// Sends need to know, per attempt, whether the request can have left;
+	// reads only need the attempt number, and only for logging.
+	var st *attempt
+	switch {
+	case cl.kind == kindSend:
+		ctx, st = withAttempt(ctx)
+	case c.logger != nil:
+		ctx, st = withAttemptCounter(ctx)
+	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u, body)
 	if err != nil {
 		return fmt.Errorf("crispwa: building request: %w", err)
 	}
+	req.Header.Set("Authorization", c.auth.header()) // checked again per hop by authTransport
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
@@ -100,10 +109,7 @@ func (c *Client) transportFailure(ctx context.Context, cl call, st *attempt, err
 // decode reads a response (through the size cap) and turns it into out or an
 // error.
 func (c *Client) decode(cl call, path string, resp *http.Response, out any) error {
-	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if readErr == nil && len(raw) > maxResponseBytes {
-		readErr = errResponseTooLarge
-	}
+	raw, readErr := readCapped(resp)
 	apiErr := &APIError{StatusCode: resp.StatusCode, Method: cl.method, Path: path}
 	if d, ok := retryAfter(resp); ok {
 		apiErr.RetryAfter = d
@@ -149,6 +155,19 @@ func (c *Client) decode(cl call, path string, resp *http.Response, out any) erro
 		return err
 	}
 	return nil
+}
+
+// readCapped reads the whole body, refusing more than maxResponseBytes.
+func readCapped(resp *http.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxResponseBytes {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err == nil && buf.Len() > maxResponseBytes {
+		err = errResponseTooLarge
+	}
+	return buf.Bytes(), err
 }
 
 // sendAmbiguousStatus reports the non-2xx statuses after which a send may

@@ -177,6 +177,13 @@ func withAttempt(ctx context.Context) (context.Context, *attempt) {
 	return ctx, st
 }
 
+// withAttemptCounter returns a context that carries an attempt tracker
+// without trace hooks: enough to number attempts in logs.
+func withAttemptCounter(ctx context.Context) (context.Context, *attempt) {
+	st := &attempt{}
+	return context.WithValue(ctx, attemptKey{}, st), st
+}
+
 func attemptFrom(ctx context.Context) *attempt {
 	st, _ := ctx.Value(attemptKey{}).(*attempt)
 	return st // may be nil: every method accepts a nil receiver

@@ -1,0 +1,208 @@
+package crispwa
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// The benchmarks compare the SDK with the call a careful user would write by
+// hand with net/http, against the same loopback server, both keeping
+// connections alive. Run:
+//
+//	go test -run '^$' -bench . -benchmem -count 6 . | tee bench.txt
+//
+// and compare SDK/... with Hand/... (benchstat bench.txt).
+
+func benchServer(b *testing.B) *httptest.Server {
+	b.Helper()
+	page, err := json.Marshal(map[string]any{"error": false, "reason": "listed", "data": map[string]any{
+		"templates": []map[string]any{
+			{"id": "1", "name": "order_update", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+				"components": []map[string]any{{"type": "BODY", "text": "Hi {{1}}, your order {{2}} has shipped."}}},
+			{"id": "2", "name": "reminder", "language": "fr", "status": "APPROVED", "category": "UTILITY",
+				"components": []map[string]any{{"type": "BODY", "text": "Bonjour {{1}}"}}},
+		},
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sent := []byte(`{"error":false,"reason":"dispatched","data":{"request_id":"5c0f9e2e-8d0a-4cf4-9a55-1b2c3d4e5f60"}}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			_, _ = w.Write(sent)
+			return
+		}
+		_, _ = w.Write(page)
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+func benchClient(b *testing.B, srv *httptest.Server) *Client {
+	b.Helper()
+	c, err := NewClient(testWebsite, testCreds, WithBaseURL(srv.URL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+// handClient is the baseline: a plain net/http client with the same transport
+// settings as the SDK's default one.
+func handClient(b *testing.B) *http.Client {
+	tr := defaultTransport()
+	b.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+func handSend(ctx context.Context, hc *http.Client, url string, req *SendTemplateRequest) (string, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return "", err
+	}
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	r.SetBasicAuth(testIdent, testKey)
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(r)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Error bool `json:"error"`
+		Data  struct {
+			RequestID string `json:"request_id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBytes)).Decode(&env); err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK || env.Error || env.Data.RequestID == "" {
+		return "", fmt.Errorf("send failed: %d", resp.StatusCode)
+	}
+	return env.Data.RequestID, nil
+}
+
+func handList(ctx context.Context, hc *http.Client, url string) ([]*Template, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.SetBasicAuth(testIdent, testKey)
+	r.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(r)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Error bool `json:"error"`
+		Data  struct {
+			Templates []*Template `json:"templates"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBytes)).Decode(&env); err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || env.Error {
+		return nil, fmt.Errorf("list failed: %d", resp.StatusCode)
+	}
+	return env.Data.Templates, nil
+}
+
+func BenchmarkSend(b *testing.B) {
+	srv := benchServer(b)
+	ctx := context.Background()
+	req := validSend()
+	b.Run("SDK", func(b *testing.B) {
+		c := benchClient(b, srv)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Templates.Send(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Hand", func(b *testing.B) {
+		hc := handClient(b)
+		url := srv.URL + "/website/" + testWebsite + "/template/send"
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := handSend(ctx, hc, url, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkList(b *testing.B) {
+	srv := benchServer(b)
+	ctx := context.Background()
+	b.Run("SDK", func(b *testing.B) {
+		c := benchClient(b, srv)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Templates.List(ctx, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Hand", func(b *testing.B) {
+		hc := handClient(b)
+		url := srv.URL + "/website/" + testWebsite + "/templates"
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := handList(ctx, hc, url); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkSendParallel checks that concurrent sends share kept-alive
+// connections (compare with Hand under the same parallelism).
+func BenchmarkSendParallel(b *testing.B) {
+	srv := benchServer(b)
+	ctx := context.Background()
+	req := validSend()
+	b.Run("SDK", func(b *testing.B) {
+		c := benchClient(b, srv)
+		b.ReportAllocs()
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Templates.Send(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("Hand", func(b *testing.B) {
+		hc := handClient(b)
+		url := srv.URL + "/website/" + testWebsite + "/template/send"
+		b.ReportAllocs()
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := handSend(ctx, hc, url, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}

@@ -1,0 +1,236 @@
+package crispwa
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewClientRefusesBadInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		website string
+		creds   Credentials
+		opts    []Option
+		field   string
+	}{
+		{"empty website", "", testCreds, nil, "website_id"},
+		{"website with slash", "a/b", testCreds, nil, "website_id"},
+		{"website with query", "a?x=1", testCreds, nil, "website_id"},
+		{"website with fragment", "a#b", testCreds, nil, "website_id"},
+		{"website dot-dot", "..", testCreds, nil, "website_id"},
+		{"website with percent", "a%2Fb", testCreds, nil, "website_id"},
+		{"website with space", "a b", testCreds, nil, "website_id"},
+		{"empty identifier", testWebsite, Credentials{Key: "k"}, nil, "credentials.identifier"},
+		{"empty key", testWebsite, Credentials{Identifier: "i"}, nil, "credentials.key"},
+		{"identifier with colon", testWebsite, Credentials{Identifier: "i:j", Key: "k"}, nil, "credentials.identifier"},
+		{"base url does not parse", testWebsite, testCreds, []Option{WithBaseURL("https://[::1")}, "base_url"},
+		{"plain http to remote host", testWebsite, testCreds, []Option{WithBaseURL("http://plugins.crisp.chat/wa/api/")}, "base_url"},
+		{"ftp scheme", testWebsite, testCreds, []Option{WithBaseURL("ftp://127.0.0.1/")}, "base_url"},
+		{"no host", testWebsite, testCreds, []Option{WithBaseURL("https:///path")}, "base_url"},
+		{"userinfo in base url", testWebsite, testCreds, []Option{WithBaseURL("https://u:p@example.com/")}, "base_url"},
+		{"query in base url", testWebsite, testCreds, []Option{WithBaseURL("https://example.com/?a=1")}, "base_url"},
+		{"nil http client", testWebsite, testCreds, []Option{WithHTTPClient(nil)}, "WithHTTPClient"},
+		{"negative retries", testWebsite, testCreds, []Option{WithMaxRetries(-1)}, "WithMaxRetries"},
+		{"retry wait max below min", testWebsite, testCreds, []Option{WithRetryWait(2, 1)}, "WithRetryWait"},
+		{"user agent with newline", testWebsite, testCreds, []Option{WithUserAgent("a\nb")}, "WithUserAgent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := NewClient(tt.website, tt.creds, tt.opts...)
+			require.Error(t, err)
+			assert.Nil(t, c)
+			assert.ErrorIs(t, err, ErrInvalidRequest)
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tt.field, ve.Field)
+			assert.NotContains(t, err.Error(), testKey)
+		})
+	}
+}
+
+func TestNewClientAcceptsLoopbackHTTPAndDefaults(t *testing.T) {
+	for _, u := range []string{"http://127.0.0.1:9/api", "http://localhost:9/api/", "http://[::1]:9/api", "https://example.com/x"} {
+		c, err := NewClient(testWebsite, testCreds, WithBaseURL(u))
+		require.NoError(t, err, u)
+		assert.True(t, strings.HasSuffix(c.BaseURL(), "/api/") || strings.HasSuffix(c.BaseURL(), "/x/"), c.BaseURL())
+	}
+	c, err := NewClient(testWebsite, testCreds)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultBaseURL, c.BaseURL())
+	assert.Equal(t, testWebsite, c.WebsiteID())
+}
+
+func TestBaseURLWithAndWithoutTrailingSlash(t *testing.T) {
+	for _, suffix := range []string{"/wa/api", "/wa/api/"} {
+		t.Run(suffix, func(t *testing.T) {
+			var path string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				path = r.URL.Path
+				writeEnvelope(w, 200, false, "", map[string]any{"templates": []any{}})
+			}))
+			defer srv.Close()
+			c, err := NewClient(testWebsite, testCreds, WithBaseURL(srv.URL+suffix))
+			require.NoError(t, err)
+			_, err = c.Templates.List(context.Background(), nil)
+			require.NoError(t, err)
+			assert.Equal(t, "/wa/api/website/"+testWebsite+"/templates", path)
+		})
+	}
+}
+
+func TestNewClientFromEnv(t *testing.T) {
+	t.Run("all set", func(t *testing.T) {
+		t.Setenv(EnvWebsiteID, testWebsite)
+		t.Setenv(EnvIdentifier, testIdent)
+		t.Setenv(EnvKey, testKey)
+		t.Setenv(EnvBaseURL, "http://127.0.0.1:1/base")
+		c, err := NewClientFromEnv()
+		require.NoError(t, err)
+		assert.Equal(t, "http://127.0.0.1:1/base/", c.BaseURL())
+		c, err = NewClientFromEnv(WithBaseURL("https://example.com/override/"))
+		require.NoError(t, err)
+		assert.Equal(t, "https://example.com/override/", c.BaseURL(), "an explicit option wins over the environment")
+	})
+	for _, missing := range []string{EnvWebsiteID, EnvIdentifier, EnvKey} {
+		t.Run("missing "+missing, func(t *testing.T) {
+			t.Setenv(EnvWebsiteID, testWebsite)
+			t.Setenv(EnvIdentifier, testIdent)
+			t.Setenv(EnvKey, testKey)
+			t.Setenv(EnvBaseURL, "")
+			t.Setenv(missing, "")
+			_, err := NewClientFromEnv()
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrInvalidRequest)
+			assert.Contains(t, err.Error(), missing)
+			assert.NotContains(t, err.Error(), testKey)
+		})
+	}
+}
+
+func TestSecretsNeverFormatted(t *testing.T) {
+	c, err := NewClient(testWebsite, testCreds)
+	require.NoError(t, err)
+	type holder struct{ Creds Credentials }
+	values := []any{testCreds, &testCreds, holder{testCreds}, &holder{testCreds}, c, *c, c.http, c.http.Transport}
+	for _, v := range values {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X"} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, testKey, "%s of %T", verb, v)
+			assert.NotContains(t, out, base64.StdEncoding.EncodeToString([]byte(testIdent+":"+testKey)), "%s of %T", verb, v)
+		}
+	}
+	assert.Contains(t, testCreds.String(), testIdent)
+	assert.Contains(t, fmt.Sprint(c), testWebsite)
+}
+
+func TestRequestHeaders(t *testing.T) {
+	var got http.Header
+	c, _, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		okSend(w, r)
+	}, WithUserAgent("acme-shop/2.1"))
+	_, err := c.Templates.Send(context.Background(), validSend())
+	require.NoError(t, err)
+	user, pass, ok := (&http.Request{Header: got}).BasicAuth()
+	require.True(t, ok)
+	assert.Equal(t, testIdent, user)
+	assert.Equal(t, testKey, pass)
+	assert.Equal(t, "application/json", got.Get("Accept"))
+	assert.Equal(t, "application/json", got.Get("Content-Type"))
+	assert.Equal(t, "crispwa/"+Version+" acme-shop/2.1", got.Get("User-Agent"))
+}
+
+func TestAuthorizationOnlyForConfiguredHost(t *testing.T) {
+	var otherAuth atomic.Value
+	otherAuth.Store("unset")
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherAuth.Store(r.Header.Get("Authorization"))
+		writeEnvelope(w, 200, false, "", map[string]any{"templates": []any{}})
+	}))
+	defer other.Close()
+	// 127.0.0.1 vs localhost: a different host as far as credentials go.
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	c, _, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, otherURL+"/elsewhere", http.StatusFound)
+	})
+	_, err := c.Templates.List(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "", otherAuth.Load(), "a redirect to another host must not carry the token")
+}
+
+// countingTransport records that the user's transport was used.
+type countingTransport struct {
+	n    atomic.Int64
+	next http.RoundTripper
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(r)
+}
+
+func TestWithHTTPClientWrapsUserTransport(t *testing.T) {
+	ct := &countingTransport{next: http.DefaultTransport}
+	user := &http.Client{Transport: ct}
+	c, _, n := newTestClient(t, okSend, WithHTTPClient(user))
+	_, err := c.Templates.Send(context.Background(), validSend())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, ct.n.Load())
+	assert.EqualValues(t, 1, n.Load())
+	assert.Same(t, ct, user.Transport, "the user's client is not modified")
+}
+
+func TestConnectionsReusedUnderConcurrency(t *testing.T) {
+	const workers, perWorker = 64, 5
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(okSend))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := NewClient(testWebsite, testCreds, WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*perWorker)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perWorker {
+				_, err := c.Templates.Send(context.Background(), validSend())
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, conns.Load(), int64(workers), "%d concurrent senders opened %d connections", workers, conns.Load())
+}
+
+func TestNilContext(t *testing.T) {
+	c, _, n := newTestClient(t, okSend)
+	//lint:ignore SA1012 the SDK must refuse a nil context instead of panicking
+	_, err := c.Templates.Send(nil, validSend()) //nolint:staticcheck
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrInvalidRequest))
+	assert.Zero(t, n.Load())
+}
