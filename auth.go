@@ -103,7 +103,9 @@ func (t *authTransport) allowed(u *url.URL) bool {
 }
 
 // String keeps the token out of any accidental print of the transport.
-func (t *authTransport) String() string { return "crispwa.authTransport{" + t.scheme + "://" + t.host + "}" }
+func (t *authTransport) String() string {
+	return "crispwa.authTransport{" + t.scheme + "://" + t.host + "}"
+}
 
 // Format implements fmt.Formatter with the redacted form for every verb.
 func (t *authTransport) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(t.String())) }

@@ -28,9 +28,9 @@ type QualityScore struct {
 
 // Template statuses and parameter formats used by the SDK's checks.
 const (
-	StatusApproved           = "APPROVED"
+	StatusApproved            = "APPROVED"
 	ParameterFormatPositional = "POSITIONAL"
-	ParameterFormatNamed     = "NAMED"
+	ParameterFormatNamed      = "NAMED"
 )
 
 // TemplateComponent is one part of a template: its HEADER, BODY, FOOTER or
