@@ -123,86 +123,59 @@ func handList(ctx context.Context, hc *http.Client, url string) ([]*Template, er
 	return env.Data.Templates, nil
 }
 
+// serial runs f once per iteration and fails the benchmark on an error.
+func serial(b *testing.B, f func() error) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// parallel runs f from 8 goroutines per CPU.
+func parallel(b *testing.B, f func() error) {
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := f(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 func BenchmarkSend(b *testing.B) {
 	srv := benchServer(b)
-	ctx := context.Background()
-	req := validSend()
-	b.Run("SDK", func(b *testing.B) {
-		c := benchClient(b, srv)
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.Templates.Send(ctx, req); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Hand", func(b *testing.B) {
-		hc := handClient(b)
-		url := srv.URL + "/website/" + testWebsite + "/template/send"
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := handSend(ctx, hc, url, req); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	ctx, req := context.Background(), validSend()
+	sendURL := srv.URL + "/website/" + testWebsite + "/template/send"
+	for _, run := range []struct {
+		name string
+		loop func(*testing.B, func() error)
+	}{{"", serial}, {"Parallel", parallel}} {
+		b.Run("SDK"+run.name, func(b *testing.B) {
+			c := benchClient(b, srv)
+			run.loop(b, func() error { _, err := c.Templates.Send(ctx, req); return err })
+		})
+		b.Run("Hand"+run.name, func(b *testing.B) {
+			hc := handClient(b)
+			run.loop(b, func() error { _, err := handSend(ctx, hc, sendURL, req); return err })
+		})
+	}
 }
 
 func BenchmarkList(b *testing.B) {
 	srv := benchServer(b)
 	ctx := context.Background()
+	listURL := srv.URL + "/website/" + testWebsite + "/templates"
 	b.Run("SDK", func(b *testing.B) {
 		c := benchClient(b, srv)
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.Templates.List(ctx, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
+		serial(b, func() error { _, err := c.Templates.List(ctx, nil); return err })
 	})
 	b.Run("Hand", func(b *testing.B) {
 		hc := handClient(b)
-		url := srv.URL + "/website/" + testWebsite + "/templates"
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := handList(ctx, hc, url); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
-// BenchmarkSendParallel checks that concurrent sends share kept-alive
-// connections (compare with Hand under the same parallelism).
-func BenchmarkSendParallel(b *testing.B) {
-	srv := benchServer(b)
-	ctx := context.Background()
-	req := validSend()
-	b.Run("SDK", func(b *testing.B) {
-		c := benchClient(b, srv)
-		b.ReportAllocs()
-		b.SetParallelism(8)
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := c.Templates.Send(ctx, req); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	})
-	b.Run("Hand", func(b *testing.B) {
-		hc := handClient(b)
-		url := srv.URL + "/website/" + testWebsite + "/template/send"
-		b.ReportAllocs()
-		b.SetParallelism(8)
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := handSend(ctx, hc, url, req); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
+		serial(b, func() error { _, err := handList(ctx, hc, listURL); return err })
 	})
 }
