@@ -92,7 +92,7 @@ func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, er
 	c.http = newHTTPClient(s.httpClient, c.auth, c.logger)
 	c.reads = c.retryClient(c.readPolicy)
 	c.sends = c.retryClient(c.sendPolicy)
-	c.Templates = &TemplatesService{client: c}
+	c.Templates = &TemplatesService{client: c, cache: newTemplateCache(s.templateTTL)}
 	return c, nil
 }
 

@@ -20,6 +20,7 @@ type settings struct {
 	retryWaitMax time.Duration
 	logger       *slog.Logger
 	userAgent    string
+	templateTTL  time.Duration // SendChecked's template cache; 0 = off
 }
 
 const (
@@ -34,6 +35,7 @@ func defaultSettings() settings {
 		maxRetries:   defaultMaxRetries,
 		retryWaitMin: defaultRetryWaitMin,
 		retryWaitMax: defaultRetryWaitMax,
+		templateTTL:  DefaultTemplateCacheTTL,
 	}
 }
 
@@ -111,6 +113,23 @@ func WithUserAgent(ua string) Option {
 			}
 		}
 		s.userAgent = strings.TrimSpace(ua)
+		return nil
+	}
+}
+
+// WithTemplateCache sets how long Templates.SendChecked keeps a fetched
+// template before fetching it again (default DefaultTemplateCacheTTL, 5
+// minutes), so that a campaign does not list the templates once per message.
+// 0 turns the cache off: every SendChecked fetches its template. The cache
+// lives in the Client, is safe for concurrent use, and never outlives the
+// TTL: a template paused meanwhile is seen at the next fetch. A negative ttl
+// is an error. It does not affect List, All, Get or Send.
+func WithTemplateCache(ttl time.Duration) Option {
+	return func(s *settings) error {
+		if ttl < 0 {
+			return invalid("WithTemplateCache", "negative TTL %s", ttl)
+		}
+		s.templateTTL = ttl
 		return nil
 	}
 }

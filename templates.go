@@ -16,6 +16,7 @@ import (
 // templates. Get it from Client.Templates.
 type TemplatesService struct {
 	client *Client
+	cache  *templateCache // SendChecked's; nil = no cache
 }
 
 // templatesData is the "data" of a templates page.

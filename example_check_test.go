@@ -1,0 +1,134 @@
+package crispwa_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/crispwa/crispwa"
+)
+
+// exampleOrderTemplate is what Templates.Get returns for a typical utility
+// template: an image header, a body with two placeholders, a URL button.
+func exampleOrderTemplate() *crispwa.Template {
+	return &crispwa.Template{
+		Name: "order_update", Language: "en", Status: "APPROVED",
+		Components: []crispwa.TemplateComponent{
+			{Type: "HEADER", Format: "IMAGE"},
+			{Type: "BODY", Text: "Hi {{1}}, your order {{2}} has shipped."},
+			{Type: "BUTTONS", Buttons: []crispwa.TemplateButton{
+				{Type: "URL", Text: "Track", URL: "https://example.com/track/{{1}}"},
+				{Type: "QUICK_REPLY", Text: "Stop"},
+			}},
+		},
+	}
+}
+
+// Check a send against its template before it costs a request: every
+// mismatch comes back at once.
+func ExampleTemplate_Check() {
+	tmpl := exampleOrderTemplate()
+	msg := crispwa.MessageTemplate{
+		Name:     "order_update",
+		Language: "en",
+		Components: []crispwa.Component{
+			crispwa.Header(crispwa.Text("Your order")),  // the header is an IMAGE
+			crispwa.Body(crispwa.Text("John")),          // {{2}} is missing
+			crispwa.QuickReplyButton(2, "STOP"),         // there is no button 2
+			crispwa.CopyCodeButton(0, "SAVE10-OFF-NOW"), // button 0 is a URL button
+		},
+	}
+	err := tmpl.Check(msg)
+	fmt.Println(errors.Is(err, crispwa.ErrInvalidRequest))
+	fmt.Println(err)
+	// Output:
+	// true
+	// crispwa: invalid request: header.parameters[0]: the template's header is IMAGE: it takes an image parameter, not "text"
+	// crispwa: invalid request: body: the template's body has 2 placeholders ({{1}}, {{2}}); the message gives 1 parameter
+	// crispwa: invalid request: button[2]: index 2: the template has 2 buttons (index 0 to 1)
+	// crispwa: invalid request: button[0].sub_type: is "copy_code"; the template's URL button "Track" needs "url"
+	// crispwa: invalid request: button[0].parameters[0]: the template's URL button "Track" takes a text parameter, not "coupon_code"
+}
+
+// Build fills a fetched template from plain values, so that nobody counts
+// placeholders by hand.
+func ExampleTemplate_Build() {
+	tmpl := exampleOrderTemplate() // in real code: client.Templates.Get(ctx, "order_update", "en")
+	img := crispwa.ImageLink("https://example.com/parcel.jpg")
+	msg, err := tmpl.Build(crispwa.TemplateValues{
+		HeaderMedia: &img,
+		Body:        []string{"John", "A-1029"},
+		Buttons:     map[int]string{0: "A-1029"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := json.Marshal(msg)
+	fmt.Println(string(b))
+
+	_, err = tmpl.Build(crispwa.TemplateValues{Body: []string{"John"}})
+	for _, v := range crispwa.ValidationErrors(err) {
+		fmt.Printf("%s: %s\n", v.Field, v.Reason)
+	}
+	// Output:
+	// {"name":"order_update","language":"en","components":[{"type":"HEADER","parameters":[{"type":"image","image":{"link":"https://example.com/parcel.jpg"}}]},{"type":"BODY","parameters":[{"type":"text","text":"John"},{"type":"text","text":"A-1029"}]},{"type":"BUTTON","sub_type":"url","index":0,"parameters":[{"type":"text","text":"A-1029"}]}]}
+	// header: the template's header is IMAGE: give HeaderMedia (an image parameter)
+	// body: the template's body has 2 placeholders ({{1}}, {{2}}); got 1 value
+	// button[0]: the template's URL button "Track" needs a value in Buttons[0]
+}
+
+// SendChecked gets the template (cached for 5 minutes by default), checks
+// the send, and only then sends it. A mismatch makes no send request.
+func ExampleTemplatesService_SendChecked() {
+	sends := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var data any
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/templates"):
+			data = map[string]any{"templates": []*crispwa.Template{exampleOrderTemplate()}}
+		case strings.HasSuffix(r.URL.Path, "/template/send"):
+			sends++
+			data = map[string]string{"request_id": "8b1c2f5e"}
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": false, "reason": "ok", "data": data})
+	}))
+	defer srv.Close()
+	client, err := crispwa.NewClient("my-website-id", crispwa.Credentials{Identifier: "id", Key: "key"},
+		crispwa.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	req := &crispwa.SendTemplateRequest{
+		From: "+33100000000",
+		To:   "+33612345678",
+		Template: crispwa.MessageTemplate{
+			Name:     "order_update",
+			Language: "en",
+			Components: []crispwa.Component{
+				crispwa.HeaderImage("https://example.com/parcel.jpg"),
+				crispwa.Body(crispwa.Text("John")), // {{2}} is missing
+				crispwa.URLButton(0, "A-1029"),
+			},
+		},
+	}
+	_, err = client.Templates.SendChecked(ctx, req)
+	fmt.Println(err, "| sends:", sends)
+
+	req.Template.Components[1] = crispwa.Body(crispwa.Text("John"), crispwa.Text("A-1029"))
+	res, err := client.Templates.SendChecked(ctx, req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("accepted:", res.RequestID, "| sends:", sends)
+	// Output:
+	// crispwa: invalid request: body: the template's body has 2 placeholders ({{1}}, {{2}}); the message gives 1 parameter | sends: 0
+	// accepted: 8b1c2f5e | sends: 1
+}
