@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var listeningRE = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
+
+// startListen runs "crispwa listen" in the background and returns its
+// address, its output and a stop function that returns the exit status.
+func startListen(t *testing.T, extra ...string) (addr string, stdout *syncBuffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, append([]string{"listen", "--addr", "127.0.0.1:0"}, extra...), stdout, stderr, func(string) string { return "" })
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for addr == "" {
+		if m := listeningRE.FindStringSubmatch(stderr.String()); m != nil {
+			addr = m[1]
+		} else if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("listen did not start: %q", stderr.String())
+		} else {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	var once bool
+	var status int
+	stop = func() int {
+		if !once {
+			once = true
+			cancel()
+			select {
+			case status = <-code:
+			case <-time.After(5 * time.Second):
+				t.Fatal("listen did not stop on cancel")
+			}
+		}
+		return status
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stdout, stop
+}
+
+func post(t *testing.T, url, body string) int {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestListen(t *testing.T) {
+	addr, stdout, stop := startListen(t)
+	ok := `{"error":false,"reason":"dispatched","data":{"request_id":"r1","crisp_fingerprint":42,"whatsapp_message_id":"wamid.X","session_id":"session_1"}}`
+	failed := `{"request_id":"r2","error":true,"reason":"template_not_sent","message":"paused"}`
+	assert.Less(t, post(t, "http://"+addr+"/", ok), 300)
+	assert.Less(t, post(t, "http://"+addr+"/any/path", failed), 300)
+	assert.Less(t, post(t, "http://"+addr+"/", ok), 300, "a duplicate")
+	assert.GreaterOrEqual(t, post(t, "http://"+addr+"/", `{"nope":true}`), 400, "not a callback")
+	assert.Equal(t, 0, stop())
+
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 3, "one line per callback, duplicates included: %q", stdout.String())
+	var first map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &first))
+	assert.Equal(t, "r1", first["request_id"])
+	assert.Equal(t, false, first["error"])
+	assert.Equal(t, float64(42), first["crisp_fingerprint"])
+	assert.Equal(t, "wamid.X", first["whatsapp_message_id"])
+	assert.Equal(t, "session_1", first["session_id"])
+	assert.NotNil(t, first["raw"])
+	var second map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &second))
+	assert.Equal(t, "r2", second["request_id"])
+	assert.Equal(t, true, second["error"])
+}
+
+func TestListenToken(t *testing.T) {
+	addr, stdout, stop := startListen(t, "--token", "s3cret")
+	body := `{"request_id":"r1","error":false}`
+	assert.Equal(t, http.StatusUnauthorized, post(t, "http://"+addr+"/", body))
+	assert.Less(t, post(t, "http://"+addr+"/?token=s3cret", body), 300)
+	assert.Equal(t, 0, stop())
+	assert.Equal(t, 1, strings.Count(stdout.String(), "\n"))
+}
+
+func TestListenAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	r := runWith(t, nil, "listen", "--addr", ln.Addr().String())
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "crispwa listen: listen tcp "+ln.Addr().String())
+}

@@ -1,0 +1,177 @@
+// Command crispwa works with the Crisp WhatsApp plugin API from the shell:
+// list templates, send one, receive the delivery callbacks, and run the
+// whole flow offline with "crispwa demo".
+//
+// Usage:
+//
+//	crispwa demo                      the whole flow against an in-process fake, no credentials
+//	crispwa templates [flags]         list the website's templates
+//	crispwa send [flags]              send a template message
+//	crispwa listen [flags]            print the callbacks Crisp posts
+//	crispwa help [command]            help on a command
+//
+// Every command but demo reads CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,
+// CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL. Exit status:
+// 0 on success, 1 on a runtime failure, 2 on bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed
+	exitUsage   = 2 // the command line is wrong
+)
+
+// cmdEnv is what a subcommand gets from the process: output streams and the
+// environment. Tests inject their own.
+type cmdEnv struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// command is one subcommand. run gets the arguments after the subcommand's
+// name and returns the exit status.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *cmdEnv, args []string) int
+}
+
+// commands is the subcommand table, in the order "crispwa help" lists them.
+// Add a subcommand with one line here. Its run function parses its flags
+// with newFlagSet and parse (which handle --help and bad usage), gets a
+// client with clientFromEnv(e.getenv), writes to e.stdout and e.stderr, and
+// returns exitOK, failure(e, name, err) or usageError(e, name, msg).
+func commands() []command {
+	return []command{
+		{"demo", "run the whole flow against an in-process fake API (no network, no credentials)", runDemo},
+		{"templates", "list the website's message templates", runTemplates},
+		{"send", "send a template message", runSend},
+		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole command, without os.Exit, so that tests can call it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := &cmdEnv{stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 {
+		rootUsage(stderr)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if name == "help" && len(rest) > 0 {
+			// "crispwa help send" is "crispwa send --help".
+			if c, ok := lookup(rest[0]); ok {
+				return c.run(ctx, e, []string{"--help"})
+			}
+			fmt.Fprintf(stderr, "crispwa: unknown command %q\n", rest[0])
+			rootUsage(stderr)
+			return exitUsage
+		}
+		rootUsage(stdout)
+		return exitOK
+	}
+	c, ok := lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "crispwa: unknown command %q\n", name)
+		rootUsage(stderr)
+		return exitUsage
+	}
+	return c.run(ctx, e, rest)
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+func rootUsage(w io.Writer) {
+	fmt.Fprintln(w, "crispwa: the Crisp WhatsApp plugin API from the shell.")
+	fmt.Fprintln(w, "\nUsage: crispwa <command> [flags]\n\nCommands:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(tw, "  %s\t%s\n", "help", "show help on a command: crispwa help <command>")
+	_ = tw.Flush()
+	fmt.Fprintln(w, "\nEvery command but demo reads CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
+	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL.")
+	fmt.Fprintln(w, "Exit status: 0 success, 1 failure, 2 bad usage.")
+}
+
+// newFlagSet returns a flag set for a subcommand; usage is the synopsis
+// after "crispwa <name>", about says what the command does.
+func newFlagSet(name, usage, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse reports the errors itself
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: crispwa %s %s\n\n%s\n", name, usage, about)
+		var hasFlags bool
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(w, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parse parses args into fs. It returns ok false and the exit status when
+// the command must stop: 0 after --help (usage on stdout), 2 after a bad
+// flag or, unless positional is true, an unexpected argument.
+func parse(fs *flag.FlagSet, e *cmdEnv, args []string, positional bool) (code int, ok bool) {
+	err := fs.Parse(args)
+	if err == nil && !positional && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case err == nil:
+		return exitOK, true
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(e.stdout)
+		fs.Usage()
+		return exitOK, false
+	default:
+		return usageError(e, fs.Name(), err.Error()), false
+	}
+}
+
+// usageError reports bad usage on stderr and returns exitUsage.
+func usageError(e *cmdEnv, name, msg string) int {
+	fmt.Fprintf(e.stderr, "crispwa %s: %s\nRun 'crispwa %s --help' for usage.\n", name, msg, name)
+	return exitUsage
+}
+
+// failure reports a runtime error on stderr and returns exitFailure.
+func failure(e *cmdEnv, name string, err error) int {
+	msg := strings.TrimPrefix(err.Error(), "crispwa: ")
+	fmt.Fprintf(e.stderr, "crispwa %s: %s\n", name, msg)
+	return exitFailure
+}

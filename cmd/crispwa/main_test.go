@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/crispwatest"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test
+// reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// result is one in-process run of the command.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runWith runs the command with env as its whole environment.
+func runWith(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), args, &stdout, &stderr, func(k string) string { return env[k] })
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// fakeEnv starts a fake API with the sample templates and returns it with
+// the environment that points the command at it.
+func fakeEnv(t *testing.T) (*crispwatest.Server, map[string]string) {
+	t.Helper()
+	srv := crispwatest.NewServer()
+	t.Cleanup(srv.Close)
+	for _, tm := range crispwatest.SampleTemplates() {
+		srv.AddTemplate(tm)
+	}
+	return srv, map[string]string{
+		crispwa.EnvWebsiteID:  srv.WebsiteID,
+		crispwa.EnvIdentifier: srv.Credentials.Identifier,
+		crispwa.EnvKey:        srv.Credentials.Key,
+		crispwa.EnvBaseURL:    srv.URL,
+	}
+}
+
+func TestRootUsage(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"no command", nil, 2, "", "Usage: crispwa <command>"},
+		{"--help", []string{"--help"}, 0, "Commands:", ""},
+		{"-h", []string{"-h"}, 0, "Commands:", ""},
+		{"help", []string{"help"}, 0, "Commands:", ""},
+		{"help on a command", []string{"help", "send"}, 0, "Usage: crispwa send", ""},
+		{"help on an unknown command", []string{"help", "nope"}, 2, "", `unknown command "nope"`},
+		{"unknown command", []string{"nope"}, 2, "", `unknown command "nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runWith(t, nil, tt.args...)
+			assert.Equal(t, tt.wantCode, r.code)
+			if tt.wantStdout != "" {
+				assert.Contains(t, r.stdout, tt.wantStdout)
+			} else {
+				assert.Empty(t, r.stdout)
+			}
+			if tt.wantStderr != "" {
+				assert.Contains(t, r.stderr, tt.wantStderr)
+			} else {
+				assert.Empty(t, r.stderr)
+			}
+		})
+	}
+	r := runWith(t, nil, "help")
+	for _, c := range commands() {
+		assert.Contains(t, r.stdout, "  "+c.name+" ", "root help lists %s", c.name)
+	}
+}
+
+func TestSubcommandHelpAndBadFlags(t *testing.T) {
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			for _, h := range []string{"--help", "-h", "-help"} {
+				r := runWith(t, nil, c.name, h)
+				assert.Equal(t, 0, r.code, h)
+				assert.Contains(t, r.stdout, "Usage: crispwa "+c.name, h)
+				assert.Empty(t, r.stderr, h)
+			}
+			r := runWith(t, nil, c.name, "--no-such-flag")
+			assert.Equal(t, 2, r.code)
+			assert.Contains(t, r.stderr, "flag provided but not defined: -no-such-flag")
+			assert.Contains(t, r.stderr, "crispwa "+c.name+" --help")
+			assert.Empty(t, r.stdout)
+		})
+	}
+}
+
+func TestMissingEnvironment(t *testing.T) {
+	_, full := fakeEnv(t)
+	cmds := [][]string{
+		{"templates"},
+		{"send", "--to", "+33612345678", "--from", "+33100000000", "--template", "order_update", "--language", "en_US"},
+	}
+	for _, args := range cmds {
+		for _, missing := range []string{crispwa.EnvWebsiteID, crispwa.EnvIdentifier, crispwa.EnvKey} {
+			t.Run(args[0]+" without "+missing, func(t *testing.T) {
+				env := map[string]string{}
+				for k, v := range full {
+					if k != missing {
+						env[k] = v
+					}
+				}
+				r := runWith(t, env, args...)
+				assert.Equal(t, 1, r.code)
+				assert.Equal(t, "crispwa "+args[0]+": environment variable "+missing+" is not set (see 'crispwa help')\n", r.stderr)
+				assert.NotContains(t, r.stderr, full[crispwa.EnvKey])
+				assert.NotContains(t, r.stderr, "goroutine", "no stack trace")
+			})
+		}
+	}
+	t.Run("bad base URL", func(t *testing.T) {
+		env := map[string]string{}
+		for k, v := range full {
+			env[k] = v
+		}
+		env[crispwa.EnvBaseURL] = "http://example.com/"
+		r := runWith(t, env, "templates")
+		assert.Equal(t, 1, r.code)
+		assert.Contains(t, r.stderr, "plain http is only allowed to a loopback host")
+	})
+}
+
+func TestExitCodesAreDistinct(t *testing.T) {
+	assert.NotEqual(t, exitOK, exitFailure)
+	assert.NotEqual(t, exitFailure, exitUsage)
+	require.Equal(t, 2, exitUsage, "the flag package's convention")
+	assert.True(t, strings.HasPrefix(failureLine(), "crispwa x: "))
+}
+
+func failureLine() string {
+	var b syncBuffer
+	failure(&cmdEnv{stderr: &b}, "x", crispwa.ErrNotFound)
+	return b.String()
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crispwa/crispwa"
+)
+
+// sendFlags are the send command's flags.
+type sendFlags struct {
+	to, from, name, language string
+	params, headers          []string
+	buttons                  map[int]string
+	typ                      string
+	newSession, autoResolve  bool
+	noCheck, wait            bool
+	listen, token            string
+	timeout                  time.Duration
+}
+
+const sendAbout = `Sends one template message and prints the request_id Crisp answers.
+
+By default it fetches the template, fills it from the --param, --header and
+--button values (Template.Build) and sends it with Templates.SendChecked, so
+that a wrong parameter count is refused before anything is sent. --param
+values fill the body's {{1}}, {{2}}, ... in order; for a NAMED template give
+them as name=value. With --no-check the --param values are sent as the body's
+text parameters as they are, without fetching the template.
+
+A send is accepted, not delivered: with --wait the command also listens for
+Crisp's callback on --listen (the callback URL configured in the plugin must
+reach it) and prints the outcome; it exits 1 when the template was not sent.`
+
+func runSend(ctx context.Context, e *cmdEnv, args []string) int {
+	f := sendFlags{buttons: map[int]string{}}
+	fs := newFlagSet("send", "--to NUMBER --from NUMBER --template NAME --language CODE [--param VALUE]... [flags]", sendAbout)
+	fs.StringVar(&f.to, "to", "", "recipient phone number, e.g. +33612345678 (required)")
+	fs.StringVar(&f.from, "from", "", "the website's WhatsApp number to send from (required)")
+	fs.StringVar(&f.name, "template", "", "template name (required)")
+	fs.StringVar(&f.language, "language", "", "template language, e.g. en_US (required)")
+	fs.Func("param", "a body value, repeatable: in order for {{1}}, {{2}}...; `name=value` for a NAMED template", func(v string) error {
+		f.params = append(f.params, v)
+		return nil
+	})
+	fs.Func("header", "a TEXT header value, repeatable, in order (name=value for a NAMED template)", func(v string) error {
+		f.headers = append(f.headers, v)
+		return nil
+	})
+	fs.Func("button", "`INDEX=VALUE`: a button's URL suffix, coupon code or payload, repeatable (index from 0)", func(v string) error {
+		i, val, ok := strings.Cut(v, "=")
+		n, err := strconv.Atoi(i)
+		if !ok || err != nil || n < 0 {
+			return errors.New("want INDEX=VALUE with INDEX >= 0")
+		}
+		f.buttons[n] = val
+		return nil
+	})
+	fs.StringVar(&f.typ, "type", "", "how Crisp records the message: note (Crisp's default) or text")
+	fs.BoolVar(&f.newSession, "new-session", false, "open a new Crisp conversation")
+	fs.BoolVar(&f.autoResolve, "auto-resolve", false, "mark the conversation resolved")
+	fs.BoolVar(&f.noCheck, "no-check", false, "send the --param values as they are, without fetching and checking the template")
+	fs.BoolVar(&f.wait, "wait", false, "wait for the callback (needs --listen)")
+	fs.StringVar(&f.listen, "listen", "", "with --wait: the `ADDR` to receive the callback on, e.g. :8080")
+	fs.StringVar(&f.token, "token", "", "with --wait: require this token (?token= or Basic password) on the callback")
+	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long, waiting included")
+	if code, ok := parse(fs, e, args, false); !ok {
+		return code
+	}
+	if msg := f.validate(); msg != "" {
+		return usageError(e, "send", msg)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	client, err := clientFromEnv(e.getenv)
+	if err != nil {
+		return failure(e, "send", err)
+	}
+	var w *waiter
+	if f.wait { // listen before sending, so that no callback is missed
+		if w, err = startWaiter(f.listen, f.token); err != nil {
+			return failure(e, "send", err)
+		}
+		defer w.close()
+		fmt.Fprintf(e.stderr, "listening for the callback on %s\n", w.addr)
+	}
+	res, err := send(ctx, client, &f)
+	if err != nil {
+		if errors.Is(err, crispwa.ErrSendOutcomeUnknown) {
+			err = fmt.Errorf("%w\nThe message may have been sent: check the conversation in Crisp before sending again", err)
+		}
+		return failure(e, "send", err)
+	}
+	fmt.Fprintf(e.stdout, "request_id: %s\n", res.RequestID)
+	if w == nil {
+		return exitOK
+	}
+	ev, err := w.wait(ctx, res.RequestID)
+	if err != nil {
+		return failure(e, "send", fmt.Errorf("waiting for the callback of %s: %w", res.RequestID, err))
+	}
+	printOutcome(e.stdout, ev)
+	if !ev.Succeeded() {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// validate returns a usage problem, or "".
+func (f *sendFlags) validate() string {
+	for _, r := range []struct{ flag, val string }{
+		{"--to", f.to}, {"--from", f.from}, {"--template", f.name}, {"--language", f.language},
+	} {
+		if strings.TrimSpace(r.val) == "" {
+			return r.flag + " is required"
+		}
+	}
+	switch {
+	case f.typ != "" && f.typ != "note" && f.typ != "text":
+		return fmt.Sprintf("--type must be note or text, got %q", f.typ)
+	case f.wait && f.listen == "":
+		return "--wait needs --listen ADDR"
+	case !f.wait && (f.listen != "" || f.token != ""):
+		return "--listen and --token are only used with --wait"
+	case f.noCheck && (len(f.headers) > 0 || len(f.buttons) > 0):
+		return "--header and --button need the template check; drop --no-check"
+	case f.timeout <= 0:
+		return "--timeout must be positive"
+	}
+	return ""
+}
+
+// send builds the request and sends it, checked against the template unless
+// --no-check.
+func send(ctx context.Context, client *crispwa.Client, f *sendFlags) (*crispwa.SendResult, error) {
+	req := &crispwa.SendTemplateRequest{From: f.from, To: f.to}
+	if f.typ != "" || f.newSession || f.autoResolve {
+		req.Options = &crispwa.CrispOptions{Type: f.typ, NewSession: f.newSession, AutoResolve: f.autoResolve}
+	}
+	if f.noCheck {
+		req.Template = crispwa.MessageTemplate{Name: f.name, Language: f.language}
+		if len(f.params) > 0 {
+			body := crispwa.Component{Type: "BODY"}
+			for _, p := range f.params {
+				body.Parameters = append(body.Parameters, crispwa.Parameter{Type: "text", Text: p})
+			}
+			req.Template.Components = []crispwa.Component{body}
+		}
+		return client.Templates.Send(ctx, req)
+	}
+	t, err := client.Templates.Get(ctx, f.name, f.language)
+	if err != nil {
+		return nil, err
+	}
+	values, err := f.values(t)
+	if err != nil {
+		return nil, err
+	}
+	if req.Template, err = t.Build(values); err != nil {
+		return nil, err
+	}
+	return client.Templates.SendChecked(ctx, req)
+}
+
+// values maps the flags onto the template: positional values, or name=value
+// pairs for a NAMED template.
+func (f *sendFlags) values(t *crispwa.Template) (crispwa.TemplateValues, error) {
+	v := crispwa.TemplateValues{Buttons: f.buttons}
+	if !strings.EqualFold(t.ParameterFormat, crispwa.ParameterFormatNamed) {
+		v.Header, v.Body = f.headers, f.params
+		return v, nil
+	}
+	v.Named = map[string]string{}
+	for _, p := range append(append([]string(nil), f.headers...), f.params...) {
+		name, val, ok := strings.Cut(p, "=")
+		if !ok || name == "" {
+			return v, fmt.Errorf("template %q is NAMED: give its values as name=value, got %q", t.Name, p)
+		}
+		v.Named[name] = val
+	}
+	return v, nil
+}

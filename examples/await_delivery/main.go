@@ -1,0 +1,126 @@
+// Command await_delivery sends a template message and waits for the
+// callback in which Crisp reports whether it was sent.
+//
+//	go run ./examples/await_delivery -to +33612345678 -from +33100000000 \
+//	    -listen :8080 -template order_update -language en_US -button 1042 Alice '#1042'
+//
+// Against the real API (CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER and
+// CRISP_WHATSAPP_KEY set), the callback URL configured in the Crisp plugin
+// settings must reach -listen (through a tunnel, for instance). Without
+// those variables it runs against an in-process fake API (package
+// crispwatest) that posts the callback to the local listener, so that
+// `go run ./examples/await_delivery` works on a fresh machine.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/callback"
+	"github.com/crispwa/crispwa/crispwatest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "await_delivery:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	to := flag.String("to", "", "recipient phone number, e.g. +33612345678")
+	from := flag.String("from", "", "your WhatsApp business number connected to Crisp")
+	name := flag.String("template", "order_update", "template name")
+	language := flag.String("language", "en_US", "template language")
+	button := flag.String("button", "", "value of the first button's placeholder, if it has one")
+	listen := flag.String("listen", ":8080", "address to receive Crisp's callback on")
+	timeout := flag.Duration("timeout", 2*time.Minute, "how long to wait for the callback")
+	flag.Parse()
+	body := flag.Args()
+
+	// 1. Receive callbacks before sending, so that none is missed.
+	offline := os.Getenv(crispwa.EnvWebsiteID) == ""
+	if offline {
+		*listen = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	tracker := callback.NewTracker()
+	receiver := &http.Server{Handler: callback.NewHandler(tracker.Handle), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = receiver.Serve(ln) }()
+	defer receiver.Close()
+
+	// 2. A client for the real API, or for a fake that calls back our listener.
+	var client *crispwa.Client
+	if offline {
+		fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
+		srv := crispwatest.NewServer()
+		defer srv.Close()
+		for _, t := range crispwatest.SampleTemplates() {
+			srv.AddTemplate(t)
+		}
+		srv.SetCallbackURL("http://" + ln.Addr().String() + "/")
+		client = srv.Client()
+		*to, *from = or(*to, "+33612345678"), or(*from, "+33100000000")
+		if len(body) == 0 && *name == "order_update" {
+			body, *button = []string{"Alice", "#1042"}, "1042"
+		}
+	} else if client, err = crispwa.NewClientFromEnv(); err != nil {
+		return err
+	}
+	if *to == "" || *from == "" {
+		return errors.New("-to and -from are required")
+	}
+
+	// 3. Send.
+	tmpl, err := client.Templates.Get(ctx, *name, *language)
+	if err != nil {
+		return err
+	}
+	values := crispwa.TemplateValues{Body: body}
+	if *button != "" {
+		values.Buttons = map[int]string{0: *button}
+	}
+	msg, err := tmpl.Build(values)
+	if err != nil {
+		return err
+	}
+	res, err := client.Templates.Send(ctx, &crispwa.SendTemplateRequest{From: *from, To: *to, Template: msg})
+	if err != nil {
+		return err // ErrSendOutcomeUnknown: check the conversation before sending again
+	}
+	fmt.Println("accepted, request_id:", res.RequestID)
+
+	// 4. Wait for its callback.
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	fmt.Fprintln(os.Stderr, "waiting for the callback on", ln.Addr())
+	ev, err := tracker.Wait(ctx, res.RequestID)
+	if err != nil {
+		return fmt.Errorf("no callback for %s: %w", res.RequestID, err)
+	}
+	if !ev.Succeeded() {
+		return fmt.Errorf("not sent: %s", ev.Reason)
+	}
+	fmt.Printf("sent: whatsapp_message_id=%s session_id=%s\n", ev.WhatsAppMessageID, ev.SessionID)
+	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
