@@ -27,6 +27,7 @@ func TestExamplesRunOffline(t *testing.T) {
 		{"list_templates", "4 template(s)"},
 		{"send_template", "accepted, request_id: "},
 		{"await_delivery", "sent: whatsapp_message_id=wamid."},
+		{"callback_server", "both callbacks received"},
 	}
 	bin := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
