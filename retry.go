@@ -38,6 +38,7 @@ func (c *Client) retryClient(policy retryablehttp.CheckRetry) *retryablehttp.Cli
 // redirects), 408, 420, 429 and 5xx except 501. A Retry-After longer than the
 // maximum wait stops the retries at once.
 func (c *Client) readPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	observeRateLimit(ctx, resp)
 	if ctx.Err() != nil {
 		return false, nil
 	}
@@ -65,6 +66,7 @@ func (c *Client) readPolicy(ctx context.Context, resp *http.Response, err error)
 // connection was obtained (refused, unresolvable, unreachable). Everything
 // else is final; the caller classifies ambiguous outcomes.
 func (c *Client) sendPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	observeRateLimit(ctx, resp)
 	st := attemptFrom(ctx)
 	if resp != nil && isRateLimit(resp.StatusCode) {
 		st.markRejected()

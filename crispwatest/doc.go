@@ -15,7 +15,8 @@
 //
 // The fake also injects the failures a real deployment sees, so that code
 // can be tested against them: FailNext (one error answer), RateLimitNext
-// (429 with Retry-After), DropNextSends (a connection closed without an
+// (the next n requests answered 429 with Retry-After), RateLimitFor (a
+// rate-limit storm lasting a given time), DropNextSends (a connection closed without an
 // answer, with or without the send having been accepted) and SetLatency.
 //
 // The fake is not a reimplementation of WhatsApp: it does not deliver

@@ -29,6 +29,19 @@ func (s *Server) RateLimitNext(n int, retryAfter time.Duration) {
 	s.retryAfter = retryAfter
 }
 
+// RateLimitFor makes every request (of any kind) for the duration d, from
+// now, fail as RateLimitNext does: HTTP 429 with the reason "rate_limited"
+// and, when retryAfter is positive, a Retry-After header of retryAfter in
+// whole seconds, rounded up. It simulates a rate-limit storm whose length
+// does not depend on how many requests the client makes. A call replaces the
+// previous storm; d <= 0 ends it. RateLimitNext's count is used up first.
+func (s *Server) RateLimitFor(d, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stormUntil = time.Now().Add(max(d, 0))
+	s.stormRetryAfter = retryAfter
+}
+
 // DropNextSends makes the next n template sends end with the connection
 // closed and no answer at all. With accepted true, each send is first
 // validated and recorded (and its callback fired) as if accepted, which is
@@ -72,6 +85,8 @@ func (s *Server) takeFault() fault {
 	case s.rateLimitN > 0:
 		s.rateLimitN--
 		f.rateLimit, f.retryAfter = true, s.retryAfter
+	case time.Now().Before(s.stormUntil):
+		f.rateLimit, f.retryAfter = true, s.stormRetryAfter
 	}
 	return f
 }

@@ -90,6 +90,35 @@ func TestRateLimitNext(t *testing.T) {
 	})
 }
 
+func TestRateLimitFor(t *testing.T) {
+	s := newServer(t)
+	path := "website/" + s.WebsiteID + "/templates"
+
+	s.RateLimitFor(time.Hour, 1500*time.Millisecond)
+	for range 3 {
+		status, h, env := rawDo(t, s, http.MethodGet, path, "", true)
+		assert.Equal(t, 429, status, "every request during the storm")
+		assert.Equal(t, "2", h.Get("Retry-After"))
+		assert.Equal(t, "rate_limited", env["reason"])
+	}
+	_, err := s.Client(crispwa.WithMaxRetries(1)).Templates.Send(context.Background(), orderUpdate(toNumber))
+	assert.ErrorIs(t, err, crispwa.ErrRateLimited)
+	assert.Zero(t, s.SendCount(), "a rate-limited send is not recorded")
+
+	s.RateLimitFor(0, 0)
+	status, _, _ := rawDo(t, s, http.MethodGet, path, "", true)
+	assert.Equal(t, 200, status, "d <= 0 ends the storm")
+
+	s.RateLimitFor(50*time.Millisecond, 0)
+	status, h, _ := rawDo(t, s, http.MethodGet, path, "", true)
+	assert.Equal(t, 429, status)
+	assert.Empty(t, h.Get("Retry-After"), "no Retry-After when retryAfter is 0")
+	assert.Eventually(t, func() bool {
+		status, _, _ := rawDo(t, s, http.MethodGet, path, "", true)
+		return status == 200
+	}, 5*time.Second, 10*time.Millisecond, "the storm ends by itself")
+}
+
 func TestDropNextSends(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {

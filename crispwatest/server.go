@@ -60,10 +60,13 @@ type Server struct {
 	cbErrors    []error
 	failNext    []failure // FIFO of FailNext answers
 	rateLimitN  int
-	retryAfter  time.Duration
-	dropN       int
-	dropAccept  bool
-	latency     time.Duration
+	// stormUntil and stormRetryAfter are RateLimitFor's storm.
+	stormUntil      time.Time
+	stormRetryAfter time.Duration
+	retryAfter      time.Duration
+	dropN           int
+	dropAccept      bool
+	latency         time.Duration
 }
 
 // storedTemplate is a template as the fake serves it, with its JSON
