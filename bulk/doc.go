@@ -1,0 +1,37 @@
+// Package bulk sends one template to many recipients, as a campaign: with a
+// shared rate limit and a bounded number of concurrent sends, with progress
+// reports, and with a journal on disk that makes a campaign safe to re-run
+// after a crash or a cancellation without sending anyone the message twice.
+//
+// A campaign is a list of Jobs, each a stable key (for example the campaign
+// name and the recipient) and the request to send. A Runner validates every
+// job before the first send, then sends the ones the Journal does not
+// already record as accepted:
+//
+//	journal, err := bulk.OpenJournal("spring-campaign.jsonl")
+//	if err != nil { ... }
+//	defer journal.Close()
+//	runner, err := bulk.NewRunner(client, journal, bulk.WithRate(10), bulk.WithConcurrency(4))
+//	if err != nil { ... }
+//	summary, err := runner.Run(ctx, jobs)
+//
+// The journal records, per key, "sending" (made durable before the HTTP
+// request leaves) and then the outcome: accepted with its request_id,
+// rejected (Crisp refused the send, or it certainly did not reach Crisp) or
+// unknown (the SDK's ErrSendOutcomeUnknown, or a process killed while the
+// send was in flight). Re-running the campaign with the same journal skips
+// the accepted keys, sends the rejected and new ones again, and leaves the
+// unknown ones alone unless WithRetryUnknown is given: resending them may
+// deliver the message twice, so check them first (in the Crisp inbox, or
+// through their callback).
+//
+// Journal.RecordCallback is a callback.HandlerFunc: wired to a
+// callback.Handler, it records Crisp's callbacks (delivered, or failed with
+// Crisp's reason) so that the summary says how many messages really went
+// out.
+//
+// What bulk does not do: it does not reconcile unknown outcomes by itself
+// (the API has no way to look a send up), it does not deduplicate recipients
+// that come under different keys, and a journal serves one campaign run at a
+// time (a second process opening it gets ErrJournalLocked).
+package bulk

@@ -1,0 +1,441 @@
+package bulk
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/crispwa/crispwa"
+)
+
+// Errors about the journal file, testable with errors.Is.
+var (
+	// ErrJournalLocked reports a journal already open, in this process or
+	// another one: two runs of one campaign at once could send twice.
+	ErrJournalLocked = errors.New("bulk: journal is in use by another run")
+	// ErrJournalCorrupt reports a journal line that is not a record, other
+	// than a torn last line (which OpenJournal drops).
+	ErrJournalCorrupt = errors.New("bulk: journal is corrupt")
+	// ErrJournalClosed reports a write to a closed journal.
+	ErrJournalClosed = errors.New("bulk: journal is closed")
+)
+
+// Status is where a key's send stands according to the journal.
+type Status string
+
+// The statuses of a key.
+const (
+	// StatusSending: the send is in flight in this process.
+	StatusSending Status = "sending"
+	// StatusAccepted: Crisp accepted the send and answered a request_id.
+	StatusAccepted Status = "accepted"
+	// StatusRejected: Crisp refused the send (a 4xx), or it certainly did not
+	// reach Crisp. Sending it again cannot deliver the message twice.
+	StatusRejected Status = "rejected"
+	// StatusUnknown: the send may or may not have reached Crisp (the SDK's
+	// ErrSendOutcomeUnknown, or the process stopped while it was in flight).
+	StatusUnknown Status = "unknown"
+)
+
+// Delivery is what Crisp's callback said about an accepted send.
+type Delivery string
+
+// The deliveries of an accepted key.
+const (
+	// DeliveryNone: no callback recorded (yet).
+	DeliveryNone Delivery = ""
+	// DeliveryDelivered: the callback said the template was sent.
+	DeliveryDelivered Delivery = "delivered"
+	// DeliveryFailed: the callback said it was not sent, and why.
+	DeliveryFailed Delivery = "failed"
+)
+
+// Entry is the journal's knowledge about one key.
+type Entry struct {
+	Key       string
+	Status    Status
+	RequestID string // set when Status is StatusAccepted
+	// Reason says why a send was rejected or its outcome is unknown.
+	Reason string
+	// Delivery and DeliveryReason come from the callback, when one was
+	// recorded with Journal.RecordCallback.
+	Delivery       Delivery
+	DeliveryReason string
+}
+
+// record is one line of the journal file.
+type record struct {
+	Time      time.Time `json:"time"`
+	Event     string    `json:"event"` // a Status but "sending"'s outcome, or a Delivery
+	Key       string    `json:"key,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	HTTP      int       `json:"http_status,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+// interruptedReason is the Reason of a key found "sending" when the journal
+// is opened: the process stopped before the send's answer was recorded.
+const interruptedReason = "interrupted while sending: the send may have reached Crisp"
+
+// JournalOption configures OpenJournal.
+type JournalOption func(*Journal)
+
+// WithoutFsync makes the journal write its records without waiting for them
+// to reach the disk (no fsync). Records still survive the process being
+// killed, since the operating system has them, but not a power loss or an
+// operating-system crash, after which a send may be made twice. It makes a
+// campaign faster on slow disks; the default, with fsync, is the safe one.
+func WithoutFsync() JournalOption {
+	return func(j *Journal) { j.fsync = false }
+}
+
+// Journal is an append-only JSON-lines file recording, per key, each send
+// attempt and its outcome, and the callbacks of accepted sends. It is the
+// memory of a campaign across runs: see the package documentation. Its
+// methods are safe for concurrent use. Open it with OpenJournal and Close it
+// when done; while open, no other OpenJournal of the same file succeeds
+// (on Linux, macOS and the BSDs, where it is locked with flock).
+type Journal struct {
+	path   string
+	f      *os.File
+	fsync  bool
+	unlock func() error
+
+	mu        sync.Mutex
+	synced    *sync.Cond // signalled when a sync ends
+	entries   map[string]*Entry
+	order     []string          // keys in order of first appearance
+	byRequest map[string]string // request_id → key, for callbacks
+	orphans   map[string]record // callbacks that came before their accepted record
+	written   uint64            // records written
+	durable   uint64            // records known to be on disk
+	syncing   bool
+	err       error // the first write or sync failure: the journal is then read-only
+	closed    bool
+	changed   chan struct{} // closed and replaced when a callback is recorded
+	inUse     bool          // a Runner is running on it
+}
+
+// OpenJournal opens the journal at path, creating it (mode 0600) if it does
+// not exist, and reads what it records. A torn last line, left by a process
+// killed while writing it, is dropped from the file; any other line that is
+// not a record is an error wrapping ErrJournalCorrupt. Keys found "sending"
+// (their process stopped while the send was in flight) become StatusUnknown.
+func OpenJournal(path string, opts ...JournalOption) (*Journal, error) {
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, fs.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("bulk: opening journal: %w", err)
+	}
+	unlock, err := lockFile(f)
+	if err != nil {
+		_ = f.Close()
+		if errors.Is(err, ErrJournalLocked) {
+			return nil, fmt.Errorf("%w: %s", ErrJournalLocked, path)
+		}
+		return nil, fmt.Errorf("bulk: locking journal %s: %w", path, err)
+	}
+	j := &Journal{
+		path: path, f: f, fsync: true, unlock: unlock,
+		entries: map[string]*Entry{}, byRequest: map[string]string{}, orphans: map[string]record{},
+		changed: make(chan struct{}),
+	}
+	j.synced = sync.NewCond(&j.mu)
+	for _, o := range opts {
+		o(j)
+	}
+	if err := j.load(); err != nil {
+		_ = unlock()
+		_ = f.Close()
+		return nil, err
+	}
+	if created && j.fsync {
+		syncDir(filepath.Dir(path)) // make the new file's name durable too
+	}
+	return j, nil
+}
+
+// load reads the file's records into memory and cuts a torn last line.
+func (j *Journal) load() error {
+	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("bulk: reading journal: %w", err)
+	}
+	r := bufio.NewReader(j.f)
+	var offset int64
+	for n := 1; ; n++ {
+		line, err := r.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			if len(line) > 0 { // torn: the write never finished, so its send never started
+				if err := j.f.Truncate(offset); err != nil {
+					return fmt.Errorf("bulk: cutting the torn last line of %s: %w", j.path, err)
+				}
+				if err := j.f.Sync(); err != nil {
+					return fmt.Errorf("bulk: cutting the torn last line of %s: %w", j.path, err)
+				}
+			}
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("bulk: reading journal: %w", err)
+		}
+		offset += int64(len(line))
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var rec record
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, j.path, n, err)
+		}
+		if err := j.apply(rec); err != nil {
+			return fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, j.path, n, err)
+		}
+	}
+	for _, e := range j.entries {
+		if e.Status == StatusSending {
+			e.Status, e.Reason = StatusUnknown, interruptedReason
+		}
+	}
+	return nil
+}
+
+// entry returns the entry of key, creating it.
+func (j *Journal) entry(key string) *Entry {
+	e, ok := j.entries[key]
+	if !ok {
+		e = &Entry{Key: key}
+		j.entries[key] = e
+		j.order = append(j.order, key)
+	}
+	return e
+}
+
+// apply updates the in-memory state with rec. j.mu must be held (or the
+// journal not yet shared).
+func (j *Journal) apply(rec record) error {
+	switch ev := rec.Event; ev {
+	case string(StatusSending), string(StatusAccepted), string(StatusRejected), string(StatusUnknown):
+		if rec.Key == "" {
+			return fmt.Errorf("%q record without a key", ev)
+		}
+		e := j.entry(rec.Key)
+		*e = Entry{Key: rec.Key, Status: Status(ev), Reason: rec.Reason}
+		if e.Status == StatusAccepted {
+			if rec.RequestID == "" {
+				return errors.New(`"accepted" record without a request_id`)
+			}
+			e.RequestID = rec.RequestID
+			j.byRequest[rec.RequestID] = rec.Key
+			if cb, ok := j.orphans[rec.RequestID]; ok {
+				delete(j.orphans, rec.RequestID)
+				e.Delivery, e.DeliveryReason = Delivery(cb.Event), cb.Reason
+			}
+		}
+	case string(DeliveryDelivered), string(DeliveryFailed):
+		if rec.RequestID == "" {
+			return fmt.Errorf("%q record without a request_id", ev)
+		}
+		key, ok := j.byRequest[rec.RequestID]
+		if !ok {
+			j.orphans[rec.RequestID] = rec
+			return nil
+		}
+		e := j.entries[key]
+		e.Delivery, e.DeliveryReason = Delivery(ev), rec.Reason
+	default:
+		return fmt.Errorf("unknown event %q", ev)
+	}
+	return nil
+}
+
+// write appends rec to the file and applies it. With durable, it returns
+// only once rec is on disk (unless WithoutFsync): concurrent durable writes
+// share one fsync.
+func (j *Journal) write(rec record, durable bool) error {
+	rec.Time = time.Now().UTC()
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("bulk: encoding journal record: %w", err)
+	}
+	line = append(line, '\n')
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch {
+	case j.closed:
+		return ErrJournalClosed
+	case j.err != nil:
+		return j.err
+	}
+	// One write per record: a crash can tear only the last line.
+	if _, err := j.f.Write(line); err != nil {
+		j.err = fmt.Errorf("bulk: writing journal %s: %w", j.path, err)
+		return j.err
+	}
+	if err := j.apply(rec); err != nil {
+		return err // cannot happen: records are built by this package
+	}
+	j.written++
+	if rec.Event == string(DeliveryDelivered) || rec.Event == string(DeliveryFailed) {
+		close(j.changed)
+		j.changed = make(chan struct{})
+	}
+	if !durable || !j.fsync {
+		return nil
+	}
+	return j.syncLocked(j.written)
+}
+
+// syncLocked returns once the first seq records are on disk. One goroutine
+// at a time calls fsync, for every record written before it started; the
+// others wait for it. j.mu must be held.
+func (j *Journal) syncLocked(seq uint64) error {
+	for j.durable < seq {
+		if j.err != nil {
+			return j.err
+		}
+		if j.syncing {
+			j.synced.Wait()
+			continue
+		}
+		j.syncing = true
+		target := j.written
+		j.mu.Unlock()
+		err := j.f.Sync()
+		j.mu.Lock()
+		j.syncing = false
+		if err != nil && j.err == nil {
+			j.err = fmt.Errorf("bulk: syncing journal %s: %w", j.path, err)
+		} else if err == nil {
+			j.durable = max(j.durable, target)
+		}
+		j.synced.Broadcast()
+	}
+	return nil
+}
+
+// Flush makes every record written so far durable (unless WithoutFsync).
+func (j *Journal) Flush() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return ErrJournalClosed
+	}
+	if !j.fsync {
+		return j.err
+	}
+	return j.syncLocked(j.written)
+}
+
+// Close flushes the journal, releases its lock and closes the file. It is
+// idempotent. Close does not wait for a Runner still running on the
+// journal; its later writes fail with ErrJournalClosed.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return nil
+	}
+	var err error
+	if j.fsync && j.err == nil {
+		err = j.syncLocked(j.written)
+	}
+	j.closed = true
+	err = errors.Join(err, j.unlock(), j.f.Close())
+	return err
+}
+
+// Path returns the journal's file name, as given to OpenJournal.
+func (j *Journal) Path() string { return j.path }
+
+// Lookup returns what the journal knows about key.
+func (j *Journal) Lookup(key string) (Entry, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e, ok := j.entries[key]
+	if !ok {
+		return Entry{}, false
+	}
+	return *e, true
+}
+
+// Entries returns what the journal knows about every key, in the order the
+// keys first appeared in it. The result is a copy.
+func (j *Journal) Entries() []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]Entry, 0, len(j.order))
+	for _, k := range j.order {
+		out = append(out, *j.entries[k])
+	}
+	return out
+}
+
+// RecordCallback records a callback's outcome (delivered, or failed with
+// Crisp's reason) against the key whose send got its request_id. Its
+// signature is callback.HandlerFunc's: give it to callback.NewHandler, alone
+// or called from your own handler. It returns once the record is durable,
+// so that a callback acknowledged to Crisp is not lost. A callback may come
+// before the send's "accepted" record (Crisp can be that fast); it is kept
+// and matched when that record comes. Callbacks of request IDs the journal
+// never sees are written but count for no key.
+func (j *Journal) RecordCallback(_ context.Context, ev *crispwa.CallbackEvent) error {
+	if ev == nil || ev.RequestID == "" {
+		return fmt.Errorf("bulk: callback without a request_id")
+	}
+	rec := record{Event: string(DeliveryDelivered), RequestID: ev.RequestID}
+	if !ev.Succeeded() {
+		rec.Event, rec.Reason = string(DeliveryFailed), ev.Reason
+	}
+	j.mu.Lock()
+	rec.Key = j.byRequest[ev.RequestID]
+	j.mu.Unlock()
+	return j.write(rec, true)
+}
+
+// changes returns a channel closed at the next recorded callback.
+func (j *Journal) changes() <-chan struct{} {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.changed
+}
+
+// acquire marks the journal as used by a run; release ends it.
+func (j *Journal) acquire() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch {
+	case j.closed:
+		return ErrJournalClosed
+	case j.inUse:
+		return fmt.Errorf("%w: %s (another Run in this process)", ErrJournalLocked, j.path)
+	}
+	j.inUse = true
+	return nil
+}
+
+func (j *Journal) release() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.inUse = false
+}
+
+// syncDir fsyncs a directory so that a file just created in it survives a
+// crash. Best effort: some systems cannot sync directories.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}

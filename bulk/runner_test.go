@@ -1,0 +1,392 @@
+package bulk_test
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/bulk"
+)
+
+func TestRunSendsEveryJobOnceAndResumes(t *testing.T) {
+	srv := newFake(t)
+	j := openJournal(t)
+	jobs := orderJobs(60)
+
+	sum, err := run(t, srv.Client(), j, jobs)
+	require.NoError(t, err)
+	assert.True(t, sum.OK())
+	assert.Equal(t, 60, sum.Accepted)
+	assert.Equal(t, 60, sum.AwaitingCallback, "no callback handler wired")
+	per := sendsPerRecipient(srv)
+	require.Len(t, per, 60)
+	for to, n := range per {
+		assert.Equal(t, 1, n, to)
+	}
+	ids := map[string]bool{}
+	for _, id := range srv.RequestIDs() {
+		ids[id] = true
+	}
+	for _, e := range j.Entries() {
+		assert.Equal(t, bulk.StatusAccepted, e.Status, e.Key)
+		assert.True(t, ids[e.RequestID], "journal has the request_id the API answered: %s", e.Key)
+	}
+
+	// Re-running the same campaign sends nothing.
+	sum, err = run(t, srv.Client(), j, jobs)
+	require.NoError(t, err)
+	assert.True(t, sum.OK())
+	assert.Equal(t, 60, sum.AlreadySent)
+	assert.Zero(t, sum.Accepted)
+	assert.Equal(t, 60, srv.SendCount())
+}
+
+func TestRunValidatesEveryJobBeforeTheFirstSend(t *testing.T) {
+	srv := newFake(t)
+	j := openJournal(t)
+	good := orderJobs(3)
+	badPhone := orderJob("12")
+	badPhone.Key = "bad-phone"
+	missingParam := orderJob(recipient(10))
+	missingParam.Request.Template.Components[0].Parameters = missingParam.Request.Template.Components[0].Parameters[:1]
+	pending := orderJob(recipient(11))
+	pending.Request.Template = crispwa.MessageTemplate{Name: "spring_sale", Language: "en_US"}
+	noTemplate := orderJob(recipient(12))
+	noTemplate.Request.Template.Name = "no_such_template"
+	jobs := []bulk.Job{
+		good[0],
+		{Key: "", Request: good[1].Request},
+		{Key: good[0].Key, Request: good[1].Request}, // duplicate key
+		{Key: "nil-request"},
+		badPhone, missingParam, pending, noTemplate,
+		good[1], good[2],
+	}
+
+	sum, err := run(t, srv.Client(), j, jobs)
+	require.NoError(t, err)
+	assert.False(t, sum.OK())
+	assert.Equal(t, 3, sum.Accepted)
+	assert.Equal(t, 3, srv.SendCount(), "no invalid job was sent")
+	require.Len(t, sum.Invalid, 7)
+	wantIdx := []int{1, 2, 3, 4, 5, 6, 7}
+	for n, e := range sum.Invalid {
+		assert.Equal(t, wantIdx[n], e.Index)
+		assert.Equal(t, jobs[e.Index].Key, e.Key)
+	}
+	assert.ErrorContains(t, sum.Invalid[0], "empty key")
+	assert.ErrorContains(t, sum.Invalid[1], "duplicate key: job 0")
+	assert.ErrorContains(t, sum.Invalid[2], "nil request")
+	for _, e := range sum.Invalid[3:6] {
+		assert.ErrorIs(t, e, crispwa.ErrInvalidRequest, e.Key)
+	}
+	assert.ErrorContains(t, sum.Invalid[5], "PENDING")
+	assert.ErrorIs(t, sum.Invalid[6], crispwa.ErrNotFound)
+	for _, key := range []string{"bad-phone", missingParam.Key, pending.Key, noTemplate.Key} {
+		_, ok := j.Lookup(key)
+		assert.False(t, ok, "an invalid job leaves no journal record: %s", key)
+	}
+
+	t.Run("without the template check, only Validate", func(t *testing.T) {
+		srv := newFake(t)
+		sum, err := run(t, srv.Client(), openJournal(t), []bulk.Job{pending, badPhone}, bulk.WithTemplateCheck(false))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"bad-phone"}, keys(sum.Invalid))
+		assert.Equal(t, 1, sum.Accepted)
+	})
+	t.Run("a template that cannot be fetched stops the run before any send", func(t *testing.T) {
+		srv := newFake(t)
+		srv.FailNext(http.StatusUnauthorized, "unauthorized")
+		sum, err := run(t, srv.Client(), openJournal(t), orderJobs(5))
+		require.ErrorIs(t, err, crispwa.ErrUnauthorized)
+		assert.Zero(t, sum.Accepted)
+		assert.Zero(t, srv.SendCount())
+	})
+}
+
+func TestRunOutcomeUnknownIsNotResentUnlessAsked(t *testing.T) {
+	for _, accepted := range []bool{true, false} {
+		t.Run(map[bool]string{true: "dropped after accepting", false: "dropped before accepting"}[accepted], func(t *testing.T) {
+			srv := newFake(t)
+			j := openJournal(t)
+			jobs := orderJobs(10)
+			srv.DropNextSends(3, accepted)
+
+			sum, err := run(t, srv.Client(), j, jobs, bulk.WithConcurrency(1))
+			require.NoError(t, err)
+			assert.False(t, sum.OK())
+			assert.Equal(t, 7, sum.Accepted)
+			require.Len(t, sum.Unknown, 3)
+			for _, e := range sum.Unknown {
+				assert.ErrorIs(t, e, crispwa.ErrSendOutcomeUnknown)
+				entry, _ := j.Lookup(e.Key)
+				assert.Equal(t, bulk.StatusUnknown, entry.Status)
+			}
+			before := srv.SendCount()
+
+			sum, err = run(t, srv.Client(), j, jobs)
+			require.NoError(t, err)
+			assert.Equal(t, keys(sumUnknown(t, j)), sum.SkippedUnknown)
+			assert.Equal(t, 7, sum.AlreadySent)
+			assert.Zero(t, sum.Accepted)
+			assert.Equal(t, before, srv.SendCount(), "unknown outcomes are not resent")
+			assert.False(t, sum.OK())
+
+			sum, err = run(t, srv.Client(), j, jobs, bulk.WithRetryUnknown(true))
+			require.NoError(t, err)
+			assert.True(t, sum.OK())
+			assert.Equal(t, 3, sum.Accepted, "resent when asked")
+			assert.Equal(t, before+3, srv.SendCount())
+		})
+	}
+}
+
+// sumUnknown returns the journal's unknown keys as JobErrors.
+func sumUnknown(t *testing.T, j *bulk.Journal) []*bulk.JobError {
+	t.Helper()
+	var out []*bulk.JobError
+	for _, e := range j.Entries() {
+		if e.Status == bulk.StatusUnknown {
+			out = append(out, &bulk.JobError{Key: e.Key})
+		}
+	}
+	return out
+}
+
+func TestRunRejectedIsResentOnTheNextRun(t *testing.T) {
+	srv := newFake(t)
+	j := openJournal(t)
+	jobs := orderJobs(5)
+	// The template check's listing comes first; the failure hits the first send.
+	r, err := bulk.NewRunner(srv.Client(), j, bulk.WithConcurrency(1), bulk.WithRate(0), bulk.WithTemplateCheck(false))
+	require.NoError(t, err)
+	srv.FailNext(http.StatusBadRequest, "invalid_data")
+	sum, err := r.Run(context.Background(), jobs)
+	require.NoError(t, err)
+	require.Len(t, sum.Rejected, 1)
+	assert.ErrorIs(t, sum.Rejected[0], crispwa.ErrInvalidRequest)
+	e, _ := j.Lookup(sum.Rejected[0].Key)
+	assert.Equal(t, bulk.StatusRejected, e.Status)
+	assert.Contains(t, e.Reason, "invalid_data")
+	assert.Equal(t, 4, srv.SendCount())
+
+	sum, err = r.Run(context.Background(), jobs)
+	require.NoError(t, err)
+	assert.True(t, sum.OK())
+	assert.Equal(t, 1, sum.Accepted)
+	assert.Equal(t, 4, sum.AlreadySent)
+	for to, n := range sendsPerRecipient(srv) {
+		assert.Equal(t, 1, n, to)
+	}
+}
+
+func TestRateLimitStormSlowsEveryWorkerAndLosesNothing(t *testing.T) {
+	srv := newFake(t)
+	j := openJournal(t)
+	const n, concurrency = 240, 8
+	jobs := orderJobs(n)
+
+	type sample struct {
+		at    time.Time
+		sends int
+	}
+	var (
+		mu         sync.Mutex
+		samples    []sample
+		stormStart time.Time
+	)
+	const storm = 600 * time.Millisecond
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // sample the accepted sends; start the storm a third of the way in
+		defer wg.Done()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				c := srv.SendCount()
+				mu.Lock()
+				samples = append(samples, sample{now, c})
+				if stormStart.IsZero() && c >= n/3 {
+					stormStart = time.Now()
+					srv.RateLimitFor(storm, time.Second)
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	start := time.Now()
+	sum, err := run(t, srv.Client(), j, jobs, bulk.WithConcurrency(concurrency))
+	close(done)
+	wg.Wait()
+	require.NoError(t, err)
+
+	assert.True(t, sum.OK(), "nothing lost: %+v", sum)
+	assert.Equal(t, n, sum.Accepted)
+	per := sendsPerRecipient(srv)
+	assert.Len(t, per, n)
+	for to, c := range per {
+		assert.Equal(t, 1, c, "nothing duplicated: %s", to)
+	}
+	require.False(t, stormStart.IsZero())
+	assert.Positive(t, sum.RateLimited)
+	assert.LessOrEqual(t, sum.RateLimited, 2*concurrency,
+		"after the first 429 every worker waits out the Retry-After, instead of each hammering on")
+
+	// Sends per second before the storm, and while it lasts.
+	at := func(tm time.Time) int {
+		mu.Lock()
+		defer mu.Unlock()
+		c := 0
+		for _, s := range samples {
+			if !s.at.After(tm) {
+				c = s.sends
+			}
+		}
+		return c
+	}
+	before := float64(at(stormStart)) / stormStart.Sub(start).Seconds()
+	during := float64(at(stormStart.Add(storm))-at(stormStart)) / storm.Seconds()
+	t.Logf("send rate: %.0f/s before the storm, %.1f/s during it; %d rate-limit answers; run took %s", before, during, sum.RateLimited, sum.Duration)
+	assert.Less(t, during, before/5, "the send rate drops while the storm lasts")
+}
+
+func TestCancelStopsPromptlyAndResumesCleanly(t *testing.T) {
+	srv := newFake(t)
+	srv.SetLatency(10 * time.Millisecond)
+	j := openJournal(t)
+	jobs := orderJobs(80)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := bulk.NewRunner(srv.Client(), j, bulk.WithConcurrency(4), bulk.WithRate(0), bulk.WithProgress(func(p bulk.Progress) {
+		if p.Done >= 20 {
+			cancel()
+		}
+	}, 5*time.Millisecond))
+	require.NoError(t, err)
+	start := time.Now()
+	sum, err := r.Run(ctx, jobs)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, time.Since(start), 5*time.Second, "stops promptly")
+	assert.Positive(t, sum.NotSent)
+	assert.Empty(t, sum.Unknown, "the sends in flight were let finish")
+	assert.Equal(t, 80, sum.Accepted+sum.NotSent)
+	assert.Equal(t, sum.Accepted, srv.SendCount())
+
+	sum, err = r.Run(context.Background(), jobs)
+	require.NoError(t, err)
+	assert.True(t, sum.OK())
+	for to, n := range sendsPerRecipient(srv) {
+		assert.Equal(t, 1, n, to)
+	}
+	assert.Equal(t, 80, srv.SendCount())
+}
+
+func TestCancelWithoutDrainLeavesUnknownsThatAreNotResent(t *testing.T) {
+	srv := newFake(t)
+	srv.SetLatency(200 * time.Millisecond) // a send cut short during it is dropped by the fake
+	j := openJournal(t)
+	jobs := orderJobs(8)
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := bulk.NewRunner(srv.Client(), j, bulk.WithConcurrency(4), bulk.WithRate(0),
+		bulk.WithTemplateCheck(false), bulk.WithDrainTimeout(0))
+	require.NoError(t, err)
+	time.AfterFunc(50*time.Millisecond, cancel)
+	sum, err := r.Run(ctx, jobs)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Len(t, sum.Unknown, 4, "the four sends in flight were cut short")
+	assert.Equal(t, 4, sum.NotSent)
+	assert.Zero(t, srv.SendCount())
+
+	srv.SetLatency(0)
+	sum, err = r.Run(context.Background(), jobs)
+	require.NoError(t, err)
+	assert.Len(t, sum.SkippedUnknown, 4)
+	assert.Equal(t, 4, sum.Accepted)
+}
+
+func TestProgressReports(t *testing.T) {
+	srv := newFake(t)
+	var mu sync.Mutex
+	var got []bulk.Progress
+	sum, err := run(t, srv.Client(), openJournal(t), orderJobs(30), bulk.WithProgress(func(p bulk.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, p)
+	}, time.Millisecond))
+	require.NoError(t, err)
+	require.True(t, sum.OK())
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, got)
+	last := got[len(got)-1]
+	assert.Equal(t, 30, last.ToSend)
+	assert.Equal(t, 30, last.Done)
+	assert.Equal(t, 30, last.Accepted)
+	assert.Zero(t, last.Remaining)
+	assert.True(t, math.IsInf(last.Limit, 1))
+	for i := 1; i < len(got); i++ {
+		assert.GreaterOrEqual(t, got[i].Done, got[i-1].Done, "monotonic")
+	}
+}
+
+func TestRateLimitIsShared(t *testing.T) {
+	srv := newFake(t)
+	start := time.Now()
+	sum, err := run(t, srv.Client(), openJournal(t), orderJobs(11), bulk.WithRate(50), bulk.WithConcurrency(8))
+	require.NoError(t, err)
+	require.True(t, sum.OK())
+	// 11 sends at 50/s with a burst of 1: at least 10 intervals of 20ms.
+	assert.GreaterOrEqual(t, time.Since(start), 190*time.Millisecond)
+}
+
+func TestOptionsAndArguments(t *testing.T) {
+	srv := newFake(t)
+	j := openJournal(t)
+	for _, o := range []bulk.Option{
+		bulk.WithConcurrency(0), bulk.WithRate(-1), bulk.WithRate(math.NaN()),
+		bulk.WithDrainTimeout(-time.Second), bulk.WithProgress(nil, -time.Second), bulk.WithCallbackWait(-1),
+	} {
+		_, err := bulk.NewRunner(srv.Client(), j, o)
+		assert.Error(t, err)
+	}
+	_, err := bulk.NewRunner(nil, j)
+	assert.Error(t, err)
+	_, err = bulk.NewRunner(srv.Client(), nil)
+	assert.Error(t, err)
+}
+
+func TestOneRunAtATimePerJournal(t *testing.T) {
+	srv := newFake(t)
+	srv.SetLatency(50 * time.Millisecond)
+	j := openJournal(t)
+	running := make(chan struct{})
+	var once sync.Once
+	r, err := bulk.NewRunner(srv.Client(), j, bulk.WithRate(0), bulk.WithProgress(func(bulk.Progress) {
+		once.Do(func() { close(running) })
+	}, time.Millisecond))
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, err := r.Run(context.Background(), orderJobs(4))
+		assert.NoError(t, err)
+	}()
+	<-running
+	_, err = r.Run(context.Background(), orderJobs(1))
+	assert.ErrorIs(t, err, bulk.ErrJournalLocked)
+	wg.Wait()
+	assert.Equal(t, 4, srv.SendCount())
+}
