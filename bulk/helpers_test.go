@@ -1,9 +1,12 @@
 package bulk_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
+	"github.com/crispwa/crispwa/callback"
 	"github.com/crispwa/crispwa/crispwatest"
 )
 
@@ -86,4 +90,32 @@ func keys(errs []*bulk.JobError) []string {
 		out = append(out, e.Key)
 	}
 	return out
+}
+
+// newCallbackReceiver serves callback.NewHandler(j.RecordCallback) on
+// loopback and returns its URL.
+func newCallbackReceiver(t testing.TB, j *bulk.Journal) string {
+	t.Helper()
+	s := httptest.NewServer(callback.NewHandler(j.RecordCallback))
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
+// lockedBuffer is a bytes.Buffer safe for a subprocess's output and a test
+// reading it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -100,10 +100,13 @@ func (t *throttle) hit(retryAfter time.Duration) {
 	t.cutUntil = t.pausedUntil
 	cur := float64(t.limiter.Limit())
 	obs := t.observedLocked(now)
-	if t.limiter.Limit() == rate.Inf {
+	switch {
+	case obs == 0 && t.limiter.Limit() == rate.Inf:
+		return // no rate to halve yet: the pause alone slows down
+	case t.limiter.Limit() == rate.Inf:
 		t.peak = max(t.peak, obs)
 		cur = obs
-	} else if obs > 0 {
+	case obs > 0:
 		cur = min(cur, obs)
 	}
 	t.limiter.SetLimitAt(now, rate.Limit(max(cur/2, minRate)))

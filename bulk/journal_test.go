@@ -1,0 +1,219 @@
+package bulk_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/bulk"
+)
+
+// writeJournal writes content to a fresh journal file and returns its path.
+func writeJournal(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+const (
+	lineSendingA  = `{"time":"2026-11-25T10:00:00Z","event":"sending","key":"a"}` + "\n"
+	lineAcceptedA = `{"time":"2026-11-25T10:00:01Z","event":"accepted","key":"a","request_id":"req-a"}` + "\n"
+	lineSendingB  = `{"time":"2026-11-25T10:00:02Z","event":"sending","key":"b"}` + "\n"
+	lineRejectedB = `{"time":"2026-11-25T10:00:03Z","event":"rejected","key":"b","http_status":400,"reason":"invalid_data"}` + "\n"
+	lineSendingC  = `{"time":"2026-11-25T10:00:04Z","event":"sending","key":"c"}` + "\n"
+	lineUnknownD  = `{"time":"2026-11-25T10:00:05Z","event":"unknown","key":"d","reason":"HTTP 502"}` + "\n"
+	lineFailedA   = `{"time":"2026-11-25T10:00:06Z","event":"failed","request_id":"req-a","reason":"paused"}` + "\n"
+)
+
+func TestOpenJournalReadsState(t *testing.T) {
+	path := writeJournal(t, lineSendingA+lineAcceptedA+lineSendingB+lineRejectedB+lineSendingC+lineUnknownD+"\n"+lineFailedA)
+	j, err := bulk.OpenJournal(path)
+	require.NoError(t, err)
+	defer j.Close()
+
+	want := []bulk.Entry{
+		{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Delivery: bulk.DeliveryFailed, DeliveryReason: "paused"},
+		{Key: "b", Status: bulk.StatusRejected, Reason: "invalid_data"},
+		{Key: "c", Status: bulk.StatusUnknown, Reason: "interrupted while sending: the send may have reached Crisp"},
+		{Key: "d", Status: bulk.StatusUnknown, Reason: "HTTP 502"},
+	}
+	assert.Equal(t, want, j.Entries())
+	_, ok := j.Lookup("zzz")
+	assert.False(t, ok)
+}
+
+func TestOpenJournalTornLastLine(t *testing.T) {
+	for _, torn := range []string{`{"time":"2026-11-25T10:00:04Z","event":"sen`, `{`, `garbage`} {
+		t.Run(torn, func(t *testing.T) {
+			path := writeJournal(t, lineSendingA+lineAcceptedA+torn)
+			j, err := bulk.OpenJournal(path)
+			require.NoError(t, err, "a torn last line is tolerated")
+			assert.Len(t, j.Entries(), 1)
+			require.NoError(t, j.RecordCallback(context.Background(), &crispwa.CallbackEvent{RequestID: "req-a", WhatsAppMessageID: "wamid.a"}))
+			require.NoError(t, j.Close())
+
+			raw, err := os.ReadFile(path)
+			require.NoError(t, err)
+			lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+			require.Len(t, lines, 3, "the torn line is cut, not glued to the next record")
+			assert.Equal(t, lineSendingA+lineAcceptedA, lines[0]+"\n"+lines[1]+"\n")
+			assert.True(t, strings.HasPrefix(lines[2], `{"time":`), lines[2])
+			j, err = bulk.OpenJournal(path)
+			require.NoError(t, err, "the journal stays readable after appending")
+			defer j.Close()
+			e, _ := j.Lookup("a")
+			assert.Equal(t, bulk.DeliveryDelivered, e.Delivery)
+		})
+	}
+}
+
+func TestOpenJournalCorrupt(t *testing.T) {
+	tests := []struct{ name, content, wantLine string }{
+		{"garbage in the middle", lineSendingA + "garbage\n" + lineAcceptedA, "line 2"},
+		{"unknown event", `{"event":"teleported","key":"a"}` + "\n", "unknown event"},
+		{"no key", `{"event":"sending"}` + "\n", "without a key"},
+		{"accepted without request_id", `{"event":"accepted","key":"a"}` + "\n", "without a request_id"},
+		{"callback without request_id", `{"event":"delivered"}` + "\n", "without a request_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := bulk.OpenJournal(writeJournal(t, tt.content))
+			require.ErrorIs(t, err, bulk.ErrJournalCorrupt)
+			assert.ErrorContains(t, err, tt.wantLine)
+		})
+	}
+}
+
+func TestJournalIsLocked(t *testing.T) {
+	path := writeJournal(t, "")
+	j, err := bulk.OpenJournal(path)
+	require.NoError(t, err)
+	_, err = bulk.OpenJournal(path)
+	require.ErrorIs(t, err, bulk.ErrJournalLocked)
+	require.NoError(t, j.Close())
+	require.NoError(t, j.Close(), "idempotent")
+	j, err = bulk.OpenJournal(path)
+	require.NoError(t, err, "the lock goes with Close")
+	require.NoError(t, j.Close())
+	assert.ErrorIs(t, j.Flush(), bulk.ErrJournalClosed)
+	assert.ErrorIs(t, j.RecordCallback(context.Background(), &crispwa.CallbackEvent{RequestID: "x"}), bulk.ErrJournalClosed)
+}
+
+func TestJournalFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.jsonl")
+	j, err := bulk.OpenJournal(path)
+	require.NoError(t, err)
+	defer j.Close()
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "keys may name recipients")
+	assert.Equal(t, path, j.Path())
+}
+
+func TestRecordCallbackBeforeAccepted(t *testing.T) {
+	// Crisp may call back before the "accepted" record is written: the
+	// callback is kept and matched, in memory and after a reload.
+	path := writeJournal(t, lineSendingA)
+	j, err := bulk.OpenJournal(path)
+	require.NoError(t, err)
+	require.NoError(t, j.RecordCallback(context.Background(), &crispwa.CallbackEvent{RequestID: "req-a", Error: true, Reason: "not approved"}))
+	require.NoError(t, j.Close())
+	require.NoError(t, appendLine(path, lineAcceptedA))
+
+	j, err = bulk.OpenJournal(path)
+	require.NoError(t, err)
+	defer j.Close()
+	e, _ := j.Lookup("a")
+	assert.Equal(t, bulk.Entry{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Delivery: bulk.DeliveryFailed, DeliveryReason: "not approved"}, e)
+	assert.Error(t, j.RecordCallback(context.Background(), &crispwa.CallbackEvent{}), "no request_id")
+	assert.Error(t, j.RecordCallback(context.Background(), nil))
+}
+
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(line)
+	return errorsJoin(err, f.Close())
+}
+
+func errorsJoin(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func TestJournalConcurrentWritesStayWholeLines(t *testing.T) {
+	for _, opts := range [][]bulk.JournalOption{nil, {bulk.WithoutFsync()}} {
+		t.Run(fmt.Sprintf("options=%d", len(opts)), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "j.jsonl")
+			j, err := bulk.OpenJournal(path, opts...)
+			require.NoError(t, err)
+			var wg sync.WaitGroup
+			for g := range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 20 {
+						id := fmt.Sprintf("req-%d-%d", g, i)
+						assert.NoError(t, j.RecordCallback(context.Background(), &crispwa.CallbackEvent{RequestID: id, WhatsAppMessageID: "wamid." + id}))
+					}
+				}()
+			}
+			wg.Wait()
+			require.NoError(t, j.Close())
+
+			f, err := os.Open(path)
+			require.NoError(t, err)
+			defer f.Close()
+			lines := 0
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				var v map[string]any
+				require.NoError(t, json.Unmarshal(sc.Bytes(), &v), sc.Text())
+				assert.Equal(t, "delivered", v["event"])
+				assert.True(t, strings.HasPrefix(v["request_id"].(string), "req-"))
+				lines++
+			}
+			assert.Equal(t, 16*20, lines)
+		})
+	}
+}
+
+func TestSummaryCountsCallbacks(t *testing.T) {
+	// Callbacks recorded through a callback.Handler wired to the journal, as
+	// a user does, end up in the summary.
+	srv := newFake(t)
+	j := openJournal(t)
+	receiver := newCallbackReceiver(t, j)
+	srv.SetCallbackURL(receiver)
+
+	jobs := orderJobs(5)
+	for i := range 2 { // PENDING: accepted, then failed in the callback
+		job := orderJob(recipient(100 + i))
+		job.Request.Template = crispwa.MessageTemplate{Name: "spring_sale", Language: "en_US"}
+		jobs = append(jobs, job)
+	}
+	sum, err := run(t, srv.Client(), j, jobs, bulk.WithTemplateCheck(false), bulk.WithCallbackWait(10e9))
+	require.NoError(t, err)
+	assert.True(t, sum.OK())
+	assert.Equal(t, 7, sum.Accepted)
+	assert.Equal(t, 5, sum.Delivered)
+	assert.Equal(t, 2, sum.Failed)
+	assert.Zero(t, sum.AwaitingCallback)
+	e, _ := j.Lookup(jobs[5].Key)
+	assert.Contains(t, e.DeliveryReason, "PENDING")
+}
