@@ -8,6 +8,7 @@
 //	crispwa templates [flags]         list the website's templates
 //	crispwa send [flags]              send a template message
 //	crispwa listen [flags]            print the callbacks Crisp posts
+//	crispwa bulk [flags]              send a template to every row of a CSV, resumably
 //	crispwa help [command]            help on a command
 //
 // Every command but demo reads CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,
@@ -61,6 +62,7 @@ func commands() []command {
 		{"templates", "list the website's message templates", runTemplates},
 		{"send", "send a template message", runSend},
 		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
+		{"bulk", "send a template to every row of a CSV file, resumably", runBulk},
 	}
 }
 
