@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -207,7 +208,7 @@ func TestSummaryCountsCallbacks(t *testing.T) {
 		job.Request.Template = crispwa.MessageTemplate{Name: "spring_sale", Language: "en_US"}
 		jobs = append(jobs, job)
 	}
-	sum, err := run(t, srv.Client(), j, jobs, bulk.WithTemplateCheck(false), bulk.WithCallbackWait(10e9))
+	sum, err := run(t, srv.Client(), j, jobs, bulk.WithTemplateCheck(false), bulk.WithCallbackWait(10*time.Second))
 	require.NoError(t, err)
 	assert.True(t, sum.OK())
 	assert.Equal(t, 7, sum.Accepted)
