@@ -171,7 +171,7 @@ func progressReporter(w io.Writer, total int) (report func(bulk.Progress), finis
 	}
 	var last time.Time
 	return func(p bulk.Progress) {
-		if time.Since(last) < 5*time.Second && p.Remaining > 0 {
+		if p.ToSend == 0 || (time.Since(last) < 5*time.Second && p.Remaining > 0) {
 			return
 		}
 		last = time.Now()
