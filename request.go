@@ -159,10 +159,19 @@ func (c *Client) decode(cl call, path string, resp *http.Response, out any) erro
 
 // readCapped reads the whole body, refusing more than maxResponseBytes.
 func readCapped(resp *http.Response) ([]byte, error) {
-	var buf bytes.Buffer
 	if n := resp.ContentLength; n > 0 && n <= maxResponseBytes {
-		buf.Grow(int(n) + bytes.MinRead)
+		// The usual case: one exact read, then a check that nothing follows.
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, err
+		}
+		var one [1]byte
+		if m, _ := resp.Body.Read(one[:]); m > 0 {
+			return nil, errResponseTooLarge // more than announced: a broken server
+		}
+		return b, nil
 	}
+	var buf bytes.Buffer
 	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err == nil && buf.Len() > maxResponseBytes {
 		err = errResponseTooLarge
