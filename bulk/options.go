@@ -146,8 +146,9 @@ func WithCallbackWait(d time.Duration) Option {
 	}
 }
 
-// WithLogger makes Run log one record per job outcome (key, masked
-// recipient, request_id or error) and per rate-limit pause, at debug level
+// WithLogger makes Run log one record per job outcome (the job's index,
+// its masked recipient, request_id or error; not its key, which often holds
+// the phone number) and per rate-limit pause, at debug level
 // for accepted sends and warn level otherwise. Silent by default.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {

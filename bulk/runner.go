@@ -310,11 +310,11 @@ func (c *campaign) sendJob(i int) {
 			c.outcome(record{Event: string(StatusAccepted), Key: job.Key, RequestID: res.RequestID})
 			c.throttle.success()
 			c.count(func() { c.accepted++; c.acceptedIdx = append(c.acceptedIdx, i) })
-			c.log(slog.LevelDebug, "accepted", job, "request_id", res.RequestID)
+			c.log(slog.LevelDebug, "accepted", i, "request_id", res.RequestID)
 		case errors.Is(err, crispwa.ErrSendOutcomeUnknown):
 			c.outcome(record{Event: string(StatusUnknown), Key: job.Key, Reason: err.Error()})
 			c.count(func() { c.unknown = append(c.unknown, &JobError{Key: job.Key, Index: i, Err: err}) })
-			c.log(slog.LevelWarn, "outcome unknown: not sent again", job, "error", err)
+			c.log(slog.LevelWarn, "outcome unknown: not sent again", i, "error", err)
 		default:
 			rec := record{Event: string(StatusRejected), Key: job.Key, Reason: err.Error()}
 			var apiErr *crispwa.APIError
@@ -325,11 +325,11 @@ func (c *campaign) sendJob(i int) {
 			// Rate limited: certainly not sent. The observer has paused every
 			// worker; this one sends again after the pause.
 			if errors.Is(err, crispwa.ErrRateLimited) && round < maxRateLimitRounds && c.stop.Err() == nil {
-				c.log(slog.LevelWarn, "rate limited: pausing all workers", job, "error", err)
+				c.log(slog.LevelWarn, "rate limited: pausing all workers", i, "error", err)
 				continue
 			}
 			c.count(func() { c.rejected = append(c.rejected, &JobError{Key: job.Key, Index: i, Err: err}) })
-			c.log(slog.LevelWarn, "rejected", job, "error", err)
+			c.log(slog.LevelWarn, "rejected", i, "error", err)
 		}
 		return
 	}
@@ -360,12 +360,14 @@ func (c *campaign) count(f func()) {
 	f()
 }
 
-func (c *campaign) log(level slog.Level, msg string, job Job, attrs ...any) {
+// log writes one record about job i. Keys are not logged: they often
+// contain the recipient's number, which logs only show masked.
+func (c *campaign) log(level slog.Level, msg string, i int, attrs ...any) {
 	l := c.r.cfg.logger
 	if l == nil {
 		return
 	}
-	l.Log(context.Background(), level, "bulk: "+msg, append([]any{"key", job.Key, "to", redact.Phone(job.Request.To)}, attrs...)...)
+	l.Log(context.Background(), level, "bulk: "+msg, append([]any{"job", i, "to", redact.Phone(c.jobs[i].Request.To)}, attrs...)...)
 }
 
 // snapshot returns the campaign's progress; rate is left to the caller.

@@ -2,6 +2,7 @@ package bulk_test
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"net/http"
 	"sync"
@@ -390,4 +391,21 @@ func TestOneRunAtATimePerJournal(t *testing.T) {
 	assert.ErrorIs(t, err, bulk.ErrJournalLocked)
 	wg.Wait()
 	assert.Equal(t, 4, srv.SendCount())
+}
+
+func TestLogsMaskPhoneNumbers(t *testing.T) {
+	srv := newFake(t)
+	var buf lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv.FailNext(http.StatusBadRequest, "invalid_data")
+	sum, err := run(t, srv.Client(), openJournal(t), orderJobs(2), bulk.WithLogger(logger), bulk.WithTemplateCheck(false), bulk.WithConcurrency(1))
+	require.NoError(t, err)
+	require.Len(t, sum.Rejected, 1)
+	out := buf.String()
+	assert.Contains(t, out, "bulk: rejected")
+	assert.Contains(t, out, "bulk: accepted")
+	assert.Contains(t, out, "to=+336****0000")
+	for _, job := range orderJobs(2) {
+		assert.NotContains(t, out, job.Request.To, "a full phone number in the logs")
+	}
 }
