@@ -131,11 +131,11 @@ func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bul
 		return failure(e, "bulk", err)
 	}
 	defer journal.Close()
-	progress, finish := progressReporter(e.stderr, len(jobs))
+	progress, every, finish := progressReporter(e.stderr, len(jobs))
 	runner, err := bulk.NewRunner(client, journal,
 		bulk.WithRate(f.rate), bulk.WithConcurrency(f.concurrency), bulk.WithRetryUnknown(f.retryUnknown),
 		bulk.WithTemplateCheck(false), // every row was built and checked from the template already
-		bulk.WithProgress(progress, time.Second))
+		bulk.WithProgress(progress, every))
 	if err != nil {
 		return failure(e, "bulk", err)
 	}
@@ -159,15 +159,19 @@ func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bul
 	return exitOK
 }
 
-// progressReporter returns the progress function: a bar when w is a
-// terminal, else a plain line every 5 seconds. finish ends the bar.
-func progressReporter(w io.Writer, total int) (report func(bulk.Progress), finish func()) {
+// progressReporter returns the progress function and how often to call it:
+// a bar when w is a terminal, else a plain line every 5 seconds. finish ends
+// the bar.
+func progressReporter(w io.Writer, total int) (report func(bulk.Progress), every time.Duration, finish func()) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("sending"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("sends"),
-			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-		return func(p bulk.Progress) { _ = bar.Set(p.Done) }, func() { _ = bar.Finish() }
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond))
+		return func(p bulk.Progress) {
+			bar.Describe(fmt.Sprintf("sending, %.1f/s", p.Rate))
+			_ = bar.Set(p.Done)
+		}, 250 * time.Millisecond, func() { _ = bar.Finish() }
 	}
 	var last time.Time
 	return func(p bulk.Progress) {
@@ -177,7 +181,7 @@ func progressReporter(w io.Writer, total int) (report func(bulk.Progress), finis
 		last = time.Now()
 		fmt.Fprintf(w, "bulk: %d/%d done: %d accepted, %d rejected, %d unknown; %.1f sends/s\n",
 			p.Done, p.ToSend, p.Accepted, p.Rejected, p.Unknown, p.Rate)
-	}, func() {}
+	}, time.Second, func() {}
 }
 
 // printRowErrors lists the rows that cannot be sent.
