@@ -45,6 +45,7 @@ type Client struct {
 
 	websiteID string
 	base      *url.URL // always ends with "/"
+	prefix    string   // base + "website/{escaped id}/": every call's URL starts so
 	userAgent string
 	logger    *slog.Logger // nil: silent
 	retryMax  int
@@ -79,6 +80,7 @@ func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, er
 	c := &Client{
 		websiteID: websiteID,
 		base:      base,
+		prefix:    base.String() + "website/" + url.PathEscape(websiteID) + "/",
 		userAgent: "crispwa/" + Version,
 		logger:    s.logger,
 		retryMax:  s.maxRetries,

@@ -53,7 +53,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if ctx == nil {
 		return invalid("ctx", "nil context")
 	}
-	u := c.base.String() + "website/" + url.PathEscape(c.websiteID) + "/" + cl.path
+	u := c.prefix + cl.path
 	if len(cl.query) > 0 {
 		u += "?" + cl.query.Encode()
 	}
@@ -110,21 +110,26 @@ func (c *Client) transportFailure(ctx context.Context, cl call, st *attempt, err
 // error.
 func (c *Client) decode(cl call, path string, resp *http.Response, out any) error {
 	raw, readErr := readCapped(resp)
-	apiErr := &APIError{StatusCode: resp.StatusCode, Method: cl.method, Path: path}
-	if d, ok := retryAfter(resp); ok {
-		apiErr.RetryAfter = d
-	}
 	var env envelope
 	decodeErr := readErr
 	if decodeErr == nil {
 		decodeErr = json.Unmarshal(raw, &env)
 	}
-	if decodeErr == nil {
-		apiErr.Reason = env.Reason
+	// The error, built only when the answer is one.
+	apiError := func() *APIError {
+		e := &APIError{StatusCode: resp.StatusCode, Method: cl.method, Path: path}
+		if d, ok := retryAfter(resp); ok {
+			e.RetryAfter = d
+		}
+		if decodeErr == nil {
+			e.Reason = env.Reason
+		}
+		return e
 	}
 
 	switch {
 	case !isSuccess(resp.StatusCode):
+		apiErr := apiError()
 		if cl.kind == kindSend && sendAmbiguousStatus(resp.StatusCode) {
 			return outcomeUnknown(apiErr)
 		}
@@ -136,7 +141,7 @@ func (c *Client) decode(cl call, path string, resp *http.Response, out any) erro
 		}
 		return err
 	case env.Error:
-		return apiErr
+		return apiError()
 	case out == nil:
 		return nil
 	}
