@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -147,14 +148,7 @@ func appendLine(path, line string) error {
 		return err
 	}
 	_, err = f.WriteString(line)
-	return errorsJoin(err, f.Close())
-}
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return errors.Join(err, f.Close())
 }
 
 func TestJournalConcurrentWritesStayWholeLines(t *testing.T) {

@@ -409,3 +409,37 @@ func TestLogsMaskPhoneNumbers(t *testing.T) {
 		assert.NotContains(t, out, job.Request.To, "a full phone number in the logs")
 	}
 }
+
+func TestJournalFailureStopsSending(t *testing.T) {
+	srv := newFake(t)
+	srv.SetLatency(5 * time.Millisecond)
+	j := openJournal(t)
+	jobs := orderJobs(100)
+	var once sync.Once
+	r, err := bulk.NewRunner(srv.Client(), j, bulk.WithRate(0), bulk.WithConcurrency(4), bulk.WithTemplateCheck(false),
+		bulk.WithProgress(func(p bulk.Progress) {
+			if p.Done >= 10 {
+				once.Do(func() { require.NoError(t, j.Close()) }) // as if the disk were gone
+			}
+		}, time.Millisecond))
+	require.NoError(t, err)
+	sum, err := r.Run(context.Background(), jobs)
+	require.ErrorIs(t, err, bulk.ErrJournalClosed, "a journal that cannot be written stops the run")
+	assert.Positive(t, sum.NotSent)
+	assert.Less(t, srv.SendCount(), 60, "sending stopped")
+	for _, s := range srv.Sends() {
+		_, ok := j.Lookup("spring/" + s.To)
+		assert.True(t, ok, "nothing was sent without its journal record: %s", s.To)
+	}
+}
+
+func TestCallbackWaitEndsAtItsTimeout(t *testing.T) {
+	srv := newFake(t) // no callback URL: no callback ever comes
+	start := time.Now()
+	sum, err := run(t, srv.Client(), openJournal(t), orderJobs(3), bulk.WithCallbackWait(100*time.Millisecond))
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Equal(t, 3, sum.AwaitingCallback)
+	assert.Zero(t, sum.Delivered)
+}

@@ -191,7 +191,7 @@ func printRowErrors(w io.Writer, file string, bad []campaignRow) {
 			fmt.Fprintf(w, "... and %d more invalid row(s)\n", len(bad)-maxRowErrors)
 			return
 		}
-		fmt.Fprintf(w, "%s:%d: %s\n", file, r.line, trimPrefix(r.err))
+		fmt.Fprintf(w, "%s:%d: %s\n", file, r.line, message(r.err))
 	}
 }
 
@@ -219,7 +219,7 @@ func printSummary(w io.Writer, s *bulk.Summary, invalid int, lines map[string]in
 			if i == 0 {
 				fmt.Fprintln(w, title)
 			}
-			fmt.Fprintf(w, "  line %d: %s\n", lines[je.Key], trimPrefix(je.Err))
+			fmt.Fprintf(w, "  line %d: %s\n", lines[je.Key], message(je.Err))
 		}
 	}
 	earlier := make([]*bulk.JobError, len(s.SkippedUnknown))
@@ -233,14 +233,4 @@ func printSummary(w io.Writer, s *bulk.Summary, invalid int, lines map[string]in
 	if len(s.Unknown)+len(s.SkippedUnknown) > 0 {
 		fmt.Fprintln(w, "Check the unknown ones in Crisp. To send those that did not go out, re-run with\n--retry-unknown and a CSV of only those rows (the others would be sent twice).")
 	}
-}
-
-// trimPrefix drops the SDK's "crispwa: " prefix from an error message.
-func trimPrefix(err error) string {
-	msg := err.Error()
-	const p = "crispwa: "
-	if len(msg) > len(p) && msg[:len(p)] == p {
-		return msg[len(p):]
-	}
-	return msg
 }

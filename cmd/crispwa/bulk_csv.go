@@ -155,14 +155,11 @@ func (c *csvColumns) job(rec []string, t *crispwa.Template, from, to string) (bu
 	v := crispwa.TemplateValues{}
 	if c.named {
 		v.Named = map[string]string{}
-	}
-	hdr, body := t.Placeholders()
-	for col, name := range c.body {
-		if c.named {
+		for col, name := range c.body {
 			v.Named[name] = rec[col]
 		}
-	}
-	if !c.named {
+	} else {
+		hdr, body := t.Placeholders()
 		v.Body = make([]string, len(body))
 		for col, name := range c.body {
 			v.Body[slices.Index(body, name)] = rec[col]

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/crispwa/crispwa/bulk"
 )
 
 // campaignFiles writes csv to a temp dir and returns bulk's args for it.
@@ -190,4 +192,26 @@ func TestBulkUsage(t *testing.T) {
 	r = runWith(t, env, campaignFiles(t, "no_such_template", orderCSV)...)
 	assert.Equal(t, 1, r.code)
 	assert.True(t, strings.HasPrefix(r.stderr, "crispwa bulk: template \"no_such_template\""), r.stderr)
+}
+
+func TestBulkRuntimeFailures(t *testing.T) {
+	srv, env := fakeEnv(t)
+	args := campaignFiles(t, "order_update", orderCSV)
+	journal := args[len(args)-3]
+	require.Equal(t, "journal.jsonl", filepath.Base(journal))
+
+	j, err := bulk.OpenJournal(journal) // another run holds the journal
+	require.NoError(t, err)
+	r := runWith(t, env, args...)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "journal is in use by another run")
+	assert.Zero(t, srv.SendCount())
+	require.NoError(t, j.Close())
+
+	missing := append([]string(nil), args...)
+	missing[2] = filepath.Join(t.TempDir(), "nope.csv")
+	r = runWith(t, env, missing...)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "no such file")
+	assert.Zero(t, srv.SendCount())
 }

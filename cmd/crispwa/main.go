@@ -173,7 +173,12 @@ func usageError(e *cmdEnv, name, msg string) int {
 
 // failure reports a runtime error on stderr and returns exitFailure.
 func failure(e *cmdEnv, name string, err error) int {
-	msg := strings.TrimPrefix(err.Error(), "crispwa: ")
-	fmt.Fprintf(e.stderr, "crispwa %s: %s\n", name, msg)
+	fmt.Fprintf(e.stderr, "crispwa %s: %s\n", name, message(err))
 	return exitFailure
+}
+
+// message is err's text without the SDK's "crispwa: " prefix, which the
+// command's own prefix makes redundant.
+func message(err error) string {
+	return strings.TrimPrefix(err.Error(), "crispwa: ")
 }
