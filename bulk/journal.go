@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crispwa/crispwa"
 )
@@ -27,6 +28,24 @@ var (
 	ErrJournalCorrupt = errors.New("bulk: journal is corrupt")
 	// ErrJournalClosed reports a write to a closed journal.
 	ErrJournalClosed = errors.New("bulk: journal is closed")
+	// ErrJournalNotRegular reports a journal path that names something other
+	// than a regular file (a device such as /dev/null, a FIFO, a directory):
+	// such a file cannot keep a campaign's memory.
+	ErrJournalNotRegular = errors.New("bulk: journal is not a regular file")
+	// ErrUnknownKey reports a Resolve of a key the journal has never seen.
+	ErrUnknownKey = errors.New("bulk: no such key in the journal")
+)
+
+// Size limits of the journal. A record is a few hundred bytes; a line
+// longer than MaxJournalLine is not one this package wrote, so the journal
+// is corrupt (a 50 MB line is refused, not loaded).
+const (
+	// MaxJournalLine is the longest line OpenJournal and ReadJournal read.
+	MaxJournalLine = 64 << 10
+	// MaxKeyLength is the longest Job.Key Run accepts, in bytes.
+	MaxKeyLength = 1024
+	// maxReason is the longest reason a record keeps, in bytes.
+	maxReason = 2048
 )
 
 // Status is where a key's send stands according to the journal.
@@ -63,9 +82,15 @@ const (
 type Entry struct {
 	Key       string
 	Status    Status
-	RequestID string // set when Status is StatusAccepted
+	RequestID string // set when Status is StatusAccepted (unless Resolved)
 	// Reason says why a send was rejected or its outcome is unknown.
 	Reason string
+	// Time is when Status was recorded (zero in journals written before it
+	// was kept).
+	Time time.Time
+	// Resolved is true when Status comes from Journal.Resolve: an operator
+	// said whether the message went out.
+	Resolved bool
 	// Delivery and DeliveryReason come from the callback, when one was
 	// recorded with Journal.RecordCallback.
 	Delivery       Delivery
@@ -80,13 +105,14 @@ type record struct {
 	RequestID string    `json:"request_id,omitempty"`
 	HTTP      int       `json:"http_status,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
+	Resolved  bool      `json:"resolved,omitempty"` // written by Resolve
 }
 
 // interruptedReason is the Reason of a key found "sending" when the journal
 // is opened: the process stopped before the send's answer was recorded.
 const interruptedReason = "interrupted while sending: the send may have reached Crisp"
 
-// JournalOption configures OpenJournal.
+// JournalOption configures OpenJournal. A nil JournalOption is ignored.
 type JournalOption func(*Journal)
 
 // WithoutFsync makes the journal write its records without waiting for them
@@ -110,32 +136,41 @@ type Journal struct {
 	fsync  bool
 	unlock func() error
 
-	mu        sync.Mutex
-	synced    *sync.Cond // signalled when a sync ends
-	entries   map[string]*Entry
-	order     []string          // keys in order of first appearance
-	byRequest map[string]string // request_id → key, for callbacks
-	orphans   map[string]record // callbacks that came before their accepted record
-	written   uint64            // records written
-	durable   uint64            // records known to be on disk
-	syncing   bool
-	err       error // the first write or sync failure: the journal is then read-only
-	closed    bool
-	changed   chan struct{} // closed and replaced when a callback is recorded
-	inUse     bool          // a Runner is running on it
+	mu      sync.Mutex
+	synced  *sync.Cond // signalled when a sync ends
+	state              // what the records say, key by key
+	written uint64     // records written
+	durable uint64     // records known to be on disk
+	syncing bool
+	err     error // the first write or sync failure: the journal is then read-only
+	closed  bool
+	changed chan struct{} // closed and replaced when a callback is recorded
+	inUse   bool          // a Runner is running on it
 }
 
 // OpenJournal opens the journal at path, creating it (mode 0600) if it does
 // not exist, and reads what it records. A torn last line, left by a process
 // killed while writing it, is dropped from the file; any other line that is
-// not a record is an error wrapping ErrJournalCorrupt. Keys found "sending"
-// (their process stopped while the send was in flight) become StatusUnknown.
+// not a record (or is longer than MaxJournalLine) is an error wrapping
+// ErrJournalCorrupt, and a path that is not a regular file an error wrapping
+// ErrJournalNotRegular. Keys found "sending" (their process stopped while
+// the send was in flight) become StatusUnknown.
 func OpenJournal(path string, opts ...JournalOption) (*Journal, error) {
-	_, statErr := os.Stat(path)
+	st, statErr := os.Stat(path)
 	created := errors.Is(statErr, fs.ErrNotExist)
+	if statErr == nil && !st.Mode().IsRegular() {
+		return nil, notRegular(path, st.Mode())
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("bulk: opening journal: %w", err)
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() { // replaced since the Stat above
+		_ = f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("bulk: opening journal: %w", err)
+		}
+		return nil, notRegular(path, st.Mode())
 	}
 	unlock, err := lockFile(f)
 	if err != nil {
@@ -147,12 +182,13 @@ func OpenJournal(path string, opts ...JournalOption) (*Journal, error) {
 	}
 	j := &Journal{
 		path: path, f: f, fsync: true, unlock: unlock,
-		entries: map[string]*Entry{}, byRequest: map[string]string{}, orphans: map[string]record{},
-		changed: make(chan struct{}),
+		state: newState(), changed: make(chan struct{}),
 	}
 	j.synced = sync.NewCond(&j.mu)
 	for _, o := range opts {
-		o(j)
+		if o != nil {
+			o(j)
+		}
 	}
 	if err := j.load(); err != nil {
 		_ = unlock()
@@ -165,28 +201,106 @@ func OpenJournal(path string, opts ...JournalOption) (*Journal, error) {
 	return j, nil
 }
 
+// ReadJournal returns what the journal at path records, key by key in order
+// of first appearance, without creating, locking or changing the file: for a
+// dry run or a report while another process may be running the campaign. A
+// torn last line is ignored; the other errors are OpenJournal's. A path that
+// does not exist is an error wrapping fs.ErrNotExist.
+func ReadJournal(path string) ([]Entry, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("bulk: reading journal: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, notRegular(path, st.Mode())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("bulk: reading journal: %w", err)
+	}
+	defer f.Close()
+	s := newState()
+	if _, err := s.read(f, path); err != nil {
+		return nil, err
+	}
+	return s.list(), nil
+}
+
+func notRegular(path string, mode fs.FileMode) error {
+	kind := "not a regular file"
+	switch {
+	case mode.IsDir():
+		kind = "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case mode&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		kind = "a device"
+	case mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	}
+	return fmt.Errorf("%w: %s is %s", ErrJournalNotRegular, path, kind)
+}
+
 // load reads the file's records into memory and cuts a torn last line.
 func (j *Journal) load() error {
 	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("bulk: reading journal: %w", err)
 	}
-	r := bufio.NewReader(j.f)
+	keep, err := j.state.read(j.f, j.path)
+	if err != nil {
+		return err
+	}
+	if keep < 0 {
+		return nil
+	}
+	// Torn: the write never finished, so its send never started.
+	if err := j.f.Truncate(keep); err != nil {
+		return fmt.Errorf("bulk: cutting the torn last line of %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("bulk: cutting the torn last line of %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// state is what a journal's records say, key by key.
+type state struct {
+	entries   map[string]*Entry
+	order     []string          // keys in order of first appearance
+	byRequest map[string]string // request_id → key, for callbacks
+	orphans   map[string]record // callbacks that came before their accepted record
+}
+
+func newState() state {
+	return state{entries: map[string]*Entry{}, byRequest: map[string]string{}, orphans: map[string]record{}}
+}
+
+// recordStart is how every record this package writes begins.
+const recordStart = `{"time":"`
+
+// read applies the records of r (the journal at path) and turns the keys
+// left "sending" into StatusUnknown. It returns the length to cut the file
+// to when its last line is torn, else -1.
+func (s *state) read(r io.Reader, path string) (torn int64, err error) {
+	br := bufio.NewReaderSize(r, MaxJournalLine)
 	var offset int64
+	torn = -1
 	for n := 1; ; n++ {
-		line, err := r.ReadBytes('\n')
+		line, err := br.ReadSlice('\n')
 		if errors.Is(err, io.EOF) {
-			if len(line) > 0 { // torn: the write never finished, so its send never started
-				if err := j.f.Truncate(offset); err != nil {
-					return fmt.Errorf("bulk: cutting the torn last line of %s: %w", j.path, err)
+			if len(line) > 0 {
+				if !isTornRecord(line) {
+					return -1, fmt.Errorf("%w: %s line %d: not a journal record", ErrJournalCorrupt, path, n)
 				}
-				if err := j.f.Sync(); err != nil {
-					return fmt.Errorf("bulk: cutting the torn last line of %s: %w", j.path, err)
-				}
+				torn = offset
 			}
 			break
 		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return -1, fmt.Errorf("%w: %s line %d: longer than %d bytes", ErrJournalCorrupt, path, n, MaxJournalLine)
+		}
 		if err != nil {
-			return fmt.Errorf("bulk: reading journal: %w", err)
+			return -1, fmt.Errorf("bulk: reading journal: %w", err)
 		}
 		offset += int64(len(line))
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -194,62 +308,77 @@ func (j *Journal) load() error {
 		}
 		var rec record
 		if err := json.Unmarshal(line, &rec); err != nil {
-			return fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, j.path, n, err)
+			return -1, fmt.Errorf("%w: %s line %d: not a journal record: %v", ErrJournalCorrupt, path, n, err)
 		}
-		if err := j.apply(rec); err != nil {
-			return fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, j.path, n, err)
+		if err := s.apply(rec); err != nil {
+			return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, n, err)
 		}
 	}
-	for _, e := range j.entries {
+	for _, e := range s.entries {
 		if e.Status == StatusSending {
 			e.Status, e.Reason = StatusUnknown, interruptedReason
 		}
 	}
-	return nil
+	return torn, nil
+}
+
+// isTornRecord reports whether a last line without its newline can be the
+// beginning of a record this package was writing when its process died.
+func isTornRecord(line []byte) bool {
+	if len(line) <= len(recordStart) {
+		return bytes.HasPrefix([]byte(recordStart), line)
+	}
+	return bytes.HasPrefix(line, []byte(recordStart))
 }
 
 // entry returns the entry of key, creating it.
-func (j *Journal) entry(key string) *Entry {
-	e, ok := j.entries[key]
+func (s *state) entry(key string) *Entry {
+	e, ok := s.entries[key]
 	if !ok {
 		e = &Entry{Key: key}
-		j.entries[key] = e
-		j.order = append(j.order, key)
+		s.entries[key] = e
+		s.order = append(s.order, key)
 	}
 	return e
 }
 
-// apply updates the in-memory state with rec. j.mu must be held (or the
-// journal not yet shared).
-func (j *Journal) apply(rec record) error {
+// apply updates the state with rec. The Journal's mu must be held (or the
+// state not yet shared).
+func (s *state) apply(rec record) error {
 	switch ev := rec.Event; ev {
 	case string(StatusSending), string(StatusAccepted), string(StatusRejected), string(StatusUnknown):
 		if rec.Key == "" {
 			return fmt.Errorf("%q record without a key", ev)
 		}
-		e := j.entry(rec.Key)
-		*e = Entry{Key: rec.Key, Status: Status(ev), Reason: rec.Reason}
-		if e.Status == StatusAccepted {
-			if rec.RequestID == "" {
-				return errors.New(`"accepted" record without a request_id`)
-			}
-			e.RequestID = rec.RequestID
-			j.byRequest[rec.RequestID] = rec.Key
-			if cb, ok := j.orphans[rec.RequestID]; ok {
-				delete(j.orphans, rec.RequestID)
-				e.Delivery, e.DeliveryReason = Delivery(cb.Event), cb.Reason
-			}
+		e := s.entry(rec.Key)
+		prev := *e
+		*e = Entry{Key: rec.Key, Status: Status(ev), Reason: rec.Reason, Time: rec.Time, Resolved: rec.Resolved}
+		if e.Status != StatusAccepted {
+			return nil
+		}
+		if rec.Resolved { // the operator says it went out: keep what is known of it
+			e.RequestID, e.Delivery, e.DeliveryReason = prev.RequestID, prev.Delivery, prev.DeliveryReason
+			return nil
+		}
+		if rec.RequestID == "" {
+			return errors.New(`"accepted" record without a request_id`)
+		}
+		e.RequestID = rec.RequestID
+		s.byRequest[rec.RequestID] = rec.Key
+		if cb, ok := s.orphans[rec.RequestID]; ok {
+			delete(s.orphans, rec.RequestID)
+			e.Delivery, e.DeliveryReason = Delivery(cb.Event), cb.Reason
 		}
 	case string(DeliveryDelivered), string(DeliveryFailed):
 		if rec.RequestID == "" {
 			return fmt.Errorf("%q record without a request_id", ev)
 		}
-		key, ok := j.byRequest[rec.RequestID]
+		key, ok := s.byRequest[rec.RequestID]
 		if !ok {
-			j.orphans[rec.RequestID] = rec
+			s.orphans[rec.RequestID] = rec
 			return nil
 		}
-		e := j.entries[key]
+		e := s.entries[key]
 		e.Delivery, e.DeliveryReason = Delivery(ev), rec.Reason
 	default:
 		return fmt.Errorf("unknown event %q", ev)
@@ -257,11 +386,21 @@ func (j *Journal) apply(rec record) error {
 	return nil
 }
 
+// list returns a copy of every entry, in order of first appearance.
+func (s *state) list() []Entry {
+	out := make([]Entry, 0, len(s.order))
+	for _, k := range s.order {
+		out = append(out, *s.entries[k])
+	}
+	return out
+}
+
 // write appends rec to the file and applies it. With durable, it returns
 // only once rec is on disk (unless WithoutFsync): concurrent durable writes
 // share one fsync.
 func (j *Journal) write(rec record, durable bool) error {
 	rec.Time = time.Now().UTC()
+	rec.Reason = truncate(rec.Reason, maxReason)
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("bulk: encoding journal record: %w", err)
@@ -295,9 +434,22 @@ func (j *Journal) write(rec record, durable bool) error {
 	return j.syncLocked(j.written)
 }
 
-// syncLocked returns once the first seq records are on disk. One goroutine
-// at a time calls fsync, for every record written before it started; the
-// others wait for it. j.mu must be held.
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// syncLocked returns once the first seq records are on disk, or with the
+// journal's failure. One goroutine at a time calls fsync, for every record
+// written before it started; the others wait for it. A failed fsync fails
+// the journal for good: no write or sync is tried after it. j.mu must be
+// held.
 func (j *Journal) syncLocked(seq uint64) error {
 	for j.durable < seq {
 		if j.err != nil {
@@ -337,7 +489,7 @@ func (j *Journal) Flush() error {
 }
 
 // Close flushes the journal, releases its lock and closes the file. It is
-// idempotent. Close does not wait for a Runner still running on the
+// idempotent. It returns the journal's write or sync failure, if it had one. Close does not wait for a Runner still running on the
 // journal; its later writes fail with ErrJournalClosed.
 func (j *Journal) Close() error {
 	j.mu.Lock()
@@ -345,13 +497,18 @@ func (j *Journal) Close() error {
 	if j.closed {
 		return nil
 	}
-	var err error
-	if j.fsync && j.err == nil {
+	// Closed first: from now on no record is written, so the sync below
+	// covers every record there will be, and no writer waiting for it
+	// starts a sync of its own on a file about to be closed.
+	j.closed = true
+	err := j.err // a journal that failed did not record everything: say so again
+	if j.fsync && err == nil {
 		err = j.syncLocked(j.written)
 	}
-	j.closed = true
-	err = errors.Join(err, j.unlock(), j.f.Close())
-	return err
+	for j.syncing { // a failed journal may still have a sync running
+		j.synced.Wait()
+	}
+	return errors.Join(err, j.unlock(), j.f.Close())
 }
 
 // Path returns the journal's file name, as given to OpenJournal.
@@ -373,11 +530,23 @@ func (j *Journal) Lookup(key string) (Entry, bool) {
 func (j *Journal) Entries() []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Entry, 0, len(j.order))
-	for _, k := range j.order {
-		out = append(out, *j.entries[k])
+	return j.list()
+}
+
+// Resolve records what an operator found out, in Crisp, about a key's send:
+// sent true marks it accepted (a re-run skips it), false marks it rejected
+// (a re-run sends it again, without WithRetryUnknown). It is the way out of
+// StatusUnknown one key at a time. The key must be in the journal (else an
+// error wrapping ErrUnknownKey). It returns once the record is durable.
+func (j *Journal) Resolve(key string, sent bool) error {
+	if _, ok := j.Lookup(key); !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownKey, key)
 	}
-	return out
+	rec := record{Event: string(StatusRejected), Key: key, Resolved: true, Reason: "marked not sent by the operator"}
+	if sent {
+		rec.Event, rec.Reason = string(StatusAccepted), "marked sent by the operator"
+	}
+	return j.write(rec, true)
 }
 
 // RecordCallback records a callback's outcome (delivered, or failed with

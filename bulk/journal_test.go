@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,19 +45,23 @@ func TestOpenJournalReadsState(t *testing.T) {
 	require.NoError(t, err)
 	defer j.Close()
 
+	at := func(sec int) time.Time { return time.Date(2026, 11, 25, 10, 0, sec, 0, time.UTC) }
 	want := []bulk.Entry{
-		{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Delivery: bulk.DeliveryFailed, DeliveryReason: "paused"},
-		{Key: "b", Status: bulk.StatusRejected, Reason: "invalid_data"},
-		{Key: "c", Status: bulk.StatusUnknown, Reason: "interrupted while sending: the send may have reached Crisp"},
-		{Key: "d", Status: bulk.StatusUnknown, Reason: "HTTP 502"},
+		{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Time: at(1), Delivery: bulk.DeliveryFailed, DeliveryReason: "paused"},
+		{Key: "b", Status: bulk.StatusRejected, Reason: "invalid_data", Time: at(3)},
+		{Key: "c", Status: bulk.StatusUnknown, Reason: "interrupted while sending: the send may have reached Crisp", Time: at(4)},
+		{Key: "d", Status: bulk.StatusUnknown, Reason: "HTTP 502", Time: at(5)},
 	}
 	assert.Equal(t, want, j.Entries())
+	read, err := bulk.ReadJournal(path)
+	require.NoError(t, err)
+	assert.Equal(t, want, read, "ReadJournal says the same")
 	_, ok := j.Lookup("zzz")
 	assert.False(t, ok)
 }
 
 func TestOpenJournalTornLastLine(t *testing.T) {
-	for _, torn := range []string{`{"time":"2026-11-25T10:00:04Z","event":"sen`, `{`, `garbage`} {
+	for _, torn := range []string{`{"time":"2026-11-25T10:00:04Z","event":"sen`, `{`, `{"ti`} {
 		t.Run(torn, func(t *testing.T) {
 			path := writeJournal(t, lineSendingA+lineAcceptedA+torn)
 			j, err := bulk.OpenJournal(path)
@@ -87,12 +92,23 @@ func TestOpenJournalCorrupt(t *testing.T) {
 		{"no key", `{"event":"sending"}` + "\n", "without a key"},
 		{"accepted without request_id", `{"event":"accepted","key":"a"}` + "\n", "without a request_id"},
 		{"callback without request_id", `{"event":"delivered"}` + "\n", "without a request_id"},
+		{"a CSV", "to,1,2\n+33600000001,Alice,#1\n", "line 1: not a journal record"},
+		{"a one-line CSV without newline", "to,1,2", "line 1: not a journal record"},
+		{"garbage last line", lineSendingA + "garbage", "line 2: not a journal record"},
+		{"huge line", lineSendingA + `{"time":"2026-11-25T10:00:04Z","event":"sending","key":"` + strings.Repeat("x", bulk.MaxJournalLine) + "\"}\n", "line 2: longer than"},
+		{"huge last line", lineSendingA + strings.Repeat("x", 3*bulk.MaxJournalLine), "line 2: longer than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := bulk.OpenJournal(writeJournal(t, tt.content))
+			path := writeJournal(t, tt.content)
+			_, err := bulk.OpenJournal(path)
 			require.ErrorIs(t, err, bulk.ErrJournalCorrupt)
 			assert.ErrorContains(t, err, tt.wantLine)
+			_, err = bulk.ReadJournal(path)
+			require.ErrorIs(t, err, bulk.ErrJournalCorrupt)
+			raw, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.Equal(t, tt.content, string(raw), "a file that is not a journal is left as it is")
 		})
 	}
 }
@@ -137,7 +153,8 @@ func TestRecordCallbackBeforeAccepted(t *testing.T) {
 	require.NoError(t, err)
 	defer j.Close()
 	e, _ := j.Lookup("a")
-	assert.Equal(t, bulk.Entry{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Delivery: bulk.DeliveryFailed, DeliveryReason: "not approved"}, e)
+	assert.Equal(t, bulk.Entry{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Time: time.Date(2026, 11, 25, 10, 0, 1, 0, time.UTC),
+		Delivery: bulk.DeliveryFailed, DeliveryReason: "not approved"}, e)
 	assert.Error(t, j.RecordCallback(context.Background(), &crispwa.CallbackEvent{}), "no request_id")
 	assert.Error(t, j.RecordCallback(context.Background(), nil))
 }
@@ -211,4 +228,55 @@ func TestSummaryCountsCallbacks(t *testing.T) {
 	assert.Zero(t, sum.AwaitingCallback)
 	e, _ := j.Lookup(jobs[5].Key)
 	assert.Contains(t, e.DeliveryReason, "PENDING")
+}
+
+func TestReadJournalChangesNothing(t *testing.T) {
+	content := lineSendingA + lineAcceptedA + lineSendingC + `{"time":"2026`
+	path := writeJournal(t, content)
+	j, err := bulk.OpenJournal(path) // a campaign is running on it
+	require.NoError(t, err)
+	defer j.Close()
+	got, err := bulk.ReadJournal(path)
+	require.NoError(t, err, "not locked out, torn last line ignored")
+	require.Len(t, got, 2)
+	assert.Equal(t, bulk.StatusUnknown, got[1].Status)
+
+	_, err = bulk.ReadJournal(filepath.Join(t.TempDir(), "missing.jsonl"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+func TestResolve(t *testing.T) {
+	path := writeJournal(t, lineSendingA+lineAcceptedA+lineFailedA+lineSendingC+lineUnknownD)
+	j, err := bulk.OpenJournal(path)
+	require.NoError(t, err)
+	require.NoError(t, j.Resolve("c", true))
+	require.NoError(t, j.Resolve("d", false))
+	require.NoError(t, j.Resolve("a", false), "a failed callback: the operator wants it sent again")
+	assert.ErrorIs(t, j.Resolve("zzz", true), bulk.ErrUnknownKey)
+	require.NoError(t, j.Close())
+
+	got, err := bulk.ReadJournal(path)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	byKey := map[string]bulk.Entry{}
+	for _, e := range got {
+		byKey[e.Key] = e
+		assert.True(t, e.Resolved, e.Key)
+		assert.False(t, e.Time.IsZero())
+	}
+	assert.Equal(t, bulk.StatusRejected, byKey["a"].Status)
+	assert.Equal(t, bulk.StatusAccepted, byKey["c"].Status)
+	assert.Equal(t, bulk.StatusRejected, byKey["d"].Status)
+}
+
+func TestJournalCapsReasons(t *testing.T) {
+	j := openJournal(t)
+	huge := strings.Repeat("é", 10_000)
+	require.NoError(t, j.RecordCallback(context.Background(), &crispwa.CallbackEvent{RequestID: "r", Error: true, Reason: huge}))
+	require.NoError(t, j.Close())
+	raw, err := os.ReadFile(j.Path())
+	require.NoError(t, err)
+	assert.Less(t, len(raw), 4096)
+	_, err = bulk.ReadJournal(j.Path())
+	require.NoError(t, err, "still valid UTF-8 JSON")
 }
