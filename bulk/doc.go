@@ -23,7 +23,12 @@
 // the accepted keys, sends the rejected and new ones again, and leaves the
 // unknown ones alone unless WithRetryUnknown is given: resending them may
 // deliver the message twice, so check them first (in the Crisp inbox, or
-// through their callback).
+// through their callback) and record what you found with Journal.Resolve.
+// ReadJournal reads a journal without changing it, for a dry run or a report.
+//
+// Rate limits are retried by the client (crispwa.WithMaxRetries), never a
+// second time by bulk; every rate-limit answer pauses all the workers. A
+// refused key (HTTP 401 or 403) stops the campaign at once.
 //
 // Journal.RecordCallback is a callback.HandlerFunc: wired to a
 // callback.Handler, it records Crisp's callbacks (delivered, or failed with

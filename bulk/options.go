@@ -22,10 +22,6 @@ const (
 	DefaultProgressInterval = time.Second
 )
 
-// maxRateLimitRounds bounds how many times one job waits out a rate limit
-// before it is recorded as rejected (rate limited); a later run sends it.
-const maxRateLimitRounds = 20
-
 // config is what the options set.
 type config struct {
 	concurrency      int
@@ -49,7 +45,8 @@ func defaultConfig() config {
 	}
 }
 
-// Option configures a Runner.
+// Option configures a Runner. A nil Option is ignored; an invalid value makes
+// NewRunner return an error naming the option.
 type Option func(*config) error
 
 // WithConcurrency sets how many sends may be in flight at once (default

@@ -38,6 +38,9 @@ func NewRunner(client *crispwa.Client, journal *Journal, opts ...Option) (*Runne
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
@@ -53,8 +56,10 @@ func NewRunner(client *crispwa.Client, journal *Journal, opts ...Option) (*Runne
 // the others, at most WithConcurrency at once and at the WithRate pace,
 // recording each send in the journal before it leaves and its outcome after.
 //
-// A send is never retried by Run after an ambiguous failure; one refused with
-// a rate limit (429/420) is retried after a pause that every worker honours.
+// A send is never retried by Run after an ambiguous failure. Rate limits
+// (429/420) are retried by the client's own retries (crispwa.WithMaxRetries),
+// and every rate-limit answer pauses all the workers; a job whose retries
+// ran out is recorded as rejected and sent by the next run.
 //
 // When ctx ends, Run starts no new send, gives the sends in flight up to the
 // WithDrainTimeout to finish, and returns the Summary with ctx's error; the
@@ -93,7 +98,7 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (*Summary, error) {
 	sum.Accepted, sum.Rejected, sum.Unknown, sum.NotSent = c.accepted, c.rejected, c.unknown, c.notSent
 	_, sum.RateLimited = c.throttle.state()
 
-	runErr := c.journalErr
+	runErr := c.stopErr
 	if err := r.journal.Flush(); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -129,6 +134,10 @@ func (r *Runner) validate(ctx context.Context, jobs []Job, sum *Summary) ([]int,
 	for i, job := range jobs {
 		if job.Key == "" {
 			refuse(i, errors.New("empty key"))
+			continue
+		}
+		if len(job.Key) > MaxKeyLength {
+			refuse(i, fmt.Errorf("key longer than %d bytes", MaxKeyLength))
 			continue
 		}
 		if first, dup := seen[job.Key]; dup {
@@ -227,7 +236,7 @@ type campaign struct {
 	rejected    []*JobError
 	unknown     []*JobError
 	notSent     int
-	journalErr  error
+	stopErr     error // why the campaign stopped early: the journal failed, or the key was refused
 }
 
 func newCampaign(ctx context.Context, r *Runner, jobs []Job, toSend int) *campaign {
@@ -288,50 +297,48 @@ func (c *campaign) run(todo []int) {
 	<-progressDone
 }
 
-// sendJob sends one job, waiting out rate limits, and records its outcome.
+// sendJob sends one job and records its outcome. Rate limits are retried
+// by the client (see crispwa.WithMaxRetries), not here: one layer of retries
+// only, each attempt counted by the SDK. Every rate-limit answer pauses all
+// the workers through the throttle.
 func (c *campaign) sendJob(i int) {
 	job := c.jobs[i]
 	j := c.r.journal
-	for round := 1; ; round++ {
-		if err := c.throttle.wait(c.stop); err != nil {
-			c.count(func() { c.notSent++ })
-			return
-		}
-		// The intent is durable before the request can leave: after a crash,
-		// this key is "unknown", never silently sent again.
-		if err := j.write(record{Event: string(StatusSending), Key: job.Key}, true); err != nil {
-			c.fail(err)
-			c.count(func() { c.notSent++ })
-			return
-		}
-		res, err := c.r.client.Templates.Send(c.send, job.Request)
-		switch {
-		case err == nil:
-			c.outcome(record{Event: string(StatusAccepted), Key: job.Key, RequestID: res.RequestID})
-			c.throttle.success()
-			c.count(func() { c.accepted++; c.acceptedIdx = append(c.acceptedIdx, i) })
-			c.log(slog.LevelDebug, "accepted", i, "request_id", res.RequestID)
-		case errors.Is(err, crispwa.ErrSendOutcomeUnknown):
-			c.outcome(record{Event: string(StatusUnknown), Key: job.Key, Reason: err.Error()})
-			c.count(func() { c.unknown = append(c.unknown, &JobError{Key: job.Key, Index: i, Err: err}) })
-			c.log(slog.LevelWarn, "outcome unknown: not sent again", i, "error", err)
-		default:
-			rec := record{Event: string(StatusRejected), Key: job.Key, Reason: err.Error()}
-			var apiErr *crispwa.APIError
-			if errors.As(err, &apiErr) {
-				rec.HTTP = apiErr.StatusCode
-			}
-			c.outcome(rec)
-			// Rate limited: certainly not sent. The observer has paused every
-			// worker; this one sends again after the pause.
-			if errors.Is(err, crispwa.ErrRateLimited) && round < maxRateLimitRounds && c.stop.Err() == nil {
-				c.log(slog.LevelWarn, "rate limited: pausing all workers", i, "error", err)
-				continue
-			}
-			c.count(func() { c.rejected = append(c.rejected, &JobError{Key: job.Key, Index: i, Err: err}) })
-			c.log(slog.LevelWarn, "rejected", i, "error", err)
-		}
+	if err := c.throttle.wait(c.stop); err != nil {
+		c.count(func() { c.notSent++ })
 		return
+	}
+	// The intent is durable before the request can leave: after a crash,
+	// this key is "unknown", never silently sent again.
+	if err := j.write(record{Event: string(StatusSending), Key: job.Key}, true); err != nil {
+		c.fail(err)
+		c.count(func() { c.notSent++ })
+		return
+	}
+	res, err := c.r.client.Templates.Send(c.send, job.Request)
+	switch {
+	case err == nil:
+		c.outcome(record{Event: string(StatusAccepted), Key: job.Key, RequestID: res.RequestID})
+		c.throttle.success()
+		c.count(func() { c.accepted++; c.acceptedIdx = append(c.acceptedIdx, i) })
+		c.log(slog.LevelDebug, "accepted", i, "request_id", res.RequestID)
+	case errors.Is(err, crispwa.ErrSendOutcomeUnknown):
+		c.outcome(record{Event: string(StatusUnknown), Key: job.Key, Reason: err.Error()})
+		c.count(func() { c.unknown = append(c.unknown, &JobError{Key: job.Key, Index: i, Err: err}) })
+		c.log(slog.LevelWarn, "outcome unknown: not sent again", i, "error", err)
+	default:
+		rec := record{Event: string(StatusRejected), Key: job.Key, Reason: err.Error()}
+		var apiErr *crispwa.APIError
+		if errors.As(err, &apiErr) {
+			rec.HTTP = apiErr.StatusCode
+		}
+		c.outcome(rec)
+		c.count(func() { c.rejected = append(c.rejected, &JobError{Key: job.Key, Index: i, Err: err}) })
+		c.log(slog.LevelWarn, "rejected", i, "error", err)
+		if errors.Is(err, crispwa.ErrUnauthorized) {
+			// Every other send would be refused the same way: stop now.
+			c.stopWith(&StoppedError{Err: err})
+		}
 	}
 }
 
@@ -345,10 +352,14 @@ func (c *campaign) outcome(rec record) {
 
 // fail stops the campaign after a journal failure: sending without a
 // journal could send twice on the next run.
-func (c *campaign) fail(err error) {
+func (c *campaign) fail(err error) { c.stopWith(err) }
+
+// stopWith stops the campaign: no new send starts, and Run returns err (the
+// first one, when several workers stop it).
+func (c *campaign) stopWith(err error) {
 	c.count(func() {
-		if c.journalErr == nil {
-			c.journalErr = err
+		if c.stopErr == nil {
+			c.stopErr = err
 		}
 	})
 	c.stopAll()

@@ -2,10 +2,16 @@ package bulk_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,7 +233,10 @@ func TestRateLimitStormSlowsEveryWorkerAndLosesNothing(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	sum, err := run(t, srv.Client(), j, jobs, bulk.WithConcurrency(concurrency))
+	// The client's retries (one layer) wait out the Retry-After; the throttle
+	// pauses the other workers meanwhile.
+	client := srv.Client(crispwa.WithRetryWait(time.Millisecond, 2*time.Second), crispwa.WithMaxRetries(5))
+	sum, err := run(t, client, j, jobs, bulk.WithConcurrency(concurrency))
 	close(done)
 	wg.Wait()
 	require.NoError(t, err)
@@ -442,4 +451,117 @@ func TestCallbackWaitEndsAtItsTimeout(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.Equal(t, 3, sum.AwaitingCallback)
 	assert.Zero(t, sum.Delivered)
+}
+
+// stubAPI serves the send endpoint with answer(n), n counting the POSTs
+// from 1, and returns a client for it (retry waits of a millisecond).
+func stubAPI(t *testing.T, answer func(n int) (status int, body string), opts ...crispwa.Option) (*crispwa.Client, *atomic.Int32) {
+	t.Helper()
+	var posts atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		status, body := answer(int(posts.Add(1)))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(api.Close)
+	client, err := crispwa.NewClient("website", crispwa.Credentials{Identifier: "id", Key: "key"},
+		append([]crispwa.Option{crispwa.WithBaseURL(api.URL), crispwa.WithRetryWait(time.Millisecond, time.Millisecond)}, opts...)...)
+	require.NoError(t, err)
+	return client, &posts
+}
+
+const (
+	acceptedBody    = `{"error":false,"reason":"dispatched","data":{"request_id":"req"}}`
+	rateLimitedBody = `{"error":true,"reason":"rate_limited","data":{}}`
+)
+
+func TestRejectedCredentialsStopTheCampaign(t *testing.T) {
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			revoked := atomic.Bool{}
+			revoked.Store(true)
+			client, posts := stubAPI(t, func(int) (int, string) {
+				if revoked.Load() {
+					return status, `{"error":true,"reason":"unauthorized","data":{}}`
+				}
+				return http.StatusOK, acceptedBody
+			})
+			j := openJournal(t)
+			jobs := orderJobs(20)
+			const concurrency = 4
+			sum, err := run(t, client, j, jobs, bulk.WithTemplateCheck(false), bulk.WithConcurrency(concurrency))
+			var stopped *bulk.StoppedError
+			require.ErrorAs(t, err, &stopped)
+			require.ErrorIs(t, err, crispwa.ErrUnauthorized)
+			assert.LessOrEqual(t, int(posts.Load()), concurrency, "nothing more is sent once the key is refused")
+			assert.Equal(t, int(posts.Load()), len(sum.Rejected))
+			assert.Equal(t, 20, len(sum.Rejected)+sum.NotSent)
+
+			revoked.Store(false) // the operator fixed the key
+			sum, err = run(t, client, j, jobs, bulk.WithTemplateCheck(false))
+			require.NoError(t, err)
+			assert.True(t, sum.OK())
+			assert.Equal(t, 20, sum.Accepted, "a re-run resumes: the refused rows certainly did not go out")
+		})
+	}
+}
+
+func TestRateLimitedJobIsRetriedByOneLayerOnly(t *testing.T) {
+	// Six 429s queued. The client retries three times (its default): four
+	// POSTs, then the job is rejected as rate limited, not sent again by
+	// bulk on top. The next run sends it.
+	client, posts := stubAPI(t, func(n int) (int, string) {
+		if n <= 6 {
+			return http.StatusTooManyRequests, rateLimitedBody
+		}
+		return http.StatusOK, acceptedBody
+	})
+	j := openJournal(t)
+	jobs := orderJobs(1)
+	sum, err := run(t, client, j, jobs, bulk.WithTemplateCheck(false))
+	require.NoError(t, err)
+	assert.EqualValues(t, 4, posts.Load(), "1 attempt + the client's 3 retries, and no bulk re-send")
+	require.Len(t, sum.Rejected, 1)
+	assert.ErrorIs(t, sum.Rejected[0], crispwa.ErrRateLimited)
+	assert.Equal(t, 4, sum.RateLimited, "every 429 reached the shared throttle")
+
+	sum, err = run(t, client, j, jobs, bulk.WithTemplateCheck(false))
+	require.NoError(t, err)
+	assert.EqualValues(t, 7, posts.Load())
+	assert.Equal(t, 1, sum.Accepted)
+
+	// A client told not to retry: one POST per run.
+	client, posts = stubAPI(t, func(int) (int, string) { return http.StatusTooManyRequests, rateLimitedBody }, crispwa.WithMaxRetries(0))
+	sum, err = run(t, client, openJournal(t), jobs, bulk.WithTemplateCheck(false))
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, posts.Load())
+	assert.Len(t, sum.Rejected, 1)
+}
+
+func TestNilOptionsAreIgnored(t *testing.T) {
+	srv := newFake(t)
+	r, err := bulk.NewRunner(srv.Client(), openJournal(t), nil, bulk.WithRate(0), nil)
+	require.NoError(t, err)
+	sum, err := r.Run(context.Background(), orderJobs(1))
+	require.NoError(t, err)
+	assert.True(t, sum.OK())
+	j, err := bulk.OpenJournal(filepath.Join(t.TempDir(), "j.jsonl"), nil)
+	require.NoError(t, err)
+	require.NoError(t, j.Close())
+}
+
+func TestOverlongKeyIsRefused(t *testing.T) {
+	srv := newFake(t)
+	job := orderJob(recipient(1))
+	job.Key = strings.Repeat("k", bulk.MaxKeyLength+1)
+	sum, err := run(t, srv.Client(), openJournal(t), []bulk.Job{job})
+	require.NoError(t, err)
+	require.Len(t, sum.Invalid, 1)
+	assert.ErrorContains(t, sum.Invalid[0], "key longer than")
+	assert.Zero(t, srv.SendCount())
 }

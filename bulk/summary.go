@@ -78,3 +78,20 @@ func (s *Summary) OK() bool {
 	return len(s.Invalid) == 0 && len(s.SkippedUnknown) == 0 && len(s.Rejected) == 0 &&
 		len(s.Unknown) == 0 && s.NotSent == 0
 }
+
+// StoppedError is Run's error when Crisp refused the credentials (HTTP 401
+// or 403): the campaign stopped at once, since every other send would be
+// refused too. errors.Is(err, crispwa.ErrUnauthorized) holds. The jobs sent
+// when it happened are in Summary.Rejected, the others in NotSent; re-run
+// the campaign once the credentials are fixed.
+type StoppedError struct {
+	Err error // the send's error
+}
+
+// Error says why the campaign stopped.
+func (e *StoppedError) Error() string {
+	return "bulk: campaign stopped, credentials rejected: " + e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *StoppedError) Unwrap() error { return e.Err }
