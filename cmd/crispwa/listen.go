@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"sync"
-	"time"
+	"unicode/utf8"
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/callback"
@@ -18,7 +15,11 @@ const listenAbout = `Receives the callbacks Crisp posts after each accepted send
 JSON line per callback on stdout: request_id, error, reason, the delivery
 identifiers and the raw body. It is meant for checking the callback URL
 configured in the Crisp plugin settings (expose the address with a tunnel).
-Every callback is printed, duplicates included. Stops on Ctrl-C.`
+Every callback is printed, duplicates included; every delivery refused (a
+wrong token, not a callback, not a POST, too large) is printed on stderr
+with why. Stops on Ctrl-C.
+
+listen does not call the API: it needs none of the CRISP_* variables.`
 
 // callbackLine is the JSON line printed for one callback.
 type callbackLine struct {
@@ -38,42 +39,60 @@ func runListen(ctx context.Context, e *cmdEnv, args []string) int {
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return failure(e, "listen", err)
-	}
 	var mu sync.Mutex // one line at a time
-	enc := json.NewEncoder(e.stdout)
 	print := func(_ context.Context, ev *crispwa.CallbackEvent) error {
-		mu.Lock()
-		defer mu.Unlock()
-		return enc.Encode(callbackLine{
+		line, err := json.Marshal(callbackLine{
 			RequestID: ev.RequestID, Error: ev.Error, Reason: ev.Reason,
 			CrispFingerprint: ev.CrispFingerprint, WhatsAppMessageID: ev.WhatsAppMessageID,
 			SessionID: ev.SessionID, Raw: ev.Raw,
 		})
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		_, err = fmt.Fprintf(e.stdout, "%s\n", escapeTerminalControls(line))
+		return err
 	}
-	opts := []callback.Option{callback.WithDedup(0)}
-	if *token != "" {
-		opts = append(opts, callback.WithToken(*token))
+	refused := &refusalLog{print: func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintln(e.stderr, s)
+	}}
+	srv, err := serveCallbacks(*addr, callbackHandler(print, *token, refused.add, callback.WithDedup(0)))
+	if err != nil {
+		return failure(e, "listen", err)
 	}
-	srv := &http.Server{Handler: callback.NewHandler(print, opts...), ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(e.stderr, "listening on %s (Ctrl-C to stop)\n", ln.Addr())
-
+	fmt.Fprintf(e.stderr, "listening on %s (Ctrl-C to stop)\n", srv.addr)
 	select {
-	case err := <-served:
+	case err := <-srv.served:
 		return failure(e, "listen", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close()
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return failure(e, "listen", err)
-	}
+	srv.close()
 	return exitOK
+}
+
+// escapeTerminalControls rewrites, in JSON text, the characters a terminal
+// may obey that encoding/json leaves as they are (DEL and the C1 controls,
+// U+0080 to U+009F, such as the one-character CSI) as \u escapes. Outside
+// strings JSON has no such characters, so the result is the same JSON.
+func escapeTerminalControls(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			if out == nil {
+				out = append(make([]byte, 0, len(b)+16), b[:i]...)
+			}
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else if out != nil {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	if out == nil {
+		return b
+	}
+	return out
 }

@@ -1,19 +1,22 @@
 // Command crispwa works with the Crisp WhatsApp plugin API from the shell:
-// list templates, send one, receive the delivery callbacks, and run the
-// whole flow offline with "crispwa demo".
+// list templates, send one, receive the delivery callbacks, run a campaign
+// from a CSV file, and run the whole flow offline with "crispwa demo".
 //
 // Usage:
 //
 //	crispwa demo                      the whole flow against an in-process fake, no credentials
 //	crispwa templates [flags]         list the website's templates
 //	crispwa send [flags]              send a template message
-//	crispwa listen [flags]            print the callbacks Crisp posts
+//	crispwa listen [flags]            print the callbacks Crisp posts (no API variables needed)
 //	crispwa bulk [flags]              send a template to every row of a CSV, resumably
+//	crispwa bulk status|resolve       report on a campaign's journal, or settle one row
 //	crispwa help [command]            help on a command
 //
-// Every command but demo reads CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,
+// templates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,
 // CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL. Exit status:
-// 0 on success, 1 on a runtime failure, 2 on bad usage.
+// 0 success; 1 something was refused or invalid (safe to fix and re-run);
+// 2 bad usage or configuration; 3 some send outcomes are unknown (a message
+// may have gone out: do not re-run blindly).
 package main
 
 import (
@@ -24,23 +27,31 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 )
 
-// Exit statuses.
+// Exit statuses, the same for every command.
 const (
 	exitOK      = 0
-	exitFailure = 1 // the command ran and failed
-	exitUsage   = 2 // the command line is wrong
+	exitFailure = 1 // something was refused or invalid: safe to fix and re-run
+	exitUsage   = 2 // the command line or the configuration is wrong
+	exitUnknown = 3 // some send outcomes are unknown: a message may have gone out
 )
 
-// cmdEnv is what a subcommand gets from the process: output streams and the
-// environment. Tests inject their own.
+// exitCodesHelp is the exit-status paragraph of the help texts.
+const exitCodesHelp = `Exit status: 0 every send accepted (or already sent); 1 some refused or
+invalid (safe to fix and re-run); 2 bad usage or configuration; 3 some
+outcomes unknown (a message may have gone out: do not re-run blindly).`
+
+// cmdEnv is what a subcommand gets from the process: output streams, the
+// environment, and the second interrupt. Tests inject their own.
 type cmdEnv struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// stopNow is closed at the second Ctrl-C (the first one cancels the
+	// context): stop without waiting for anything. nil: never.
+	stopNow <-chan struct{}
 }
 
 // command is one subcommand. run gets the arguments after the subcommand's
@@ -67,15 +78,32 @@ func commands() []command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	// The first Ctrl-C (or SIGTERM) cancels ctx: commands stop cleanly. The
+	// second closes stopNow: stop at once. A third gets the default action.
+	ctx, cancel := context.WithCancel(context.Background())
+	stopNow := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		close(stopNow)
+		signal.Stop(sigs)
+	}()
+	code := dispatch(ctx, &cmdEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stopNow: stopNow}, os.Args[1:])
+	cancel()
 	os.Exit(code)
 }
 
 // run is the whole command, without os.Exit, so that tests can call it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &cmdEnv{stdout: stdout, stderr: stderr, getenv: getenv}
+	return dispatch(ctx, &cmdEnv{stdout: stdout, stderr: stderr, getenv: getenv}, args)
+}
+
+// dispatch runs the subcommand args[0] with e.
+func dispatch(ctx context.Context, e *cmdEnv, args []string) int {
+	stderr, stdout := e.stderr, e.stdout
 	if len(args) == 0 {
 		rootUsage(stderr)
 		return exitUsage
@@ -83,6 +111,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "-help", "--help":
+		if name == "help" && len(rest) > 0 && rest[0] == "help" {
+			fmt.Fprintln(stdout, "Usage: crispwa help [command]\n\nShows the list of commands, or the help of one command (the same as\n'crispwa <command> --help').")
+			return exitOK
+		}
 		if name == "help" && len(rest) > 0 {
 			// "crispwa help send" is "crispwa send --help".
 			if c, ok := lookup(rest[0]); ok {
@@ -122,9 +154,10 @@ func rootUsage(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "  %s\t%s\n", "help", "show help on a command: crispwa help <command>")
 	_ = tw.Flush()
-	fmt.Fprintln(w, "\nEvery command but demo reads CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
-	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL.")
-	fmt.Fprintln(w, "Exit status: 0 success, 1 failure, 2 bad usage.")
+	fmt.Fprintln(w, "\ntemplates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
+	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL; demo, listen,")
+	fmt.Fprintln(w, "bulk status and bulk resolve need none of them.")
+	fmt.Fprintln(w, "\n"+exitCodesHelp)
 }
 
 // newFlagSet returns a flag set for a subcommand; usage is the synopsis
@@ -171,14 +204,10 @@ func usageError(e *cmdEnv, name, msg string) int {
 	return exitUsage
 }
 
-// failure reports a runtime error on stderr and returns exitFailure.
+// failure reports err on stderr, in the operator's words (see explain),
+// and returns its exit status.
 func failure(e *cmdEnv, name string, err error) int {
-	fmt.Fprintf(e.stderr, "crispwa %s: %s\n", name, message(err))
-	return exitFailure
-}
-
-// message is err's text without the SDK's "crispwa: " prefix, which the
-// command's own prefix makes redundant.
-func message(err error) string {
-	return strings.TrimPrefix(err.Error(), "crispwa: ")
+	msg, code := explain(err)
+	fmt.Fprintf(e.stderr, "crispwa %s: %s\n", name, msg)
+	return code
 }

@@ -21,6 +21,7 @@ type sendFlags struct {
 	noCheck, wait            bool
 	listen, token            string
 	timeout                  time.Duration
+	loc                      location
 }
 
 const sendAbout = `Sends one template message and prints the request_id Crisp answers.
@@ -29,12 +30,19 @@ By default it fetches the template, fills it from the --param, --header and
 --button values (Template.Build) and sends it with Templates.SendChecked, so
 that a wrong parameter count is refused before anything is sent. --param
 values fill the body's {{1}}, {{2}}, ... in order; for a NAMED template give
-them as name=value. With --no-check the --param values are sent as the body's
-text parameters as they are, without fetching the template.
+them as name=value. --header fills a TEXT header the same way; for an IMAGE,
+VIDEO or DOCUMENT header it is the media's link, and a LOCATION header takes
+--latitude and --longitude (and optionally --location-name and
+--location-address). With --no-check the --param values are sent as the
+body's text parameters as they are, without fetching the template.
 
 A send is accepted, not delivered: with --wait the command also listens for
 Crisp's callback on --listen (the callback URL configured in the plugin must
-reach it) and prints the outcome; it exits 1 when the template was not sent.`
+reach it) and prints the outcome; it exits 1 when the template was not sent,
+and 3 when no callback was accepted in time (saying whether deliveries came
+and were refused, or none came).
+
+` + exitCodesHelp
 
 func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	f := sendFlags{buttons: map[int]string{}}
@@ -47,10 +55,14 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 		f.params = append(f.params, v)
 		return nil
 	})
-	fs.Func("header", "a TEXT header value, repeatable, in order (name=value for a NAMED template)", func(v string) error {
+	fs.Func("header", "a TEXT header value, repeatable, in order (name=value for a NAMED template); the media's `LINK` for an IMAGE, VIDEO or DOCUMENT header", func(v string) error {
 		f.headers = append(f.headers, v)
 		return nil
 	})
+	fs.StringVar(&f.loc.latitude, "latitude", "", "a LOCATION header's latitude")
+	fs.StringVar(&f.loc.longitude, "longitude", "", "a LOCATION header's longitude")
+	fs.StringVar(&f.loc.name, "location-name", "", "a LOCATION header's place name (optional)")
+	fs.StringVar(&f.loc.address, "location-address", "", "a LOCATION header's address (optional)")
 	fs.Func("button", "`INDEX=VALUE`: a button's URL suffix, coupon code or payload, repeatable (index from 0)", func(v string) error {
 		i, val, ok := strings.Cut(v, "=")
 		n, err := strconv.Atoi(i)
@@ -91,18 +103,17 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	}
 	res, err := send(ctx, client, &f)
 	if err != nil {
-		if errors.Is(err, crispwa.ErrSendOutcomeUnknown) {
-			err = fmt.Errorf("%w\nThe message may have been sent: check the conversation in Crisp before sending again", err)
-		}
 		return failure(e, "send", err)
 	}
-	fmt.Fprintf(e.stdout, "request_id: %s\n", res.RequestID)
+	fmt.Fprintf(e.stdout, "request_id: %s\n", serverText(res.RequestID))
 	if w == nil {
 		return exitOK
 	}
 	ev, err := w.wait(ctx, res.RequestID)
 	if err != nil {
-		return failure(e, "send", fmt.Errorf("waiting for the callback of %s: %w", res.RequestID, err))
+		// Accepted, but whether it went out is not known.
+		fmt.Fprintf(e.stderr, "crispwa send: %s\n", message(err))
+		return exitUnknown
 	}
 	printOutcome(e.stdout, ev)
 	if !ev.Succeeded() {
@@ -127,8 +138,8 @@ func (f *sendFlags) validate() string {
 		return "--wait needs --listen ADDR"
 	case !f.wait && (f.listen != "" || f.token != ""):
 		return "--listen and --token are only used with --wait"
-	case f.noCheck && (len(f.headers) > 0 || len(f.buttons) > 0):
-		return "--header and --button need the template check; drop --no-check"
+	case f.noCheck && (len(f.headers) > 0 || len(f.buttons) > 0 || f.loc.given()):
+		return "--header, --button and the location flags need the template check; drop --no-check"
 	case f.timeout <= 0:
 		return "--timeout must be positive"
 	}
@@ -153,7 +164,7 @@ func send(ctx context.Context, client *crispwa.Client, f *sendFlags) (*crispwa.S
 		}
 		return client.Templates.Send(ctx, req)
 	}
-	t, err := client.Templates.Get(ctx, f.name, f.language)
+	t, err := getTemplate(ctx, client, f.name, f.language)
 	if err != nil {
 		return nil, err
 	}
@@ -171,17 +182,33 @@ func send(ctx context.Context, client *crispwa.Client, f *sendFlags) (*crispwa.S
 // pairs for a NAMED template.
 func (f *sendFlags) values(t *crispwa.Template) (crispwa.TemplateValues, error) {
 	v := crispwa.TemplateValues{Buttons: f.buttons}
+	if err := headerValue(t, &v, f.headers, f.loc); err != nil {
+		return v, err
+	}
 	if !strings.EqualFold(t.ParameterFormat, crispwa.ParameterFormatNamed) {
-		v.Header, v.Body = f.headers, f.params
+		v.Body = f.params
 		return v, nil
 	}
+	texts := v.Header // a TEXT header's name=value pairs
+	v.Header = nil
 	v.Named = map[string]string{}
-	for _, p := range append(append([]string(nil), f.headers...), f.params...) {
+	for _, p := range append(append([]string(nil), texts...), f.params...) {
 		name, val, ok := strings.Cut(p, "=")
 		if !ok || name == "" {
-			return v, fmt.Errorf("template %q is NAMED: give its values as name=value, got %q", t.Name, p)
+			return v, fmt.Errorf("template %q is NAMED: give its values as name=value, got %q", serverText(t.Name), p)
 		}
 		v.Named[name] = val
 	}
 	return v, nil
+}
+
+// getTemplate is Templates.Get, with a helpful error when the template or
+// the language does not exist.
+func getTemplate(ctx context.Context, client *crispwa.Client, name, language string) (*crispwa.Template, error) {
+	t, err := client.Templates.Get(ctx, name, language)
+	var apiErr *crispwa.APIError
+	if errors.Is(err, crispwa.ErrNotFound) && !errors.As(err, &apiErr) {
+		return nil, templateNotFound(ctx, client, name, language)
+	}
+	return t, err
 }

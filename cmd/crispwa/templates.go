@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"unicode"
 
 	"github.com/crispwa/crispwa"
 )
@@ -83,15 +82,15 @@ func printTemplates(w io.Writer, list []*crispwa.Template) {
 			}
 		}
 		if len(kinds) > 0 {
-			buttons = clean(strings.Join(kinds, ","))
+			buttons = serverText(strings.Join(kinds, ","))
 		}
 		_, body := t.Placeholders()
 		params := "-"
 		if len(body) > 0 {
-			params = clean(strings.Join(body, ","))
+			params = serverText(strings.Join(body, ","))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			clean(t.Name), clean(t.Language), dash(t.Status), dash(t.Category), dash(header), params, buttons)
+			serverText(t.Name), serverText(t.Language), dash(t.Status), dash(t.Category), dash(header), params, buttons)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "%d template(s)\n", len(list))
@@ -102,16 +101,5 @@ func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return clean(s)
-}
-
-// clean replaces control characters (including tabs and line breaks) in
-// text from the server, so that it cannot break the table or the terminal.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
+	return serverText(s)
 }

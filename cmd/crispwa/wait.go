@@ -2,72 +2,66 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"time"
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/callback"
 )
 
 // waiter receives callbacks on a local address and hands them out by
-// request_id (a callback.Tracker behind a callback.Handler).
+// request_id (a callback.Tracker behind a callback.Handler), counting the
+// deliveries it refuses.
 type waiter struct {
-	addr    string // the address actually listened on
+	*callbackServer
 	tracker *callback.Tracker
-	srv     *http.Server
-	done    chan struct{} // closed when Serve returned
+	refused refusalLog
 }
 
 // startWaiter listens on addr (":0" picks a port) and serves callbacks in
 // the background until close. With a token, callbacks must carry it.
 func startWaiter(addr, token string) (*waiter, error) {
-	ln, err := net.Listen("tcp", addr)
+	w := &waiter{tracker: callback.NewTracker()}
+	srv, err := serveCallbacks(addr, callbackHandler(w.tracker.Handle, token, w.refused.add))
 	if err != nil {
-		return nil, fmt.Errorf("listening for callbacks: %w", err)
+		return nil, err
 	}
-	tr := callback.NewTracker()
-	var opts []callback.Option
-	if token != "" {
-		opts = append(opts, callback.WithToken(token))
-	}
-	w := &waiter{
-		addr:    ln.Addr().String(),
-		tracker: tr,
-		srv:     &http.Server{Handler: callback.NewHandler(tr.Handle, opts...), ReadHeaderTimeout: 10 * time.Second},
-		done:    make(chan struct{}),
-	}
-	go func() {
-		defer close(w.done)
-		_ = w.srv.Serve(ln) // ends with ErrServerClosed on close
-	}()
+	w.callbackServer = srv
 	return w, nil
 }
 
-// wait returns the callback for requestID, or ctx's error.
+// wait returns the callback for requestID. When ctx ends first, the error
+// says whether deliveries came and were refused, or none came.
 func (w *waiter) wait(ctx context.Context, requestID string) (*crispwa.CallbackEvent, error) {
-	return w.tracker.Wait(ctx, requestID)
+	ev, err := w.tracker.Wait(ctx, requestID)
+	if err == nil {
+		return ev, nil
+	}
+	if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	n, last := w.refused.state()
+	if n > 0 {
+		return nil, fmt.Errorf("no callback for %s accepted: %d deliver%s refused, the last one %s", requestID, n, plural(n, "y was", "ies were"), last)
+	}
+	return nil, fmt.Errorf("no callback for %s arrived on %s: check that the callback URL in the Crisp plugin settings reaches this address", requestID, w.addr)
 }
 
-// close stops the listener, lets callbacks being handled finish (5s at
-// most), and waits for the server goroutine.
-func (w *waiter) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := w.srv.Shutdown(ctx); err != nil {
-		_ = w.srv.Close()
+// plural returns one or many by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-	<-w.done
+	return many
 }
 
 // printOutcome says in one line what the callback reported.
 func printOutcome(out io.Writer, ev *crispwa.CallbackEvent) {
 	if ev.Succeeded() {
 		fmt.Fprintf(out, "sent: whatsapp_message_id=%s session_id=%s crisp_fingerprint=%d\n",
-			ev.WhatsAppMessageID, ev.SessionID, ev.CrispFingerprint)
+			serverText(ev.WhatsAppMessageID), serverText(ev.SessionID), ev.CrispFingerprint)
 		return
 	}
-	fmt.Fprintf(out, "not sent: %s\n", ev.Reason)
+	fmt.Fprintf(out, "not sent: %s\n", serverText(ev.Reason))
 }
