@@ -33,6 +33,7 @@ type config struct {
 	progressInterval time.Duration
 	callbackWait     time.Duration
 	logger           *slog.Logger
+	abort            <-chan struct{} // closed: cut the sends in flight short
 }
 
 func defaultConfig() config {
@@ -150,6 +151,19 @@ func WithCallbackWait(d time.Duration) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
+		return nil
+	}
+}
+
+// WithAbort makes Run stop at once when abort is closed: no new send
+// starts, and the sends in flight are cut short without waiting for the
+// drain timeout (their outcome is recorded as unknown, since they may have
+// reached Crisp). Run then returns ErrAborted. It is the second Ctrl-C of a
+// command: the first cancels Run's context and lets the sends in flight
+// finish.
+func WithAbort(abort <-chan struct{}) Option {
+	return func(c *config) error {
+		c.abort = abort
 		return nil
 	}
 }

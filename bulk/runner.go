@@ -231,6 +231,7 @@ type campaign struct {
 	cancelSend context.CancelFunc
 
 	mu          sync.Mutex
+	inFlight    int
 	accepted    int
 	acceptedIdx []int
 	rejected    []*JobError
@@ -262,9 +263,12 @@ func (c *campaign) run(todo []int) {
 	close(queue)
 
 	drained := make(chan struct{})
-	go func() { // cut the sends in flight short once the drain timeout passes
+	abort := c.r.cfg.abort
+	go func() { // cut the sends in flight short once the drain timeout passes, or at an abort
 		select {
 		case <-c.stop.Done():
+		case <-abort:
+			c.stopWith(ErrAborted)
 		case <-drained:
 			return
 		}
@@ -272,6 +276,9 @@ func (c *campaign) run(todo []int) {
 		defer t.Stop()
 		select {
 		case <-t.C:
+			c.cancelSend()
+		case <-abort:
+			c.stopWith(ErrAborted)
 			c.cancelSend()
 		case <-drained:
 		}
@@ -315,7 +322,9 @@ func (c *campaign) sendJob(i int) {
 		c.count(func() { c.notSent++ })
 		return
 	}
+	c.count(func() { c.inFlight++ })
 	res, err := c.r.client.Templates.Send(c.send, job.Request)
+	c.count(func() { c.inFlight-- })
 	switch {
 	case err == nil:
 		c.outcome(record{Event: string(StatusAccepted), Key: job.Key, RequestID: res.RequestID})
@@ -384,8 +393,9 @@ func (c *campaign) log(level slog.Level, msg string, i int, attrs ...any) {
 // snapshot returns the campaign's progress; rate is left to the caller.
 func (c *campaign) snapshot() Progress {
 	c.mu.Lock()
-	p := Progress{ToSend: c.toSend, Accepted: c.accepted, Rejected: len(c.rejected), Unknown: len(c.unknown)}
+	p := Progress{ToSend: c.toSend, Accepted: c.accepted, Rejected: len(c.rejected), Unknown: len(c.unknown), InFlight: c.inFlight}
 	c.mu.Unlock()
+	p.Stopping = c.stop.Err() != nil
 	p.Done = p.Accepted + p.Rejected + p.Unknown
 	p.Remaining = p.ToSend - p.Done
 	p.Limit, p.RateLimited = c.throttle.state()
@@ -416,9 +426,13 @@ func (c *campaign) reportProgress(done <-chan struct{}) <-chan struct{} {
 			lastDone, lastTime = p.Done, now
 			f(p)
 		}
+		stopping := c.stop.Done()
 		for {
 			select {
 			case <-ticker.C:
+				report()
+			case <-stopping: // say it at once
+				stopping = nil
 				report()
 			case <-done:
 				report()

@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -26,6 +27,13 @@ type Progress struct {
 	// RateLimited counts the rate-limit answers (429/420) seen so far.
 	RateLimited int
 	Elapsed     time.Duration
+	// InFlight is how many sends have left and have no answer yet.
+	InFlight int
+	// Stopping is true once Run's context has ended (or WithAbort's channel
+	// was closed): no new send starts, the sends in flight are being waited
+	// for (up to the WithDrainTimeout). The progress function is called at
+	// once when that happens.
+	Stopping bool
 }
 
 // JobError is a job that was not sent, or not accepted: its key and why.
@@ -78,6 +86,10 @@ func (s *Summary) OK() bool {
 	return len(s.Invalid) == 0 && len(s.SkippedUnknown) == 0 && len(s.Rejected) == 0 &&
 		len(s.Unknown) == 0 && s.NotSent == 0
 }
+
+// ErrAborted is Run's error when the WithAbort channel was closed: the
+// sends in flight were cut short and are recorded as unknown.
+var ErrAborted = errors.New("bulk: run aborted: the sends in flight were cut short")
 
 // StoppedError is Run's error when Crisp refused the credentials (HTTP 401
 // or 403): the campaign stopped at once, since every other send would be

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -13,7 +15,7 @@ import (
 	"github.com/crispwa/crispwa/bulk"
 )
 
-// maxRowErrors is how many row errors are printed before "... and N more".
+// maxRowErrors is how many row problems are printed before "... and N more".
 const maxRowErrors = 20
 
 // campaignRow is one CSV row turned into a job, or the reason it cannot be.
@@ -23,68 +25,126 @@ type campaignRow struct {
 	err  error
 }
 
+// Column names with a meaning of their own (compared case-insensitively).
+const (
+	colTo              = "to"
+	colHeader          = "header" // a media header's link
+	colButtonPrefix    = "button:"
+	colHeaderPrefix    = "header:" // a POSITIONAL TEXT header's placeholder
+	colLatitude        = "latitude"
+	colLongitude       = "longitude"
+	colLocationName    = "location_name"
+	colLocationAddress = "location_address"
+)
+
 // csvColumns says which CSV column fills which part of the template.
 type csvColumns struct {
-	to      int
-	header  map[int]string // column → header placeholder ("1".., or a name)
-	body    map[int]string // column → body placeholder
-	buttons map[int]int    // column → button index
+	t       *crispwa.Template
 	named   bool
+	kind    string // the template's header format, "" without a header
+	to      int
+	media   int            // a media header's link column, or -1
+	loc     map[string]int // location column name → column
+	header  map[int]string // column → TEXT header placeholder ("1".., POSITIONAL)
+	body    map[int]string // column → body placeholder (NAMED: header ones too)
+	buttons map[int]int    // column → button index
 }
 
-// mapColumns checks the CSV header row against the template: a "to" column,
-// one column per placeholder ("1", "2", ... for the body of a POSITIONAL
-// template and "header:1"... for its TEXT header; the placeholder names for
-// a NAMED one), optional "button:N" columns, and nothing else.
-func mapColumns(header []string, t *crispwa.Template) (*csvColumns, error) {
+// mapColumns checks the CSV header row against the template. Names are
+// compared case-insensitively. It wants a "to" column and one column per
+// placeholder ("1", "2", ... for the body of a POSITIONAL template and
+// "header:1"... for its TEXT header; the placeholder names for a NAMED one),
+// a "header" column for a media header, "latitude" and "longitude" (and
+// optionally "location_name", "location_address") for a LOCATION header,
+// and optional "button:N" columns. Other columns are refused, all named in
+// one error, unless ignoreExtra.
+func mapColumns(header []string, t *crispwa.Template, ignoreExtra bool) (*csvColumns, error) {
 	hdr, body := t.Placeholders()
-	cols := &csvColumns{to: -1, header: map[int]string{}, body: map[int]string{}, buttons: map[int]int{},
-		named: strings.EqualFold(t.ParameterFormat, crispwa.ParameterFormatNamed)}
+	cols := &csvColumns{t: t, named: strings.EqualFold(t.ParameterFormat, crispwa.ParameterFormatNamed), kind: headerKind(t),
+		to: -1, media: -1, loc: map[string]int{}, header: map[int]string{}, body: map[int]string{}, buttons: map[int]int{}}
+	lower := func(names []string) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = strings.ToLower(n)
+		}
+		return out
+	}
+	lhdr, lbody := lower(hdr), lower(body)
 	seen := map[string]bool{}
+	var extra []string
 	for i, raw := range header {
 		name := strings.TrimSpace(raw)
 		if i == 0 {
 			name = strings.TrimPrefix(name, "\ufeff") // a BOM from spreadsheet exports
 		}
-		if seen[name] {
-			return nil, fmt.Errorf("column %q appears twice", name)
+		key := strings.ToLower(name)
+		if seen[key] {
+			return nil, fmt.Errorf("column %q appears twice", sanitize(name, maxServerText))
 		}
-		seen[name] = true
+		seen[key] = true
 		switch {
-		case strings.EqualFold(name, "to"):
+		case key == colTo:
 			cols.to = i
-		case strings.HasPrefix(name, "button:"):
-			n, err := strconv.Atoi(strings.TrimPrefix(name, "button:"))
+		case strings.HasPrefix(key, colButtonPrefix):
+			n, err := strconv.Atoi(strings.TrimPrefix(key, colButtonPrefix))
 			if err != nil || n < 0 {
-				return nil, fmt.Errorf("column %q: want button:N with N the button's index from 0", name)
+				return nil, fmt.Errorf("column %q: want button:N with N the button's index from 0", sanitize(name, maxServerText))
 			}
 			cols.buttons[i] = n
-		case cols.named && (slices.Contains(hdr, name) || slices.Contains(body, name)):
+		case key == colHeader && isMediaKind(cols.kind):
+			cols.media = i
+		case cols.kind == "LOCATION" && slices.Contains([]string{colLatitude, colLongitude, colLocationName, colLocationAddress}, key):
+			cols.loc[key] = i
+		case cols.named && (slices.Contains(lhdr, key) || slices.Contains(lbody, key)):
 			// A NAMED value fills the header and the body alike.
-			cols.body[i] = name
-		case !cols.named && slices.Contains(body, name):
-			cols.body[i] = name
-		case !cols.named && strings.HasPrefix(name, "header:") && slices.Contains(hdr, strings.TrimPrefix(name, "header:")):
-			cols.header[i] = strings.TrimPrefix(name, "header:")
+			cols.body[i] = placeholderName(key, hdr, body)
+		case !cols.named && slices.Contains(body, key):
+			cols.body[i] = key
+		case !cols.named && cols.kind == "TEXT" && strings.HasPrefix(key, colHeaderPrefix) && slices.Contains(hdr, strings.TrimPrefix(key, colHeaderPrefix)):
+			cols.header[i] = strings.TrimPrefix(key, colHeaderPrefix)
 		default:
-			return nil, fmt.Errorf("column %q is not a parameter of template %q (%s)", name, t.Name, expected(hdr, body, cols.named))
+			extra = append(extra, fmt.Sprintf("%q", sanitize(name, maxServerText)))
 		}
 	}
-	if cols.to < 0 {
-		return nil, errors.New(`no "to" column`)
+	if len(extra) > 0 && !ignoreExtra {
+		return nil, fmt.Errorf("%s %s not used by template %q (it takes %s): remove %s, or add --ignore-extra-columns",
+			plural(len(extra), "column", "columns"), strings.Join(extra, ", "), serverText(t.Name), cols.expected(hdr, body),
+			plural(len(extra), "it", "them"))
 	}
-	for _, want := range wanted(hdr, body, cols.named) {
-		if !seen[want] {
-			return nil, fmt.Errorf("no column %q: template %q needs %s", want, t.Name, expected(hdr, body, cols.named))
+	var missing []string
+	for _, want := range cols.wanted(hdr, body) {
+		if !seen[strings.ToLower(want)] {
+			missing = append(missing, fmt.Sprintf("%q", want))
 		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("no %s %s: template %q takes %s", plural(len(missing), "column", "columns"),
+			strings.Join(missing, ", "), serverText(t.Name), cols.expected(hdr, body))
 	}
 	return cols, nil
 }
 
-// wanted lists the column names a template's placeholders need.
-func wanted(hdr, body []string, named bool) []string {
-	var out []string
-	if named {
+// placeholderName returns the template's spelling of a NAMED placeholder
+// whose lower-case form is key.
+func placeholderName(key string, hdr, body []string) string {
+	for _, n := range append(append([]string(nil), hdr...), body...) {
+		if strings.ToLower(n) == key {
+			return n
+		}
+	}
+	return key
+}
+
+// wanted lists the columns the template needs.
+func (c *csvColumns) wanted(hdr, body []string) []string {
+	out := []string{colTo}
+	switch {
+	case isMediaKind(c.kind):
+		out = append(out, colHeader)
+	case c.kind == "LOCATION":
+		out = append(out, colLatitude, colLongitude)
+	}
+	if c.named {
 		for _, n := range append(append([]string(nil), hdr...), body...) {
 			if !slices.Contains(out, n) {
 				out = append(out, n)
@@ -93,23 +153,84 @@ func wanted(hdr, body []string, named bool) []string {
 		return out
 	}
 	for _, n := range hdr {
-		out = append(out, "header:"+n)
+		out = append(out, colHeaderPrefix+n)
 	}
 	return append(out, body...)
 }
 
-func expected(hdr, body []string, named bool) string {
-	w := wanted(hdr, body, named)
-	if len(w) == 0 {
-		return `it takes no parameter column; "button:N" columns are allowed`
+// expected describes the columns the template takes.
+func (c *csvColumns) expected(hdr, body []string) string {
+	w := c.wanted(hdr, body)
+	if c.kind == "LOCATION" {
+		w = append(w, colLocationName+" (optional)", colLocationAddress+" (optional)")
 	}
-	return "columns: to, " + strings.Join(w, ", ") + `, and "button:N" where a button takes a value`
+	if len(w) == 1 {
+		return `a "to" column, and "button:N" columns where a button takes a value`
+	}
+	return "the columns " + strings.Join(w, ", ") + `, and "button:N" where a button takes a value`
+}
+
+// csvDelimiters are the separators detected in a CSV header row.
+var csvDelimiters = []rune{',', ';', '\t'}
+
+// detectDelimiter returns the separator used most, outside quotes, in the
+// first line of head; ',' when none is.
+func detectDelimiter(head []byte) rune {
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	counts := map[rune]int{}
+	quoted := false
+	for _, r := range string(head) {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case !quoted && slices.Contains(csvDelimiters, r):
+			counts[r]++
+		}
+	}
+	best := ','
+	for _, d := range csvDelimiters {
+		if counts[d] > counts[best] {
+			best = d
+		}
+	}
+	return best
+}
+
+// parseDelimiter reads --delimiter: one character, or "tab".
+func parseDelimiter(s string) (rune, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case "tab", `\t`:
+		return '\t', nil
+	}
+	r := []rune(s)
+	if len(r) != 1 || r[0] == '"' || r[0] == '\n' || r[0] == '\r' {
+		return 0, fmt.Errorf(`--delimiter must be one character such as "," ";" or "tab", got %q`, s)
+	}
+	return r[0], nil
+}
+
+// campaignInput is what readCampaign needs besides the CSV.
+type campaignInput struct {
+	t           *crispwa.Template
+	from        string
+	delimiter   rune // 0: detect
+	ignoreExtra bool
 }
 
 // readCampaign reads the CSV and builds one job per row, checked against the
 // template. Rows that cannot be sent carry their error and line number.
-func readCampaign(r io.Reader, t *crispwa.Template, from string) ([]campaignRow, error) {
-	cr := csv.NewReader(r)
+func readCampaign(r io.Reader, in campaignInput) ([]campaignRow, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if in.delimiter == 0 {
+		head, _ := br.Peek(br.Size())
+		in.delimiter = detectDelimiter(head)
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = in.delimiter
 	cr.FieldsPerRecord = 0 // every row as wide as the header
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -118,7 +239,7 @@ func readCampaign(r io.Reader, t *crispwa.Template, from string) ([]campaignRow,
 	if err != nil {
 		return nil, err
 	}
-	cols, err := mapColumns(header, t)
+	cols, err := mapColumns(header, in.t, in.ignoreExtra)
 	if err != nil {
 		return nil, fmt.Errorf("line 1: %w", err)
 	}
@@ -140,9 +261,9 @@ func readCampaign(r io.Reader, t *crispwa.Template, from string) ([]campaignRow,
 		line, _ := cr.FieldPos(0)
 		row := campaignRow{line: line}
 		to := strings.TrimSpace(rec[cols.to])
-		row.job, row.err = cols.job(rec, t, from, to)
+		row.job, row.err = cols.job(rec, in.from, to)
 		if first, dup := firstLine[to]; dup && row.err == nil {
-			row.err = fmt.Errorf("recipient %s is also on line %d: a campaign sends once per recipient", to, first)
+			row.err = fmt.Errorf("recipient %s is also on line %d: a campaign sends once per recipient", sanitize(to, 40), first)
 		} else if !dup {
 			firstLine[to] = line
 		}
@@ -151,8 +272,13 @@ func readCampaign(r io.Reader, t *crispwa.Template, from string) ([]campaignRow,
 }
 
 // job builds the send of one row.
-func (c *csvColumns) job(rec []string, t *crispwa.Template, from, to string) (bulk.Job, error) {
+func (c *csvColumns) job(rec []string, from, to string) (bulk.Job, error) {
+	t := c.t
 	v := crispwa.TemplateValues{}
+	var texts []string // the header's values: a media link, or a POSITIONAL TEXT header's values
+	if c.media >= 0 {
+		texts = []string{rec[c.media]}
+	}
 	if c.named {
 		v.Named = map[string]string{}
 		for col, name := range c.body {
@@ -164,10 +290,28 @@ func (c *csvColumns) job(rec []string, t *crispwa.Template, from, to string) (bu
 		for col, name := range c.body {
 			v.Body[slices.Index(body, name)] = rec[col]
 		}
-		v.Header = make([]string, len(hdr))
-		for col, name := range c.header {
-			v.Header[slices.Index(hdr, name)] = rec[col]
+		if len(hdr) > 0 {
+			texts = make([]string, len(hdr))
+			for col, name := range c.header {
+				texts[slices.Index(hdr, name)] = rec[col]
+			}
 		}
+	}
+	var loc location
+	for name, col := range c.loc {
+		switch name {
+		case colLatitude:
+			loc.latitude = rec[col]
+		case colLongitude:
+			loc.longitude = rec[col]
+		case colLocationName:
+			loc.name = rec[col]
+		case colLocationAddress:
+			loc.address = rec[col]
+		}
+	}
+	if err := headerValue(t, &v, texts, loc); err != nil {
+		return bulk.Job{}, err
 	}
 	for col, idx := range c.buttons {
 		if rec[col] == "" {
@@ -189,4 +333,61 @@ func (c *csvColumns) job(rec []string, t *crispwa.Template, from, to string) (bu
 	// The key names the campaign's template and the recipient: re-running the
 	// same file with the same journal skips whoever was already sent it.
 	return bulk.Job{Key: t.Name + "/" + t.Language + "/" + to, Request: req}, nil
+}
+
+// rowProblem is one problem and the lines that have it.
+type rowProblem struct {
+	msg   string
+	lines []int
+}
+
+// groupRowErrors groups the bad rows by message, in order of first
+// appearance, so that a problem of the whole file is told once.
+func groupRowErrors(bad []campaignRow) []*rowProblem {
+	var out []*rowProblem
+	byMsg := map[string]*rowProblem{}
+	for _, r := range bad {
+		msg := message(r.err)
+		p, ok := byMsg[msg]
+		if !ok {
+			p = &rowProblem{msg: msg}
+			byMsg[msg] = p
+			out = append(out, p)
+		}
+		p.lines = append(p.lines, r.line)
+	}
+	return out
+}
+
+// printRowErrors lists the rows that cannot be sent, each problem once.
+func printRowErrors(w io.Writer, file string, bad []campaignRow, total int) {
+	problems := groupRowErrors(bad)
+	for i, p := range problems {
+		if i == maxRowErrors {
+			fmt.Fprintf(w, "... and %d more problem(s)\n", len(problems)-maxRowErrors)
+			return
+		}
+		switch n := len(p.lines); {
+		case n == 1:
+			fmt.Fprintf(w, "%s:%d: %s\n", file, p.lines[0], p.msg)
+		case n == total:
+			fmt.Fprintf(w, "%s: every row (%d): %s\n", file, n, p.msg)
+		default:
+			fmt.Fprintf(w, "%s: %d rows (%s): %s\n", file, n, lineList(p.lines), p.msg)
+		}
+	}
+}
+
+// lineList names up to five lines, then how many more.
+func lineList(lines []int) string {
+	const show = 5
+	parts := make([]string, 0, show+1)
+	for _, l := range lines[:min(show, len(lines))] {
+		parts = append(parts, strconv.Itoa(l))
+	}
+	s := "lines " + strings.Join(parts, ", ")
+	if len(lines) > show {
+		s += fmt.Sprintf(" and %d more", len(lines)-show)
+	}
+	return s
 }

@@ -74,9 +74,13 @@ func TestBulkDryRunReportsEveryBadRow(t *testing.T) {
 +33600000005,Eve,#1005
 +33600000006,Fay,#1006,1006
 `
-	r := runWith(t, env, campaignFiles(t, "order_update", csv, "--dry-run")...)
+	args := campaignFiles(t, "order_update", csv, "--dry-run")
+	r := runWith(t, env, args...)
 	assert.Equal(t, 1, r.code)
-	assert.Equal(t, "dry run: 6 row(s), 2 ready to send, 4 invalid; nothing sent\n", r.stdout)
+	assert.Equal(t, "dry run: 6 row(s) in "+args[2]+"; nothing sent, journal not changed\n"+
+		"  2  to send\n  0  already accepted in an earlier run (skipped)\n"+
+		"  0  outcome unknown in an earlier run (skipped; --retry-unknown sends them)\n  4  invalid (not sent)\n", r.stdout)
+	assert.NoFileExists(t, args[len(args)-4], "a dry run creates no journal")
 	for _, want := range []string{"rows.csv:3: ", "rows.csv:4: ", "rows.csv:5: recipient +33600000001 is also on line 2", "rows.csv:6: 3 fields, the header has 4"} {
 		assert.Contains(t, r.stderr, want)
 	}
@@ -100,13 +104,14 @@ func TestBulkSendsTheValidRowsAndFailsOnTheOthers(t *testing.T) {
 
 func TestBulkHeaderRow(t *testing.T) {
 	tests := []struct{ name, template, header, want string }{
-		{"no to column", "order_update", "phone,1,2,button:0", `column "phone" is not a parameter`},
-		{"missing parameter", "order_update", "to,1,button:0", `no column "2": template "order_update" needs columns: to, 1, 2`},
-		{"extra parameter", "order_update", "to,1,2,3,button:0", `column "3" is not a parameter`},
+		{"no to column", "order_update", "phone,1,2,button:0", `column "phone" not used by template "order_update" (it takes the columns to, 1, 2, and "button:N" where a button takes a value): remove it, or add --ignore-extra-columns`},
+		{"missing parameter", "order_update", "to,1,button:0", `no column "2": template "order_update" takes the columns to, 1, 2`},
+		{"extra columns all named", "order_update", "to,Name,1,2,email,button:0", `columns "Name", "email" not used by template "order_update"`},
 		{"duplicate", "order_update", "to,1,1,2", `column "1" appears twice`},
+		{"duplicate in another case", "order_update", "to,TO,1,2", `column "TO" appears twice`},
 		{"bad button", "order_update", "to,1,2,button:x", `want button:N`},
-		{"named wants names", "appointment_reminder", "to,1,2,3", `column "1" is not a parameter of template "appointment_reminder" (columns: to, name, date, place`},
-		{"to missing", "spring_sale", "name", `column "name" is not a parameter`},
+		{"named wants names", "appointment_reminder", "to,1,2,3", `columns "1", "2", "3" not used by template "appointment_reminder" (it takes the columns to, name, date, place`},
+		{"media header wants its link", "new_arrivals", "to,1", `no column "header": template "new_arrivals" takes the columns to, header, 1`},
 		{"empty", "order_update", "", "the CSV is empty"},
 	}
 	for _, tt := range tests {
@@ -119,6 +124,7 @@ func TestBulkHeaderRow(t *testing.T) {
 			r := runWith(t, env, campaignFiles(t, tt.template, csv)...)
 			assert.Equal(t, 1, r.code)
 			assert.Contains(t, r.stderr, tt.want)
+			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "told once: %s", r.stderr)
 			assert.Zero(t, srv.SendCount())
 		})
 	}
@@ -130,13 +136,13 @@ func TestBulkOutcomeUnknownIsNotResentUnlessAsked(t *testing.T) {
 	srv.DropNextSends(1, true)
 
 	r := runWith(t, env, args...)
-	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 3, r.code, "some outcomes unknown")
 	assert.Regexp(t, `(?m)^\s+1\s+outcome unknown \(not sent again: check in Crisp\)$`, r.stdout)
 	assert.Contains(t, r.stdout, "Outcome unknown:\n  line 2: ")
 	assert.Equal(t, 4, srv.SendCount(), "the dropped send was accepted by the fake")
 
 	r = runWith(t, env, args...)
-	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 3, r.code)
 	assert.Regexp(t, `(?m)^\s+1\s+outcome unknown in an earlier run`, r.stdout)
 	assert.Contains(t, r.stdout, "Skipped, outcome unknown:\n  line 2: outcome unknown in an earlier run\n")
 	assert.Equal(t, 4, srv.SendCount(), "not resent")
@@ -186,12 +192,26 @@ func TestBulkUsage(t *testing.T) {
 	assert.Contains(t, r.stdout, "--retry-unknown")
 
 	r = runWith(t, map[string]string{}, full...)
-	assert.Equal(t, 1, r.code)
-	assert.Equal(t, "crispwa bulk: environment variable CRISP_WEBSITE_ID is not set (see 'crispwa help')\n", r.stderr)
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "crispwa bulk: environment variables CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER, CRISP_WHATSAPP_KEY are not set (see 'crispwa help')\n", r.stderr)
+}
 
-	r = runWith(t, env, campaignFiles(t, "no_such_template", orderCSV)...)
-	assert.Equal(t, 1, r.code)
-	assert.True(t, strings.HasPrefix(r.stderr, "crispwa bulk: template \"no_such_template\""), r.stderr)
+func TestBulkTemplateNotFound(t *testing.T) {
+	_, env := fakeEnv(t)
+	tests := []struct{ template, language, want string }{
+		{"no_such_template", "en_US", `crispwa bulk: no template "no_such_template" (run 'crispwa templates' to list them)` + "\n"},
+		{"ordr_update", "en_US", `crispwa bulk: no template "ordr_update": did you mean "order_update"? (run 'crispwa templates' to list them)` + "\n"},
+		{"order_update", "fr", `crispwa bulk: template "order_update" has no language "fr": it exists in en_US (run 'crispwa templates' to list them)` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.template+"/"+tt.language, func(t *testing.T) {
+			args := campaignFiles(t, tt.template, orderCSV)
+			args[6] = tt.language
+			r := runWith(t, env, args...)
+			assert.Equal(t, 2, r.code)
+			assert.Equal(t, tt.want, r.stderr)
+		})
+	}
 }
 
 func TestBulkRuntimeFailures(t *testing.T) {
@@ -211,7 +231,7 @@ func TestBulkRuntimeFailures(t *testing.T) {
 	missing := append([]string(nil), args...)
 	missing[2] = filepath.Join(t.TempDir(), "nope.csv")
 	r = runWith(t, env, missing...)
-	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "no such file")
 	assert.Zero(t, srv.SendCount())
 }

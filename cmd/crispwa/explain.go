@@ -38,7 +38,11 @@ func explain(err error) (string, int) {
 		return message(err), exitUsage
 	case errors.Is(err, crispwa.ErrUnauthorized):
 		if errors.As(err, &apiErr) {
-			return fmt.Sprintf("%s (Crisp answered HTTP %d)", credentialsRejected, apiErr.StatusCode), exitUsage
+			answer := fmt.Sprintf("HTTP %d", apiErr.StatusCode)
+			if apiErr.Reason != "" {
+				answer += " " + serverText(apiErr.Reason)
+			}
+			return fmt.Sprintf("%s (Crisp answered %s)", credentialsRejected, answer), exitUsage
 		}
 		return credentialsRejected, exitUsage
 	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && apiErr.Method == http.MethodGet:

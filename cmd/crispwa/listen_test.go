@@ -104,5 +104,5 @@ func TestListenAddressInUse(t *testing.T) {
 	defer ln.Close()
 	r := runWith(t, nil, "listen", "--addr", ln.Addr().String())
 	assert.Equal(t, 1, r.code)
-	assert.Contains(t, r.stderr, "crispwa listen: listen tcp "+ln.Addr().String())
+	assert.Contains(t, r.stderr, "crispwa listen: listening for callbacks: listen tcp "+ln.Addr().String())
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -136,7 +138,7 @@ func TestMissingEnvironment(t *testing.T) {
 					}
 				}
 				r := runWith(t, env, args...)
-				assert.Equal(t, 1, r.code)
+				assert.Equal(t, 2, r.code, "configuration")
 				assert.Equal(t, "crispwa "+args[0]+": environment variable "+missing+" is not set (see 'crispwa help')\n", r.stderr)
 				assert.NotContains(t, r.stderr, full[crispwa.EnvKey])
 				assert.NotContains(t, r.stderr, "goroutine", "no stack trace")
@@ -150,20 +152,43 @@ func TestMissingEnvironment(t *testing.T) {
 		}
 		env[crispwa.EnvBaseURL] = "http://example.com/"
 		r := runWith(t, env, "templates")
-		assert.Equal(t, 1, r.code)
+		assert.Equal(t, 2, r.code)
 		assert.Contains(t, r.stderr, "plain http is only allowed to a loopback host")
+	})
+	t.Run("all missing at once", func(t *testing.T) {
+		r := runWith(t, map[string]string{crispwa.EnvWebsiteID: "w"}, "templates")
+		assert.Equal(t, 2, r.code)
+		assert.Equal(t, "crispwa templates: environment variables CRISP_WHATSAPP_IDENTIFIER, CRISP_WHATSAPP_KEY are not set (see 'crispwa help')\n", r.stderr)
 	})
 }
 
-func TestExitCodesAreDistinct(t *testing.T) {
-	assert.NotEqual(t, exitOK, exitFailure)
-	assert.NotEqual(t, exitFailure, exitUsage)
-	require.Equal(t, 2, exitUsage, "the flag package's convention")
-	assert.True(t, strings.HasPrefix(failureLine(), "crispwa x: "))
+func TestExitCodes(t *testing.T) {
+	assert.Equal(t, []int{0, 1, 2, 3}, []int{exitOK, exitFailure, exitUsage, exitUnknown}, "the documented contract")
+	for _, c := range []string{"send", "bulk"} {
+		r := runWith(t, nil, c, "--help")
+		assert.Contains(t, r.stdout, exitCodesHelp, c)
+	}
+	r := runWith(t, nil, "help")
+	assert.Contains(t, r.stdout, exitCodesHelp)
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(string(readme), exitCodesHelp), "the README documents the exit statuses")
 }
 
-func failureLine() string {
+func TestNoRepeatedPrefixes(t *testing.T) {
 	var b syncBuffer
-	failure(&cmdEnv{stderr: &b}, "x", crispwa.ErrNotFound)
-	return b.String()
+	code := failure(&cmdEnv{stderr: &b}, "x", fmt.Errorf("fetching: %w", fmt.Errorf("bulk: journal: %w", crispwa.ErrNotFound)))
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "crispwa x: fetching: journal: not found\n", b.String())
+}
+
+func TestHelpHelp(t *testing.T) {
+	r := runWith(t, nil, "help", "help")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "Usage: crispwa help [command]")
+	r = runWith(t, nil, "help")
+	assert.Contains(t, r.stdout, "listen", "listen is documented as needing no API variable")
+	assert.Contains(t, r.stdout, "demo, listen,\nbulk status and bulk resolve need none of them")
+	r = runWith(t, nil, "listen", "--help")
+	assert.Contains(t, r.stdout, "it needs none of the CRISP_* variables")
 }

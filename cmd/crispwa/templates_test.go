@@ -76,19 +76,25 @@ func TestTemplatesFlags(t *testing.T) {
 
 func TestTemplatesFailures(t *testing.T) {
 	srv, env := fakeEnv(t)
-	t.Run("API failure", func(t *testing.T) {
+	t.Run("forbidden", func(t *testing.T) {
 		srv.FailNext(http.StatusForbidden, "plan_not_allowed")
+		r := runWith(t, env, "templates")
+		assert.Equal(t, 2, r.code)
+		assert.Equal(t, "crispwa templates: credentials rejected: check CRISP_WHATSAPP_IDENTIFIER and CRISP_WHATSAPP_KEY (Crisp answered HTTP 403 plan_not_allowed)\n", r.stderr)
+		assert.Empty(t, r.stdout)
+	})
+	t.Run("API failure", func(t *testing.T) {
+		srv.FailNext(http.StatusBadRequest, "\x1b[2Joops\u009b")
 		r := runWith(t, env, "templates")
 		assert.Equal(t, 1, r.code)
 		assert.Equal(t, "crispwa templates: GET "+strings.TrimPrefix(srv.URL, "http://"+hostOf(srv.URL))+
-			"website/"+srv.WebsiteID+"/templates: HTTP 403 Forbidden: plan_not_allowed\n", r.stderr)
-		assert.Empty(t, r.stdout)
+			"website/"+srv.WebsiteID+"/templates: HTTP 400 Bad Request: ?[2Joops?\n", r.stderr, "server text sanitized")
 	})
-	t.Run("API failure with --all", func(t *testing.T) {
+	t.Run("website not found, with --all", func(t *testing.T) {
 		srv.FailNext(http.StatusNotFound, "not_found")
 		r := runWith(t, env, "templates", "--all")
-		assert.Equal(t, 1, r.code)
-		assert.Contains(t, r.stderr, "HTTP 404")
+		assert.Equal(t, 2, r.code)
+		assert.Equal(t, "crispwa templates: website not found (HTTP 404 on its templates list): check CRISP_WEBSITE_ID\n", r.stderr)
 	})
 	t.Run("wrong key", func(t *testing.T) {
 		bad := map[string]string{}
@@ -97,8 +103,8 @@ func TestTemplatesFailures(t *testing.T) {
 		}
 		bad[crispwa.EnvKey] = "wrong"
 		r := runWith(t, bad, "templates")
-		assert.Equal(t, 1, r.code)
-		assert.Contains(t, r.stderr, "HTTP 401 Unauthorized")
+		assert.Equal(t, 2, r.code)
+		assert.Contains(t, r.stderr, "credentials rejected: check CRISP_WHATSAPP_IDENTIFIER and CRISP_WHATSAPP_KEY")
 		assert.NotContains(t, r.stderr, "wrong")
 	})
 	t.Run("unexpected argument", func(t *testing.T) {

@@ -42,10 +42,18 @@ func TestSendWait(t *testing.T) {
 	t.Run("no callback before the timeout", func(t *testing.T) {
 		_, env := fakeEnv(t) // no callback URL: the callback never comes
 		r := runWith(t, env, args("--wait", "--listen", "127.0.0.1:0", "--timeout", "300ms")...)
-		assert.Equal(t, 1, r.code)
+		assert.Equal(t, 3, r.code, "accepted, outcome unknown")
 		assert.Contains(t, r.stdout, "request_id: ")
-		assert.Contains(t, r.stderr, "waiting for the callback of ")
-		assert.Contains(t, r.stderr, "context deadline exceeded")
+		assert.Regexp(t, `crispwa send: no callback for \S+ arrived on 127\.0\.0\.1:\d+: check that the callback URL in the Crisp plugin settings reaches this address`, r.stderr)
+	})
+	t.Run("callback refused for a wrong token", func(t *testing.T) {
+		srv, env := fakeEnv(t)
+		addr := freeAddr(t)
+		srv.SetCallbackURL("http://" + addr + "/cb?token=old")
+		r := runWith(t, env, args("--wait", "--listen", addr, "--token", "new", "--timeout", "2s")...)
+		assert.Equal(t, 3, r.code)
+		assert.Contains(t, r.stderr, "accepted: 1 delivery was refused, the last one refused a delivery from 127.0.0.1:")
+		assert.Contains(t, r.stderr, "HTTP 401, wrong or missing token")
 	})
 	t.Run("address in use", func(t *testing.T) {
 		srv, env := fakeEnv(t)
