@@ -20,8 +20,19 @@ var listeningRE = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 // address, its output and a stop function that returns the exit status.
 func startListen(t *testing.T, extra ...string) (addr string, stdout *syncBuffer, stop func() int) {
 	t.Helper()
+	addr, out, stop := startListenErr(t, extra...)
+	return addr, out.stdout, stop
+}
+
+// outputs are a command's two streams.
+type outputs struct{ stdout, stderr *syncBuffer }
+
+// startListenErr is startListen returning both streams.
+func startListenErr(t *testing.T, extra ...string) (addr string, out outputs, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	out = outputs{stdout, stderr}
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, append([]string{"listen", "--addr", "127.0.0.1:0"}, extra...), stdout, stderr, func(string) string { return "" })
@@ -52,7 +63,7 @@ func startListen(t *testing.T, extra ...string) (addr string, stdout *syncBuffer
 		return status
 	}
 	t.Cleanup(func() { stop() })
-	return addr, stdout, stop
+	return addr, out, stop
 }
 
 func post(t *testing.T, url, body string) int {
