@@ -198,15 +198,15 @@ func TestSendValidation(t *testing.T) {
 		{"empty language", func(r *SendTemplateRequest) *SendTemplateRequest { r.Template.Language = ""; return r }, "message_template.language"},
 		{"bad crisp type", func(r *SendTemplateRequest) *SendTemplateRequest { r.Options.Type = "email"; return r }, "crisp_options.type"},
 		{"empty user id", func(r *SendTemplateRequest) *SendTemplateRequest { r.Options.User = &CrispUser{}; return r }, "crisp_options.user.user_id"},
-		{"empty component type", func(r *SendTemplateRequest) *SendTemplateRequest { r.Template.Components[0].Type = ""; return r }, "message_template.components[0].type"},
+		{"empty component type", func(r *SendTemplateRequest) *SendTemplateRequest { r.Template.Components[0].Type = ""; return r }, "components[0].type"},
 		{"empty parameter type", func(r *SendTemplateRequest) *SendTemplateRequest {
 			r.Template.Components[0].Parameters[1].Type = ""
 			return r
-		}, "message_template.components[0].parameters[1].type"},
+		}, "body.parameters[1].type"},
 		{"text parameter without text", func(r *SendTemplateRequest) *SendTemplateRequest {
 			r.Template.Components[0].Parameters[1].Text = ""
 			return r
-		}, "message_template.components[0].parameters[1].text"},
+		}, "body.parameters[1].text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

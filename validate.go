@@ -1,6 +1,17 @@
 package crispwa
 
-import "strconv"
+
+// Crisp options types (CrispOptions.Type): how the Crisp inbox records a
+// send.
+const (
+	// CrispTypeNote records the send as a private note (Crisp's default):
+	// the whole message when the components carry Text, else only the
+	// template's name and language.
+	CrispTypeNote string = "note"
+	// CrispTypeText records the send as a message from the business; the
+	// components must carry Text (Template.Build fills it).
+	CrispTypeText string = "text"
+)
 
 // Validate checks a send request locally, without knowing the template: both
 // phone numbers, the template's name and language, the Crisp options, and
@@ -32,25 +43,31 @@ func (r *SendTemplateRequest) validate() (from, to string, err error) {
 		return "", "", invalid("message_template.language", "is empty")
 	}
 	if o := r.Options; o != nil {
-		if o.Type != "" && o.Type != "note" && o.Type != "text" {
+		if o.Type != "" && o.Type != CrispTypeNote && o.Type != CrispTypeText {
 			return "", "", invalid("crisp_options.type", "must be \"note\" or \"text\", got %q", o.Type)
 		}
 		if o.User != nil && o.User.UserID == "" {
 			return "", "", invalid("crisp_options.user.user_id", "is empty")
 		}
 	}
+	hasText := false
 	for i, c := range r.Template.Components {
 		if c.Type == "" {
-			return "", "", invalid(componentField(i, "type"), "is empty")
+			return "", "", invalid(componentField(c, i)+".type", "is empty")
 		}
+		hasText = hasText || c.Text != ""
 		for j, p := range c.Parameters {
 			if p.Type == "" {
-				return "", "", invalid(parameterField(i, j, "type"), "is empty")
+				return "", "", invalid(paramField(componentField(c, i), j)+".type", "is empty")
 			}
-			if p.Type == "text" && p.Text == "" {
-				return "", "", invalid(parameterField(i, j, "text"), "a text parameter needs a text")
+			if p.Type == ParamText && p.Text == "" {
+				return "", "", invalid(paramField(componentField(c, i), j)+".text", "a text parameter needs a text")
 			}
 		}
+	}
+	if o := r.Options; o != nil && o.Type == CrispTypeText && !hasText {
+		return "", "", invalid("crisp_options.type", "is \"text\" but no component carries its text, so the Crisp inbox would show an empty message: "+
+			"build the components with Template.Build (it fills Component.Text), or send as \"note\"")
 	}
 	return from, to, nil
 }
@@ -67,16 +84,4 @@ func (r *SendTemplateRequest) prepare() (*SendTemplateRequest, error) {
 	wire := *r
 	wire.From, wire.To = from, to
 	return &wire, nil
-}
-
-// componentField names a field of the request's i-th component, e.g.
-// "message_template.components[0].type". Built only when reporting.
-func componentField(i int, leaf string) string {
-	return "message_template.components[" + strconv.Itoa(i) + "]." + leaf
-}
-
-// parameterField names a field of a component's j-th parameter, e.g.
-// "message_template.components[0].parameters[1].text".
-func parameterField(i, j int, leaf string) string {
-	return componentField(i, "parameters["+strconv.Itoa(j)+"]."+leaf)
 }
