@@ -104,8 +104,8 @@ func ExampleTemplatesService_Send() {
 		From: "+33100000000",
 		To:   "+33612345678",
 		Template: crispwa.MessageTemplate{
-			Name:     "order_update",
-			Language: "en_US",
+			Name:       "order_update",
+			Language:   "en_US",
 			Components: []crispwa.Component{crispwa.Body(crispwa.Text("John"), crispwa.Text("A-1029"))},
 		},
 		// "note" (Crisp's default) records the send as a note; "text" would

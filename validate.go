@@ -1,6 +1,5 @@
 package crispwa
 
-
 // Crisp options types (CrispOptions.Type): how the Crisp inbox records a
 // send.
 const (
