@@ -49,6 +49,12 @@ type buttonRule struct {
 func (t *Template) shape() *templateShape {
 	s := &templateShape{named: strings.EqualFold(t.ParameterFormat, ParameterFormatNamed), types: map[string]bool{}}
 	s.partShape = derivePart(t.Components, s.named)
+	if s.body != nil && s.body.Text == "" && strings.EqualFold(t.Category, "AUTHENTICATION") {
+		// An authentication template's body text is Meta's own ("{{1}} is
+		// your verification code."): a creation payload leaves it out, and
+		// a send gives the code as its one parameter.
+		s.bodyParams = []string{"1"}
+	}
 	for i := range t.Components {
 		tc := &t.Components[i]
 		typ := strings.ToUpper(tc.Type)
