@@ -35,8 +35,14 @@
 // Crisp's reason) so that the summary says how many messages really went
 // out.
 //
+// Two jobs of one Run sending the same template to the same person are
+// refused, whatever their keys and however the number is written ("+33 6
+// 12...", "0033612...", "33612..."): numbers are compared in canonical form
+// (crispwa.NormalizePhone). Build keys from the canonical number too, so
+// that a re-run recognises a recipient written another way.
+//
 // What bulk does not do: it does not reconcile unknown outcomes by itself
-// (the API has no way to look a send up), it does not deduplicate recipients
-// that come under different keys, and a journal serves one campaign run at a
-// time (a second process opening it gets ErrJournalLocked).
+// (the API has no way to look a send up: see Journal.Resolve), and a
+// journal serves one campaign run at a time (a second process opening it
+// gets ErrJournalLocked).
 package bulk

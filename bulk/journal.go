@@ -95,6 +95,9 @@ type Entry struct {
 	// recorded with Journal.RecordCallback.
 	Delivery       Delivery
 	DeliveryReason string
+	// Failure classifies a failed callback (see crispwa.CallbackEvent.Failure):
+	// set when Delivery is DeliveryFailed.
+	Failure *crispwa.Failure
 }
 
 // record is one line of the journal file.
@@ -106,6 +109,10 @@ type record struct {
 	HTTP      int       `json:"http_status,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 	Resolved  bool      `json:"resolved,omitempty"` // written by Resolve
+	// A failed callback's classification; absent in older journals, where it
+	// is worked out again from the reason.
+	Code  int    `json:"code,omitempty"`
+	Class string `json:"class,omitempty"`
 }
 
 // interruptedReason is the Reason of a key found "sending" when the journal
@@ -357,7 +364,7 @@ func (s *state) apply(rec record) error {
 			return nil
 		}
 		if rec.Resolved { // the operator says it went out: keep what is known of it
-			e.RequestID, e.Delivery, e.DeliveryReason = prev.RequestID, prev.Delivery, prev.DeliveryReason
+			e.RequestID, e.Delivery, e.DeliveryReason, e.Failure = prev.RequestID, prev.Delivery, prev.DeliveryReason, prev.Failure
 			return nil
 		}
 		if rec.RequestID == "" {
@@ -367,7 +374,7 @@ func (s *state) apply(rec record) error {
 		s.byRequest[rec.RequestID] = rec.Key
 		if cb, ok := s.orphans[rec.RequestID]; ok {
 			delete(s.orphans, rec.RequestID)
-			e.Delivery, e.DeliveryReason = Delivery(cb.Event), cb.Reason
+			setDelivery(e, cb)
 		}
 	case string(DeliveryDelivered), string(DeliveryFailed):
 		if rec.RequestID == "" {
@@ -378,12 +385,24 @@ func (s *state) apply(rec record) error {
 			s.orphans[rec.RequestID] = rec
 			return nil
 		}
-		e := s.entries[key]
-		e.Delivery, e.DeliveryReason = Delivery(ev), rec.Reason
+		setDelivery(s.entries[key], rec)
 	default:
 		return fmt.Errorf("unknown event %q", ev)
 	}
 	return nil
+}
+
+// setDelivery records the callback cb on e.
+func setDelivery(e *Entry, cb record) {
+	e.Delivery, e.DeliveryReason, e.Failure = Delivery(cb.Event), cb.Reason, nil
+	if e.Delivery != DeliveryFailed {
+		return
+	}
+	if cb.Class == "" { // an older journal: classify the reason again
+		e.Failure = (&crispwa.CallbackEvent{Error: true, Reason: cb.Reason}).Failure()
+		return
+	}
+	e.Failure = &crispwa.Failure{Code: cb.Code, Class: crispwa.FailureClass(cb.Class), Message: cb.Reason}
 }
 
 // list returns a copy of every entry, in order of first appearance.
@@ -550,7 +569,7 @@ func (j *Journal) Resolve(key string, sent bool) error {
 }
 
 // RecordCallback records a callback's outcome (delivered, or failed with
-// Crisp's reason) against the key whose send got its request_id. Its
+// Crisp's reason and its crispwa.Failure classification) against the key whose send got its request_id. Its
 // signature is callback.HandlerFunc's: give it to callback.NewHandler, alone
 // or called from your own handler. It returns once the record is durable,
 // so that a callback acknowledged to Crisp is not lost. A callback may come
@@ -564,6 +583,9 @@ func (j *Journal) RecordCallback(_ context.Context, ev *crispwa.CallbackEvent) e
 	rec := record{Event: string(DeliveryDelivered), RequestID: ev.RequestID}
 	if !ev.Succeeded() {
 		rec.Event, rec.Reason = string(DeliveryFailed), ev.Reason
+		if f := ev.Failure(); f != nil {
+			rec.Code, rec.Class = f.Code, string(f.Class)
+		}
 	}
 	j.mu.Lock()
 	rec.Key = j.byRequest[ev.RequestID]

@@ -47,7 +47,8 @@ func TestOpenJournalReadsState(t *testing.T) {
 
 	at := func(sec int) time.Time { return time.Date(2026, 11, 25, 10, 0, sec, 0, time.UTC) }
 	want := []bulk.Entry{
-		{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Time: at(1), Delivery: bulk.DeliveryFailed, DeliveryReason: "paused"},
+		{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Time: at(1), Delivery: bulk.DeliveryFailed, DeliveryReason: "paused",
+			Failure: (&crispwa.CallbackEvent{Error: true, Reason: "paused"}).Failure()},
 		{Key: "b", Status: bulk.StatusRejected, Reason: "invalid_data", Time: at(3)},
 		{Key: "c", Status: bulk.StatusUnknown, Reason: "interrupted while sending: the send may have reached Crisp", Time: at(4)},
 		{Key: "d", Status: bulk.StatusUnknown, Reason: "HTTP 502", Time: at(5)},
@@ -154,7 +155,7 @@ func TestRecordCallbackBeforeAccepted(t *testing.T) {
 	defer j.Close()
 	e, _ := j.Lookup("a")
 	assert.Equal(t, bulk.Entry{Key: "a", Status: bulk.StatusAccepted, RequestID: "req-a", Time: time.Date(2026, 11, 25, 10, 0, 1, 0, time.UTC),
-		Delivery: bulk.DeliveryFailed, DeliveryReason: "not approved"}, e)
+		Delivery: bulk.DeliveryFailed, DeliveryReason: "not approved", Failure: &crispwa.Failure{Class: crispwa.FailureUnknown, Message: "not approved"}}, e)
 	assert.Error(t, j.RecordCallback(context.Background(), &crispwa.CallbackEvent{}), "no request_id")
 	assert.Error(t, j.RecordCallback(context.Background(), nil))
 }
@@ -279,4 +280,53 @@ func TestJournalCapsReasons(t *testing.T) {
 	assert.Less(t, len(raw), 4096)
 	_, err = bulk.ReadJournal(j.Path())
 	require.NoError(t, err, "still valid UTF-8 JSON")
+}
+
+func TestFailureClassesInTheSummary(t *testing.T) {
+	srv := newFake(t)
+	j := openJournal(t)
+	jobs := orderJobs(4)
+	sum, err := run(t, srv.Client(), j, jobs)
+	require.NoError(t, err)
+	require.Equal(t, 4, sum.Accepted)
+	ids := map[string]string{} // recipient → request_id
+	for i, s := range srv.Sends() {
+		ids[s.To] = srv.RequestIDs()[i]
+	}
+	ctx := context.Background()
+	cb := func(job int, reason string) *crispwa.CallbackEvent {
+		return &crispwa.CallbackEvent{RequestID: ids[jobs[job].Request.To], Error: reason != "", Reason: reason, WhatsAppMessageID: "wamid.x"}
+	}
+	require.NoError(t, j.RecordCallback(ctx, cb(0, "")))
+	require.NoError(t, j.RecordCallback(ctx, cb(1, "(#131026) Message undeliverable")))
+	require.NoError(t, j.RecordCallback(ctx, cb(2, "(#131049) This message was not delivered to maintain healthy ecosystem engagement.")))
+	require.NoError(t, j.RecordCallback(ctx, cb(3, "something else went wrong")))
+
+	sum, err = run(t, srv.Client(), j, jobs)
+	require.NoError(t, err)
+	assert.Equal(t, 4, sum.AlreadySent)
+	assert.Equal(t, 1, sum.Delivered)
+	assert.Equal(t, 3, sum.Failed)
+	assert.Equal(t, map[crispwa.FailureClass]int{crispwa.FailureRecipient: 1, crispwa.FailureRetryLater: 1, crispwa.FailureUnknown: 1}, sum.Failures)
+	assert.Equal(t, []string{jobs[1].Key}, sum.Suppress)
+
+	// The class is in the journal: a reload (or an older journal, from the
+	// reason alone) gives it back.
+	require.NoError(t, j.Close())
+	got, err := bulk.ReadJournal(j.Path())
+	require.NoError(t, err)
+	byKey := map[string]bulk.Entry{}
+	for _, e := range got {
+		byKey[e.Key] = e
+	}
+	require.NotNil(t, byKey[jobs[1].Key].Failure)
+	assert.Equal(t, crispwa.FailureRecipient, byKey[jobs[1].Key].Failure.Class)
+	assert.Equal(t, 131026, byKey[jobs[1].Key].Failure.Code)
+	assert.Nil(t, byKey[jobs[0].Key].Failure)
+
+	old := writeJournal(t, lineSendingA+lineAcceptedA+`{"time":"2026-11-25T10:00:06Z","event":"failed","request_id":"req-a","reason":"(#131050) user stopped marketing messages"}`+"\n")
+	got, err = bulk.ReadJournal(old)
+	require.NoError(t, err)
+	require.NotNil(t, got[0].Failure)
+	assert.Equal(t, crispwa.FailureRecipient, got[0].Failure.Class, "classified from the reason of a journal written before classes")
 }

@@ -49,7 +49,8 @@ func NewRunner(client *crispwa.Client, journal *Journal, opts ...Option) (*Runne
 }
 
 // Run sends the jobs. First it validates every job (SendTemplateRequest.
-// Validate, the key, and Template.Check against the template fetched once
+// Validate, the key, one job per recipient and template, comparing numbers
+// in canonical form (crispwa.NormalizePhone), and Template.Check against the template fetched once
 // per name and language unless WithTemplateCheck(false)); invalid jobs are
 // reported in the Summary and never sent. Then it skips the keys the journal
 // records as accepted (and, without WithRetryUnknown, as unknown) and sends
@@ -115,6 +116,17 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (*Summary, error) {
 			sum.Delivered++
 		case e.Delivery == DeliveryFailed:
 			sum.Failed++
+			class := crispwa.FailureUnknown
+			if e.Failure != nil {
+				class = e.Failure.Class
+			}
+			if sum.Failures == nil {
+				sum.Failures = map[crispwa.FailureClass]int{}
+			}
+			sum.Failures[class]++
+			if class == crispwa.FailureRecipient {
+				sum.Suppress = append(sum.Suppress, e.Key)
+			}
 		case e.Status == StatusAccepted:
 			sum.AwaitingCallback++
 		}
@@ -127,6 +139,8 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (*Summary, error) {
 // sum. It fails only when a template cannot be fetched for the check.
 func (r *Runner) validate(ctx context.Context, jobs []Job, sum *Summary) ([]int, error) {
 	seen := make(map[string]int, len(jobs))
+	type recipient struct{ name, language, to string }
+	recipients := make(map[recipient]int, len(jobs)) // one person, however the number is written
 	valid := make([]int, 0, len(jobs))
 	refuse := func(i int, err error) {
 		sum.Invalid = append(sum.Invalid, &JobError{Key: jobs[i].Key, Index: i, Err: err})
@@ -152,6 +166,14 @@ func (r *Runner) validate(ctx context.Context, jobs []Job, sum *Summary) ([]int,
 		if err := job.Request.Validate(); err != nil {
 			refuse(i, err)
 			continue
+		}
+		if to, err := crispwa.NormalizePhone(job.Request.To, ""); err == nil {
+			rc := recipient{job.Request.Template.Name, job.Request.Template.Language, to}
+			if first, dup := recipients[rc]; dup {
+				refuse(i, fmt.Errorf("same recipient and template as job %d (%s): a campaign sends once per recipient", first, jobs[first].Key))
+				continue
+			}
+			recipients[rc] = i
 		}
 		valid = append(valid, i)
 	}

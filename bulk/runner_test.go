@@ -565,3 +565,22 @@ func TestOverlongKeyIsRefused(t *testing.T) {
 	assert.ErrorContains(t, sum.Invalid[0], "key longer than")
 	assert.Zero(t, srv.SendCount())
 }
+
+func TestOneSendPerRecipientHoweverWritten(t *testing.T) {
+	srv := newFake(t)
+	spellings := []string{"+33 6 12 34 56 78", "0033612345678", "33612345678", "+33-6-12-34-56-78"}
+	var jobs []bulk.Job
+	for i, to := range spellings {
+		job := orderJob(to)
+		job.Key = fmt.Sprintf("k%d", i)
+		jobs = append(jobs, job)
+	}
+	sum, err := run(t, srv.Client(), openJournal(t), jobs)
+	require.NoError(t, err)
+	assert.Equal(t, 1, sum.Accepted)
+	require.Len(t, sum.Invalid, 3)
+	for _, je := range sum.Invalid {
+		assert.ErrorContains(t, je, "same recipient and template as job 0 (k0)")
+	}
+	assert.Equal(t, map[string]int{"+33612345678": 1}, sendsPerRecipient(srv), "the canonical number on the wire, once")
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/crispwa/crispwa"
 )
 
 // Progress is a snapshot of a running campaign, given to the WithProgress
@@ -77,8 +79,15 @@ type Summary struct {
 	Delivered        int
 	Failed           int
 	AwaitingCallback int
-	RateLimited      int // rate-limit answers seen
-	Duration         time.Duration
+	// Failures counts the failed callbacks by class (crispwa.FailureClass:
+	// recipient, template, retry_later, account, unknown).
+	Failures map[crispwa.FailureClass]int
+	// Suppress are the keys whose callback says the recipient cannot or
+	// will not receive the message (crispwa.FailureRecipient): do not send
+	// to them again, in this campaign or the next.
+	Suppress    []string
+	RateLimited int // rate-limit answers seen
+	Duration    time.Duration
 }
 
 // OK reports whether every job is accepted: in this run or an earlier one.

@@ -65,6 +65,7 @@ type bulkFlags struct {
 	delimiter                              string
 	listen, token                          string
 	callbackWait                           time.Duration
+	region                                 string
 }
 
 func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
@@ -92,6 +93,7 @@ func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
 	fs.StringVar(&f.listen, "listen", "", "receive Crisp's callbacks on `ADDR` during the campaign and record them in the journal (needs --token)")
 	fs.StringVar(&f.token, "token", "", "with --listen: the token callbacks must carry (?token= or the Basic password)")
 	fs.DurationVar(&f.callbackWait, "callback-wait", 0, "with --listen: after the last send, wait up to this long for the callbacks")
+	fs.StringVar(&f.region, "region", "", "read national numbers (without a country code) as numbers of this country, e.g. FR")
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
 	}
@@ -120,13 +122,13 @@ func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
 	if err != nil {
 		return failure(e, "bulk", &configError{err})
 	}
-	rows, err := readCampaign(file, campaignInput{t: tmpl, from: f.from, delimiter: delim, ignoreExtra: f.ignoreExtra})
+	rows, err := readCampaign(file, campaignInput{t: tmpl, from: f.from, delimiter: delim, ignoreExtra: f.ignoreExtra, region: f.region})
 	_ = file.Close()
 	if err != nil {
 		return failure(e, "bulk", fmt.Errorf("%s: %w", f.csv, err))
 	}
 	var jobs []bulk.Job
-	lines := map[string]int{} // key → CSV line, for the report
+	var jobLines []int
 	var bad []campaignRow
 	for _, r := range rows {
 		if r.err != nil {
@@ -134,13 +136,24 @@ func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
 			continue
 		}
 		jobs = append(jobs, r.job)
-		lines[r.job.Key] = r.line
+		jobLines = append(jobLines, r.line)
+	}
+	adoptJournalKeys(jobs, entries, tmpl, f.region)
+	rowsByKey := map[string]jobRow{} // key → CSV line and recipient, for the report
+	for i, j := range jobs {
+		rowsByKey[j.Key] = jobRow{line: jobLines[i], to: j.Request.To}
 	}
 	printRowErrors(e.stderr, f.csv, bad, len(rows))
 	if f.dryRun {
 		return dryRun(e, &f, entries, jobs, len(rows), len(bad))
 	}
-	return sendCampaign(ctx, e, client, &f, jobs, lines, len(bad))
+	return sendCampaign(ctx, e, client, &f, jobs, rowsByKey, len(bad))
+}
+
+// jobRow is where a job comes from: its CSV line and recipient.
+type jobRow struct {
+	line int
+	to   string
 }
 
 // isApproved reports a template that can be sent.
@@ -170,6 +183,14 @@ func (f *bulkFlags) validate() (rune, string) {
 	case f.callbackWait < 0:
 		return 0, "--callback-wait must not be negative"
 	}
+	if msg := checkRegion(f.region); msg != "" {
+		return 0, msg
+	}
+	from, err := canonicalPhone("--from", f.from, f.region)
+	if err != nil {
+		return 0, err.Error()
+	}
+	f.from = from
 	return delim, ""
 }
 
@@ -223,7 +244,7 @@ func dryRun(e *cmdEnv, f *bulkFlags, entries []bulk.Entry, jobs []bulk.Job, rows
 }
 
 // sendCampaign runs the jobs with the journal and prints the summary.
-func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bulkFlags, jobs []bulk.Job, lines map[string]int, invalid int) int {
+func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bulkFlags, jobs []bulk.Job, rows map[string]jobRow, invalid int) int {
 	journal, err := bulk.OpenJournal(f.journal)
 	if err != nil {
 		return failure(e, "bulk", err)
@@ -270,7 +291,7 @@ func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bul
 		runErr = err
 	}
 	if sum != nil {
-		printSummary(e.stdout, sum, invalid, lines, f.listen != "")
+		printSummary(e.stdout, sum, invalid, rows, f.listen != "")
 	}
 	unknown := sum != nil && len(sum.Unknown)+len(sum.SkippedUnknown) > 0
 	switch {
@@ -328,7 +349,7 @@ func progressReporter(w io.Writer, mu *sync.Mutex, total int) (report func(bulk.
 }
 
 // printSummary prints the outcome table and the rows to look at.
-func printSummary(w io.Writer, s *bulk.Summary, invalid int, lines map[string]int, callbacks bool) {
+func printSummary(w io.Writer, s *bulk.Summary, invalid int, rows map[string]jobRow, callbacks bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	row := func(n int, what string) { fmt.Fprintf(tw, "%d\t  %s\n", n, what) }
 	fmt.Fprintln(w, "\nCampaign summary:")
@@ -340,9 +361,14 @@ func printSummary(w io.Writer, s *bulk.Summary, invalid int, lines map[string]in
 	row(invalid+len(s.Invalid), "invalid rows (not sent)")
 	row(s.NotSent, "not sent (interrupted)")
 	row(s.RateLimited, "rate-limit answers from Crisp")
-	if callbacks {
+	if callbacks || s.Delivered+s.Failed > 0 {
 		row(s.Delivered, "delivered (callback)")
 		row(s.Failed, "not sent by Crisp (callback)")
+		for _, fc := range failureClasses {
+			if n := s.Failures[fc.class]; n > 0 {
+				row(n, fmt.Sprintf("  %s: %s", fc.class, fc.what))
+			}
+		}
 		row(s.AwaitingCallback, "accepted, no callback yet")
 	}
 	_ = tw.Flush()
@@ -356,7 +382,7 @@ func printSummary(w io.Writer, s *bulk.Summary, invalid int, lines map[string]in
 			if i == 0 {
 				fmt.Fprintln(w, title)
 			}
-			fmt.Fprintf(w, "  line %d: %s\n", lines[je.Key], message(je.Err))
+			fmt.Fprintf(w, "  line %d: %s\n", rows[je.Key].line, message(je.Err))
 		}
 	}
 	earlier := make([]*bulk.JobError, len(s.SkippedUnknown))
@@ -367,6 +393,16 @@ func printSummary(w io.Writer, s *bulk.Summary, invalid int, lines map[string]in
 	list("Outcome unknown:", s.Unknown)
 	list("Skipped, outcome unknown:", earlier)
 	list("Invalid:", s.Invalid)
+	for i, key := range s.Suppress {
+		if i == 0 {
+			fmt.Fprintln(w, "Recipients to suppress (WhatsApp says they cannot or will not receive it; do not send to them again):")
+		}
+		if i == maxRowErrors {
+			fmt.Fprintf(w, "  ... and %d more ('crispwa bulk status' lists them all)\n", len(s.Suppress)-maxRowErrors)
+			break
+		}
+		fmt.Fprintf(w, "  line %d: %s\n", rows[key].line, rows[key].to)
+	}
 	if len(s.Unknown)+len(s.SkippedUnknown) > 0 {
 		fmt.Fprintln(w, "Check the unknown ones in Crisp, then settle each with 'crispwa bulk resolve --journal FILE\n--key KEY --sent' (or --not-sent, and the next run sends it); 'crispwa bulk status' lists them.")
 	}

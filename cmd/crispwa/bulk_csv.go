@@ -219,6 +219,7 @@ type campaignInput struct {
 	from        string
 	delimiter   rune // 0: detect
 	ignoreExtra bool
+	region      string // reads national numbers
 }
 
 // readCampaign reads the CSV and builds one job per row, checked against the
@@ -260,10 +261,20 @@ func readCampaign(r io.Reader, in campaignInput) ([]campaignRow, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		row := campaignRow{line: line}
-		to := strings.TrimSpace(rec[cols.to])
+		raw := strings.TrimSpace(rec[cols.to])
+		to, err := canonicalPhone("recipient", raw, in.region)
+		if err != nil {
+			row.err = err
+			rows = append(rows, row)
+			continue
+		}
 		row.job, row.err = cols.job(rec, in.from, to)
 		if first, dup := firstLine[to]; dup && row.err == nil {
-			row.err = fmt.Errorf("recipient %s is also on line %d: a campaign sends once per recipient", sanitize(to, 40), first)
+			who := sanitize(raw, 40)
+			if raw != to {
+				who += " (" + to + ")"
+			}
+			row.err = fmt.Errorf("recipient %s is also on line %d: a campaign sends once per recipient", who, first)
 		} else if !dup {
 			firstLine[to] = line
 		}
@@ -330,9 +341,10 @@ func (c *csvColumns) job(rec []string, from, to string) (bulk.Job, error) {
 	if err := req.Validate(); err != nil {
 		return bulk.Job{}, err
 	}
-	// The key names the campaign's template and the recipient: re-running the
-	// same file with the same journal skips whoever was already sent it.
-	return bulk.Job{Key: t.Name + "/" + t.Language + "/" + to, Request: req}, nil
+	// The key names the campaign's template and the recipient's canonical
+	// number: re-running the same file with the same journal skips whoever
+	// was already sent it, however the number is written.
+	return bulk.Job{Key: campaignKey(t, to), Request: req}, nil
 }
 
 // rowProblem is one problem and the lines that have it.

@@ -258,7 +258,7 @@ func TestBulkStatusAndResolve(t *testing.T) {
 	assert.Regexp(t, `(?m)^\s+1\s+outcome unknown`, out)
 	assert.Contains(t, out, "Outcome unknown (settle each with 'crispwa bulk resolve --journal "+path+" --key KEY --sent' or '--not-sent'):\n  lost  send outcome unknown: EOF\n")
 	assert.Contains(t, out, "Refused:\n  refused  POST x: HTTP 400 Bad Request: ?[2Jinvalid_data\n")
-	assert.Contains(t, out, "Not sent by Crisp (callback):\n  paused  template paused\n")
+	assert.Contains(t, out, "Not sent by Crisp (callback):\n  paused  unknown: template paused\n")
 	assert.Regexp(t, `Accepted more than 10m0s ago, no callback yet.*\n  late  accepted \d+h\d+m\d+s ago, request_id req-late\n`, out)
 	assert.NotContains(t, out, "\x1b")
 
@@ -371,15 +371,16 @@ func TestBulkWholeFileProblemsToldOnce(t *testing.T) {
 		{"pending template", "spring_sale", "to\n+33600000001\n+33600000002\n", nil, `template "spring_sale" (en_US) is PENDING, not APPROVED`},
 		{"missing button value", "order_update", "to,1,2\n" + rows, nil,
 			"every row (3): button[0]: the template's URL button \"Track my order\" needs a value: add `--button 0=VALUE` or a `button:0` column"},
-		{"bad --from", "order_update", "to,1,2,button:0\n+33600000001,A,#1,1\n+33600000002,B,#2,2\n", []string{"--from", "nope"}, "every row (2): --from: "},
+		{"bad --from", "order_update", "to,1,2,button:0\n+33600000001,A,#1,1\n+33600000002,B,#2,2\n", []string{"--from", "nope"},
+			`crispwa bulk: --from "nope" is not a phone number`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, env := fakeEnv(t)
 			r := runWith(t, env, campaignFiles(t, tt.template, tt.csv, tt.extra...)...)
-			assert.Equal(t, 1, r.code)
+			assert.NotEqual(t, 0, r.code)
 			assert.Contains(t, r.stderr, tt.want)
-			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
+			assert.Equal(t, 1, strings.Count(strings.TrimSuffix(r.stderr, "Run 'crispwa bulk --help' for usage.\n"), "\n"), r.stderr)
 			assert.NotContains(t, r.stderr, "Buttons[")
 			assert.Zero(t, srv.SendCount())
 		})
@@ -431,4 +432,85 @@ func TestListenPrintsRefusals(t *testing.T) {
 	line := stdout.stdout.String()
 	assert.NotContains(t, line, "\u009b", "C1 controls escaped in the JSON line")
 	assert.Contains(t, line, `\u009b2J\u001b[2J`)
+}
+
+func TestBulkOnePersonManySpellings(t *testing.T) {
+	srv, env := fakeEnv(t)
+	csv := "to,1,2,button:0\n" +
+		"+33 6 00 00 00 01,A,#1,1\n" +
+		"0033600000001,A,#1,1\n" +
+		"33600000001,A,#1,1\n" +
+		"(+33) 6-00-00-00-01,A,#1,1\n" +
+		"06 00 00 00 02,B,#2,2\n"
+	args := campaignFiles(t, "order_update", csv, "--region", "FR")
+	r := runWith(t, env, args...)
+	assert.Equal(t, 1, r.code, "the duplicates are refused")
+	for line := 3; line <= 5; line++ {
+		assert.Contains(t, r.stderr, fmt.Sprintf("rows.csv:%d: recipient ", line))
+	}
+	assert.Contains(t, r.stderr, "(+33600000001) is also on line 2: a campaign sends once per recipient")
+	assert.Equal(t, map[string]int{"+33600000001": 1, "+33600000002": 1}, sendsByRecipient(srv))
+
+	// Another file, another spelling, same journal: nobody is sent twice.
+	require.NoError(t, os.WriteFile(args[2], []byte("to,1,2,button:0\n0600000001,A,#1,1\n+33-6-00-00-00-02,B,#2,2\n"), 0o600))
+	r = runWith(t, env, args...)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^\s+2\s+already accepted in an earlier run \(skipped\)$`, r.stdout)
+	assert.Equal(t, 2, srv.SendCount())
+
+	r = runWith(t, env, campaignFiles(t, "order_update", "to,1,2,button:0\n0600000001,A,#1,1\n")...)
+	assert.Equal(t, 1, r.code, "a national number without --region")
+	assert.Contains(t, r.stderr, `rows.csv:2: recipient "0600000001" `)
+	r = runWith(t, env, campaignFiles(t, "order_update", csv, "--region", "XX")...)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "--region: unknown default region")
+}
+
+func sendsByRecipient(srv *crispwatest.Server) map[string]int {
+	n := map[string]int{}
+	for _, s := range srv.Sends() {
+		n[s.To]++
+	}
+	return n
+}
+
+func TestBulkResumesAJournalWrittenBeforeCanonicalKeys(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "journal_before_canonical_keys.jsonl"))
+	require.NoError(t, err)
+	srv, env := fakeEnv(t)
+	csv := "to,1,2,button:0\n+33600000001,A,#1,1\n+33600000002,B,#2,2\n+33600000003,C,#3,3\n+33600000004,D,#4,4\n+33600000005,E,#5,5\n"
+	args := campaignFiles(t, "order_update", csv)
+	require.NoError(t, os.WriteFile(journalArg(args), old, 0o600))
+
+	r := runWith(t, env, append(args, "--dry-run")...)
+	assert.Regexp(t, `(?m)^\s+2\s+to send$`, r.stdout, "4 was refused, 5 is new")
+	assert.Regexp(t, `(?m)^\s+2\s+already accepted in an earlier run \(skipped\)$`, r.stdout)
+	assert.Regexp(t, `(?m)^\s+1\s+outcome unknown in an earlier run`, r.stdout)
+
+	r = runWith(t, env, args...)
+	assert.Equal(t, 3, r.code, "one outcome is still unknown")
+	assert.Equal(t, map[string]int{"+33600000004": 1, "+33600000005": 1}, sendsByRecipient(srv), "nobody the old journal knows as sent or unknown is sent again")
+	assert.Regexp(t, `(?m)^\s+1\s+not sent by Crisp \(callback\)$`, r.stdout)
+	assert.Regexp(t, `(?m)^\s+1\s+recipient: the recipient cannot or will not receive it: do not resend$`, r.stdout)
+	assert.Contains(t, r.stdout, "Recipients to suppress (WhatsApp says they cannot or will not receive it; do not send to them again):\n  line 3: +33600000002\n")
+
+	r = runWith(t, nil, "bulk", "status", "--journal", journalArg(args))
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^\s+1\s+recipient: the recipient cannot`, r.stdout)
+	assert.Contains(t, r.stdout, "Recipients to suppress (WhatsApp says they cannot or will not receive it):\n  order_update/en_US/+33 (6) 00-00-00-02")
+	assert.Contains(t, r.stdout, "  order_update/en_US/+33 (6) 00-00-00-02  recipient: (#131026) Message undeliverable")
+}
+
+func TestSendRegion(t *testing.T) {
+	srv, env := fakeEnv(t)
+	r := runWith(t, env, "send", "--to", "06 12 34 56 78", "--from", "01 00 00 00 00", "--region", "fr",
+		"--template", "order_update", "--language", "en_US", "--param", "Alice", "--param", "#1", "--button", "0=1")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "+33612345678", srv.Sends()[0].To)
+	assert.Equal(t, "+33100000000", srv.Sends()[0].From)
+	r = runWith(t, env, "send", "--to", "06 12 34 56 78", "--from", "+33100000000",
+		"--template", "order_update", "--language", "en_US", "--param", "Alice", "--param", "#1", "--button", "0=1")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, `--to "06 12 34 56 78" `)
+	assert.Equal(t, 1, srv.SendCount())
 }

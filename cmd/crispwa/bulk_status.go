@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
 )
 
@@ -53,7 +54,8 @@ func runBulkStatus(e *cmdEnv, args []string) int {
 func printStatus(w io.Writer, path string, entries []bulk.Entry, stale time.Duration, now time.Time) {
 	var byStatus = map[bulk.Status]int{}
 	var delivered, failed, waiting int
-	var unknown, rejected, notSent, late []bulk.Entry
+	var unknown, rejected, notSent, late, suppress []bulk.Entry
+	classes := map[crispwa.FailureClass]int{}
 	for _, en := range entries {
 		byStatus[en.Status]++
 		switch en.Status {
@@ -68,6 +70,14 @@ func printStatus(w io.Writer, path string, entries []bulk.Entry, stale time.Dura
 			case bulk.DeliveryFailed:
 				failed++
 				notSent = append(notSent, en)
+				class := crispwa.FailureUnknown
+				if en.Failure != nil {
+					class = en.Failure.Class
+				}
+				classes[class]++
+				if class == crispwa.FailureRecipient {
+					suppress = append(suppress, en)
+				}
 			default:
 				waiting++
 				if !en.Time.IsZero() && !en.Resolved && now.Sub(en.Time) > stale {
@@ -84,6 +94,11 @@ func printStatus(w io.Writer, path string, entries []bulk.Entry, stale time.Dura
 	row(byStatus[bulk.StatusUnknown], "outcome unknown (check in Crisp, then 'crispwa bulk resolve')")
 	row(delivered, "  of the accepted: delivered (callback)")
 	row(failed, "  of the accepted: not sent by Crisp (callback)")
+	for _, fc := range failureClasses {
+		if n := classes[fc.class]; n > 0 {
+			row(n, fmt.Sprintf("    %s: %s", fc.class, fc.what))
+		}
+	}
 	row(waiting, "  of the accepted: no callback yet")
 	_ = tw.Flush()
 	list := func(title string, es []bulk.Entry, detail func(bulk.Entry) string) {
@@ -104,7 +119,13 @@ func printStatus(w io.Writer, path string, entries []bulk.Entry, stale time.Dura
 	reason := func(en bulk.Entry) string { return message(errors.New(en.Reason)) }
 	list("Outcome unknown (settle each with 'crispwa bulk resolve --journal "+path+" --key KEY --sent' or '--not-sent'):", unknown, reason)
 	list("Refused:", rejected, reason)
-	list("Not sent by Crisp (callback):", notSent, func(en bulk.Entry) string { return serverText(en.DeliveryReason) })
+	list("Not sent by Crisp (callback):", notSent, func(en bulk.Entry) string {
+		if en.Failure != nil {
+			return string(en.Failure.Class) + ": " + serverText(en.DeliveryReason)
+		}
+		return serverText(en.DeliveryReason)
+	})
+	list("Recipients to suppress (WhatsApp says they cannot or will not receive it):", suppress, func(bulk.Entry) string { return "" })
 	list(fmt.Sprintf("Accepted more than %s ago, no callback yet (is the callback URL set in the Crisp plugin?):", stale), late,
 		func(en bulk.Entry) string {
 			return fmt.Sprintf("accepted %s ago, request_id %s", now.Sub(en.Time).Round(time.Second), serverText(en.RequestID))

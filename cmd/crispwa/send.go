@@ -22,6 +22,7 @@ type sendFlags struct {
 	listen, token            string
 	timeout                  time.Duration
 	loc                      location
+	region                   string
 }
 
 const sendAbout = `Sends one template message and prints the request_id Crisp answers.
@@ -80,6 +81,7 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	fs.StringVar(&f.listen, "listen", "", "with --wait: the `ADDR` to receive the callback on, e.g. :8080")
 	fs.StringVar(&f.token, "token", "", "with --wait: require this token (?token= or Basic password) on the callback")
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long, waiting included")
+	fs.StringVar(&f.region, "region", "", "read national numbers (without a country code) as numbers of this country, e.g. FR")
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
 	}
@@ -143,13 +145,21 @@ func (f *sendFlags) validate() string {
 	case f.timeout <= 0:
 		return "--timeout must be positive"
 	}
-	return ""
+	return checkRegion(f.region)
 }
 
 // send builds the request and sends it, checked against the template unless
 // --no-check.
 func send(ctx context.Context, client *crispwa.Client, f *sendFlags) (*crispwa.SendResult, error) {
-	req := &crispwa.SendTemplateRequest{From: f.from, To: f.to}
+	to, err := canonicalPhone("--to", f.to, f.region)
+	if err != nil {
+		return nil, err
+	}
+	from, err := canonicalPhone("--from", f.from, f.region)
+	if err != nil {
+		return nil, err
+	}
+	req := &crispwa.SendTemplateRequest{From: from, To: to}
 	if f.typ != "" || f.newSession || f.autoResolve {
 		req.Options = &crispwa.CrispOptions{Type: f.typ, NewSession: f.newSession, AutoResolve: f.autoResolve}
 	}
@@ -175,7 +185,7 @@ func send(ctx context.Context, client *crispwa.Client, f *sendFlags) (*crispwa.S
 	if req.Template, err = t.Build(values); err != nil {
 		return nil, err
 	}
-	return client.Templates.SendChecked(ctx, req)
+	return client.Templates.SendCheckedWith(ctx, t, req) // one GET, one POST
 }
 
 // values maps the flags onto the template: positional values, or name=value

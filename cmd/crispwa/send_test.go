@@ -125,7 +125,7 @@ func TestSendAPIFailures(t *testing.T) {
 		r := runWith(t, env, "send", "--no-check", "--to", "call me", "--from", "+33100000000",
 			"--template", "order_update", "--language", "en_US")
 		assert.Equal(t, 1, r.code)
-		assert.Contains(t, r.stderr, "crispwa send: recipient: ")
+		assert.Contains(t, r.stderr, `crispwa send: --to "call me" is not a phone number`)
 		assert.NotContains(t, r.stderr, "to_number", "the command's words")
 	})
 }
