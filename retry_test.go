@@ -3,6 +3,7 @@ package crispwa
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -160,18 +161,13 @@ func TestSendNeverRetriedWhenAmbiguous(t *testing.T) {
 		}, 0, ErrServer},
 		{"503", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(503) }, 0, ErrServer},
 		{"408", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(408) }, 0, nil},
-		{"connection dropped after request", func(w http.ResponseWriter, _ *http.Request) {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				_ = conn.Close()
-			}
-		}, 0, nil},
+		{"connection dropped after request", dropAfterRead, 0, nil},
 		{"timeout while server is slow", func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-time.After(5 * time.Second):
-			}
-		}, 200 * time.Millisecond, context.DeadlineExceeded},
+			// Read the body, so that the server notices the client hanging
+			// up and ends the handler at once.
+			_, _ = io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
+		}, 50 * time.Millisecond, context.DeadlineExceeded},
 		{"2xx without request_id", func(w http.ResponseWriter, _ *http.Request) { writeEnvelope(w, 200, false, "", map[string]any{}) }, 0, nil},
 		{"2xx with null data", func(w http.ResponseWriter, _ *http.Request) { writeEnvelope(w, 200, false, "", nil) }, 0, nil},
 		{"2xx not json", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("OK")) }, 0, nil},

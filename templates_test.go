@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,7 +105,7 @@ func TestAllFailures(t *testing.T) {
 		body string
 		want string
 	}{
-		{"repeated cursor", `{"error":false,"data":{"templates":[],"paging_next":"same"}}`, "repeated paging cursor"},
+		{"repeated cursor", `{"error":false,"data":{"templates":[],"paging_next":"same"}}`, "repeated a paging cursor"},
 		{"not json", `<html>`, "unreadable body"},
 		{"templates wrong type", `{"error":false,"data":{"templates":{"a":1}}}`, "malformed data"},
 		{"null template", `{"error":false,"data":{"templates":[null]}}`, "template 0 is null"},
@@ -244,7 +245,9 @@ func TestSendBodyMatchesGolden(t *testing.T) {
 
 func TestWebsiteIDIsOnePathSegment(t *testing.T) {
 	var path string
-	_, srv, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) { path = r.URL.EscapedPath(); okList(w, r) })
+	// Another website than setup's: a plain server.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { path = r.URL.EscapedPath(); okList(w, r) }))
+	defer srv.Close()
 	c, err := NewClient("tenant:é", testCreds, WithBaseURL(srv.URL+"/wa/api/"))
 	require.NoError(t, err)
 	_, err = c.Templates.List(context.Background(), nil)
