@@ -17,7 +17,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
 )
 
 // DefaultBaseURL is the base URL of Crisp's WhatsApp plugin API.

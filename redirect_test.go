@@ -176,7 +176,7 @@ func TestAuthTransportOriginRule(t *testing.T) {
 		withKey bool
 	}{
 		{"http://127.0.0.1:8080/wa/api/x", true},
-		{"http://127.0.0.1:8081/wa/api/x", false}, // another port
+		{"http://127.0.0.1:8081/wa/api/x", false},  // another port
 		{"https://127.0.0.1:8080/wa/api/x", false}, // another scheme
 		{"http://localhost:8080/wa/api/x", false},  // another host name
 		{"http://evil.example:8080/x", false},

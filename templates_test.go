@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -292,4 +294,44 @@ func TestSilentWithoutLogger(t *testing.T) {
 	out, _ := io.ReadAll(r)
 	require.NoError(t, lerr)
 	assert.Empty(t, string(out), "retryablehttp's default logger must not write to stderr")
+}
+
+// A server that never stops handing out new cursors: the walk ends after
+// MaxTemplatePages pages with a clear error, every template seen so far
+// yielded, and the cursor guard's memory bounded (cursors are hashed).
+func TestAllStopsAfterMaxPages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fetches MaxTemplatePages pages")
+	}
+	var n atomic.Int64
+	c, mux, _ := setup(t)
+	cursor := strings.Repeat("c", 4<<10) // large cursors: only their hash is kept
+	mux.HandleFunc("GET "+apiPrefix+"templates", func(w http.ResponseWriter, _ *http.Request) {
+		i := n.Add(1)
+		_, _ = fmt.Fprintf(w, `{"error":false,"data":{"templates":[{"name":"t%d"}],"paging_next":"%s%d"}}`, i, cursor, i)
+	})
+	var names int
+	var errs []error
+	for tpl, err := range c.Templates.All(context.Background(), nil) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		names++
+		assert.NotEmpty(t, tpl.Name)
+	}
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0].Error(), "more than 10000 pages")
+	assert.NotContains(t, errs[0].Error(), cursor, "server text is not echoed")
+	assert.EqualValues(t, MaxTemplatePages, n.Load())
+	assert.Equal(t, MaxTemplatePages, names)
+}
+
+func TestCursorSet(t *testing.T) {
+	var s cursorSet
+	assert.True(t, s.add(""))
+	assert.True(t, s.add("a"))
+	assert.False(t, s.add("a"))
+	assert.False(t, s.add(""))
+	assert.True(t, s.add("b"))
 }
