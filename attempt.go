@@ -145,6 +145,9 @@ type exchange struct {
 	// judged is the verdict on the latest attempt: notSent before the
 	// first, unknown while one runs, then what checkRetry found.
 	judged verdict
+
+	hc http.Client          // the user's client with x as transport
+	rc retryablehttp.Client // the retry loop, over hc
 }
 
 // RoundTrip runs one attempt, or one redirect hop of the current attempt (a
@@ -164,11 +167,14 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err // cancelled before anything left
 	}
 	a.handedDown = true
-	if x.kind == kindSend {
-		ctx = httptrace.WithClientTrace(ctx, a.trace())
+	r := req
+	if x.kind == kindSend || r.GetBody != nil {
+		if x.kind == kindSend {
+			ctx = httptrace.WithClientTrace(ctx, a.trace())
+		}
+		r = req.WithContext(ctx) // a copy: a RoundTripper must not modify req
+		r.GetBody = nil          // nothing below may write the body again
 	}
-	r := req.WithContext(ctx) // a copy: a RoundTripper must not modify req
-	r.GetBody = nil           // nothing below may write the body again
 	if x.logger == nil || !x.logger.Enabled(ctx, slog.LevelDebug) {
 		return x.next.RoundTrip(r)
 	}
@@ -212,16 +218,16 @@ func (x *exchange) attempts() int {
 // newExchange prepares one call of kind k: the HTTP client its attempts go
 // through (the user's settings, our transport chain and redirect rule) and
 // the retry loop around it.
-func (c *Client) newExchange(k callKind) (*exchange, *retryablehttp.Client) {
+func (c *Client) newExchange(k callKind) *exchange {
 	x := &exchange{kind: k, next: c.auth, logger: c.logger, waitMax: c.waitMax, judged: notSent}
-	hc := c.httpBase // a copy: Timeout and Jar are the user's
-	hc.Transport = x
-	hc.CheckRedirect = sendRedirect
+	x.hc = c.httpBase // a copy: Timeout and Jar are the user's
+	x.hc.Transport = x
+	x.hc.CheckRedirect = sendRedirect
 	if k == kindRead {
-		hc.CheckRedirect = c.readRedirect
+		x.hc.CheckRedirect = c.readRedirect
 	}
-	return x, &retryablehttp.Client{
-		HTTPClient:   &hc,
+	x.rc = retryablehttp.Client{
+		HTTPClient:   &x.hc,
 		RetryWaitMin: c.waitMin,
 		RetryWaitMax: c.waitMax,
 		RetryMax:     c.retryMax,
@@ -231,6 +237,7 @@ func (c *Client) newExchange(k callKind) (*exchange, *retryablehttp.Client) {
 		// rather than "giving up after N attempts".
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
+	return x
 }
 
 // maxRedirects bounds the same-origin redirects one read attempt follows

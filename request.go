@@ -66,8 +66,8 @@ func do[T any](ctx context.Context, c *Client, cl call) (*T, error) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	x, rc := c.newExchange(cl.kind)
-	resp, err := rc.Do(req)
+	x := c.newExchange(cl.kind)
+	resp, err := x.rc.Do(req)
 	if err != nil {
 		if resp != nil { // a refused redirect hands back a closed response too
 			_ = resp.Body.Close()
@@ -98,10 +98,7 @@ func decode[T any](cl call, path string, resp *http.Response) (*T, error) {
 	if err == nil {
 		err = json.Unmarshal(raw, &env)
 	}
-	// A "data" of the wrong shape still leaves "error" and "reason" read.
-	var typeErr *json.UnmarshalTypeError
-	envelopeRead := err == nil || (errors.As(err, &typeErr) &&
-		(typeErr.Field == "data" || strings.HasPrefix(typeErr.Field, "data.")))
+	envelopeRead := err == nil || dataTypeError(err)
 	// failed wraps a failure of a send that may have been accepted.
 	failed := func(e error) error {
 		if cl.kind == kindSend {
@@ -135,6 +132,13 @@ func decode[T any](cl call, path string, resp *http.Response) (*T, error) {
 		return nil, failed(fmt.Errorf("crispwa: %s %s: HTTP %d without data", cl.method, path, resp.StatusCode))
 	}
 	return env.Data, nil
+}
+
+// dataTypeError reports a JSON type error inside "data" only: the
+// envelope's "error" and "reason" were still read.
+func dataTypeError(err error) bool {
+	var typeErr *json.UnmarshalTypeError
+	return errors.As(err, &typeErr) && (typeErr.Field == "data" || strings.HasPrefix(typeErr.Field, "data."))
 }
 
 // readCapped reads the whole body, refusing more than maxResponseBytes.
