@@ -167,14 +167,11 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err // cancelled before anything left
 	}
 	a.handedDown = true
-	r := req
-	if x.kind == kindSend || r.GetBody != nil {
-		if x.kind == kindSend {
-			ctx = httptrace.WithClientTrace(ctx, a.trace())
-		}
-		r = req.WithContext(ctx) // a copy: a RoundTripper must not modify req
-		r.GetBody = nil          // nothing below may write the body again
+	if x.kind == kindSend {
+		ctx = httptrace.WithClientTrace(ctx, a.trace())
 	}
+	r := req.WithContext(ctx) // a copy: a RoundTripper must not modify req
+	r.GetBody = nil           // nothing below may write the body again
 	if x.logger == nil || !x.logger.Enabled(ctx, slog.LevelDebug) {
 		return x.next.RoundTrip(r)
 	}
