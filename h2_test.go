@@ -234,3 +234,19 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// Whatever transport the user brings, it gets each attempt's request
+// without GetBody: it has no way to re-create the body and write it again.
+func TestTransportNeverGetsGetBody(t *testing.T) {
+	rec := &recordingTransport{}
+	for _, call := range []func(*Client) error{
+		func(c *Client) error { _, err := c.Templates.Send(context.Background(), validSend()); return err },
+		func(c *Client) error { _, err := c.Templates.List(context.Background(), nil); return err },
+	} {
+		c, err := NewClient(testWebsite, testCreds, WithBaseURL("http://127.0.0.1:1/"), WithHTTPClient(&http.Client{Transport: rec}))
+		require.NoError(t, err)
+		_ = call(c) // the recorded answer has no body: an error, not the point
+		require.NotNil(t, rec.last)
+		assert.Nil(t, rec.last.GetBody, rec.last.Method)
+	}
+}
