@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -77,6 +78,23 @@ func TestNewClientAcceptsLoopbackHTTPAndDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, DefaultBaseURL, c.BaseURL())
 	assert.Equal(t, testWebsite, c.WebsiteID())
+}
+
+func TestBaseURLKeepsEscapedPath(t *testing.T) {
+	c, err := NewClient(testWebsite, testCreds, WithBaseURL("http://127.0.0.1:1/a%2Fb"))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:1/a%2Fb/", c.BaseURL())
+}
+
+func TestDefaultTransportBounds(t *testing.T) {
+	tr := defaultTransport()
+	assert.True(t, tr.ForceAttemptHTTP2)
+	assert.Equal(t, defaultMaxConnsPerHost, tr.MaxConnsPerHost)
+	assert.Equal(t, defaultMaxConnsPerHost, tr.MaxIdleConnsPerHost)
+	assert.Equal(t, 10*time.Second, tr.TLSHandshakeTimeout)
+	assert.Equal(t, 30*time.Second, tr.ResponseHeaderTimeout)
+	assert.Equal(t, 90*time.Second, tr.IdleConnTimeout)
+	assert.Equal(t, time.Second, tr.ExpectContinueTimeout)
 }
 
 func TestBaseURLWithAndWithoutTrailingSlash(t *testing.T) {
