@@ -311,3 +311,10 @@ func TestNilContext(t *testing.T) {
 	assert.True(t, errors.Is(err, ErrInvalidRequest))
 	assert.Zero(t, n.Load())
 }
+
+func TestOptionBoundsAccepted(t *testing.T) {
+	for _, o := range []Option{WithRetryWait(0, 0), WithRetryWait(time.Second, time.Second), WithMaxRetries(0), WithTemplateCache(0), nil} {
+		_, err := NewClient(testWebsite, testCreds, o)
+		assert.NoError(t, err)
+	}
+}
