@@ -2,6 +2,7 @@ package crispwa
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -32,6 +33,16 @@ func (c Credentials) GoString() string { return c.String() }
 // Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q,
 // %x, ...) prints the redacted form.
 func (c Credentials) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// MarshalJSON implements json.Marshaler with the key redacted, so that
+// json.Marshal of Credentials, or of a struct holding them (slog's JSON
+// handler does that), never reveals it: {"identifier":"...","key":"[redacted]"}.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Identifier string `json:"identifier"`
+		Key        string `json:"key"`
+	}{c.Identifier, redacted})
+}
 
 // LogValue implements slog.LogValuer: the key never reaches a log record.
 func (c Credentials) LogValue() slog.Value {
@@ -95,11 +106,15 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
+// allowed reports whether a request to u may carry the credentials: same
+// origin as the API, over https or to loopback.
 func (t *authTransport) allowed(u *url.URL) bool {
-	if u.Scheme != t.scheme || strings.ToLower(u.Host) != t.host {
-		return false
-	}
-	return u.Scheme == "https" || isLoopback(u.Hostname())
+	return t.sameOrigin(u) && (u.Scheme == "https" || isLoopback(u.Hostname()))
+}
+
+// sameOrigin reports whether u has the API's scheme and host[:port].
+func (t *authTransport) sameOrigin(u *url.URL) bool {
+	return u.Scheme == t.scheme && strings.ToLower(u.Host) == t.host
 }
 
 // String keeps the token out of any accidental print of the transport.

@@ -8,7 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 )
 
 // The benchmarks compare the SDK with the call a careful user would write by
@@ -178,4 +181,55 @@ func BenchmarkList(b *testing.B) {
 		hc := handClient(b)
 		serial(b, func() error { _, err := handList(ctx, hc, listURL); return err })
 	})
+}
+
+// BenchmarkSendRatio reports the SDK's Send time over the hand-written call
+// ("sdk/hand", the median over rounds), sequentially and from 16
+// goroutines. Each round times a batch of SDK sends and a batch of hand
+// sends back to back, in alternating order, so that a machine whose load
+// drifts (CI, a shared laptop) moves both sides of each ratio alike; the
+// plain BenchmarkSend pairs are too noisy for a 5% budget there.
+func BenchmarkSendRatio(b *testing.B) {
+	srv := benchServer(b)
+	ctx, req := context.Background(), validSend()
+	sendURL := srv.URL + "/website/" + testWebsite + "/template/send"
+	for _, goroutines := range []int{1, 16} {
+		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
+			c, hc := benchClient(b, srv), handClient(b)
+			sdk := func() error { _, err := c.Templates.Send(ctx, req); return err }
+			hand := func() error { _, err := handSend(ctx, hc, sendURL, req); return err }
+			var ratios []float64
+			for i := 0; b.Loop(); i++ {
+				var ts, th time.Duration
+				if i%2 == 0 {
+					ts, th = round(b, goroutines, sdk), round(b, goroutines, hand)
+				} else {
+					th, ts = round(b, goroutines, hand), round(b, goroutines, sdk)
+				}
+				ratios = append(ratios, float64(ts)/float64(th))
+			}
+			slices.Sort(ratios)
+			b.ReportMetric(ratios[len(ratios)/2], "sdk/hand")
+		})
+	}
+}
+
+// round runs f 32 times in each of n goroutines and returns the wall time.
+func round(b *testing.B, n int, f func() error) time.Duration {
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 32 {
+				if err := f(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start)
 }

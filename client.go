@@ -17,8 +17,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // DefaultBaseURL is the base URL of Crisp's WhatsApp plugin API.
@@ -51,10 +49,11 @@ type Client struct {
 	retryMax  int
 	waitMin   time.Duration
 	waitMax   time.Duration
-	auth      *authTransport
-	http      *http.Client // auth + per-attempt logging around the user's transport
-	reads     *retryablehttp.Client
-	sends     *retryablehttp.Client
+	auth      *authTransport // around the user's (or the default) transport
+	// httpBase is the user's client (Timeout, Jar) with the auth transport;
+	// each call copies it (see Client.newExchange).
+	httpBase     http.Client
+	readRedirect func(*http.Request, []*http.Request) error
 }
 
 // NewClient returns a client for the website websiteID, authenticated with
@@ -90,10 +89,14 @@ func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, er
 	if s.userAgent != "" {
 		c.userAgent += " " + s.userAgent
 	}
-	c.auth = newAuthTransport(creds, base, nil)
-	c.http = newHTTPClient(s.httpClient, c.auth, c.logger)
-	c.reads = c.retryClient(c.readPolicy)
-	c.sends = c.retryClient(c.sendPolicy)
+	var userRedirect func(*http.Request, []*http.Request) error
+	if s.httpClient != nil {
+		c.httpBase = *s.httpClient
+		userRedirect = s.httpClient.CheckRedirect
+	}
+	c.auth = newAuthTransport(creds, base, baseTransport(s.httpClient))
+	c.httpBase.Transport = c.auth
+	c.readRedirect = readRedirectPolicy(c.auth, userRedirect)
 	c.Templates = &TemplatesService{client: c, cache: newTemplateCache(s.templateTTL)}
 	return c, nil
 }
@@ -101,17 +104,37 @@ func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, er
 // NewClientFromEnv is NewClient with the website ID and credentials read from
 // CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER and CRISP_WHATSAPP_KEY, and the
 // base URL from CRISP_WHATSAPP_BASE_URL when it is set (an explicit
-// WithBaseURL in opts wins). A missing variable is an error naming it.
+// WithBaseURL in opts wins). Missing variables are one error naming them
+// all. It is NewClientFromLookup(os.LookupEnv, opts...).
 func NewClientFromEnv(opts ...Option) (*Client, error) {
-	vals := map[string]string{}
-	for _, name := range []string{EnvWebsiteID, EnvIdentifier, EnvKey} {
-		v := strings.TrimSpace(os.Getenv(name))
-		if v == "" {
-			return nil, fmt.Errorf("crispwa: environment variable %s is not set: %w", name, ErrInvalidRequest)
-		}
-		vals[name] = v
+	return NewClientFromLookup(os.LookupEnv, opts...)
+}
+
+// NewClientFromLookup is NewClientFromEnv reading the variables through
+// lookup instead of the process environment (a configuration map, a secret
+// store, a test): lookup returns a variable's value and whether it is set.
+// A variable set to blanks counts as missing. When any of the three required
+// variables is missing, the error wraps ErrInvalidRequest and names every
+// missing one (never a value). A nil lookup is an error.
+func NewClientFromLookup(lookup func(name string) (string, bool), opts ...Option) (*Client, error) {
+	if lookup == nil {
+		return nil, invalid("lookup", "nil lookup function")
 	}
-	if u := strings.TrimSpace(os.Getenv(EnvBaseURL)); u != "" {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	vals := map[string]string{}
+	var missing []string
+	for _, name := range []string{EnvWebsiteID, EnvIdentifier, EnvKey} {
+		if vals[name] = get(name); vals[name] == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("crispwa: environment variable(s) not set: %s: %w", strings.Join(missing, ", "), ErrInvalidRequest)
+	}
+	if u := get(EnvBaseURL); u != "" {
 		opts = append([]Option{WithBaseURL(u)}, opts...)
 	}
 	return NewClient(vals[EnvWebsiteID], Credentials{Identifier: vals[EnvIdentifier], Key: vals[EnvKey]}, opts...)
@@ -128,10 +151,8 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // The client stays usable. Call it when you are done with a client whose
 // transport you do not otherwise control.
 func (c *Client) CloseIdleConnections() {
-	if at, ok := c.auth.next.(*attemptTransport); ok {
-		if ci, ok := at.next.(interface{ CloseIdleConnections() }); ok {
-			ci.CloseIdleConnections()
-		}
+	if ci, ok := c.auth.next.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
 	}
 }
 
@@ -168,7 +189,8 @@ func validateWebsiteID(id string) error {
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, invalid("base_url", "does not parse: %v", err)
+		// Not echoed: url.Error quotes the whole URL, password included.
+		return nil, invalid("base_url", "does not parse as a URL")
 	}
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
@@ -191,27 +213,19 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// newHTTPClient builds the client every attempt goes through: the user's
-// client (or ours) with its transport wrapped in authentication and
-// per-attempt logging. The wrapper deliberately hides CloseIdleConnections:
-// retryablehttp calls it on every give-up and cancellation, which would empty
-// the connection pool shared by all concurrent calls.
-func newHTTPClient(user *http.Client, auth *authTransport, logger *slog.Logger) *http.Client {
-	var hc http.Client
-	if user != nil {
-		hc = *user
+// baseTransport is the transport every attempt ends in: the user's client's
+// (http.DefaultTransport when it has none), or ours without WithHTTPClient.
+// The SDK wraps it (authentication, per-attempt rules) and never hands it
+// to retryablehttp, which would call CloseIdleConnections on every give-up
+// and empty the pool shared by all concurrent calls.
+func baseTransport(user *http.Client) http.RoundTripper {
+	switch {
+	case user == nil:
+		return defaultTransport()
+	case user.Transport == nil:
+		return http.DefaultTransport
 	}
-	next := hc.Transport
-	if next == nil {
-		if user == nil {
-			next = defaultTransport()
-		} else {
-			next = http.DefaultTransport
-		}
-	}
-	auth.next = &attemptTransport{next: next, logger: logger}
-	hc.Transport = auth
-	return &hc
+	return user.Transport
 }
 
 // defaultMaxConnsPerHost bounds the connections the default transport opens

@@ -1,17 +1,23 @@
 package crispwa
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,6 +43,8 @@ func TestNewClientRefusesBadInput(t *testing.T) {
 		{"identifier with colon", testWebsite, Credentials{Identifier: "i:j", Key: "k"}, nil, "credentials.identifier"},
 		{"base url does not parse", testWebsite, testCreds, []Option{WithBaseURL("https://[::1")}, "base_url"},
 		{"plain http to remote host", testWebsite, testCreds, []Option{WithBaseURL("http://plugins.crisp.chat/wa/api/")}, "base_url"},
+		{"plain http to a private IP", testWebsite, testCreds, []Option{WithBaseURL("http://10.1.2.3/wa/api/")}, "base_url"},
+		{"plain http to a mapped IPv4", testWebsite, testCreds, []Option{WithBaseURL("http://[::ffff:10.1.2.3]/")}, "base_url"},
 		{"ftp scheme", testWebsite, testCreds, []Option{WithBaseURL("ftp://127.0.0.1/")}, "base_url"},
 		{"no host", testWebsite, testCreds, []Option{WithBaseURL("https:///path")}, "base_url"},
 		{"userinfo in base url", testWebsite, testCreds, []Option{WithBaseURL("https://u:p@example.com/")}, "base_url"},
@@ -72,6 +80,23 @@ func TestNewClientAcceptsLoopbackHTTPAndDefaults(t *testing.T) {
 	assert.Equal(t, testWebsite, c.WebsiteID())
 }
 
+func TestBaseURLKeepsEscapedPath(t *testing.T) {
+	c, err := NewClient(testWebsite, testCreds, WithBaseURL("http://127.0.0.1:1/a%2Fb"))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:1/a%2Fb/", c.BaseURL())
+}
+
+func TestDefaultTransportBounds(t *testing.T) {
+	tr := defaultTransport()
+	assert.True(t, tr.ForceAttemptHTTP2)
+	assert.Equal(t, defaultMaxConnsPerHost, tr.MaxConnsPerHost)
+	assert.Equal(t, defaultMaxConnsPerHost, tr.MaxIdleConnsPerHost)
+	assert.Equal(t, 10*time.Second, tr.TLSHandshakeTimeout)
+	assert.Equal(t, 30*time.Second, tr.ResponseHeaderTimeout)
+	assert.Equal(t, 90*time.Second, tr.IdleConnTimeout)
+	assert.Equal(t, time.Second, tr.ExpectContinueTimeout)
+}
+
 func TestBaseURLWithAndWithoutTrailingSlash(t *testing.T) {
 	for _, suffix := range []string{"/wa/api", "/wa/api/"} {
 		t.Run(suffix, func(t *testing.T) {
@@ -91,31 +116,101 @@ func TestBaseURLWithAndWithoutTrailingSlash(t *testing.T) {
 }
 
 func TestNewClientFromEnv(t *testing.T) {
+	t.Setenv(EnvWebsiteID, testWebsite)
+	t.Setenv(EnvIdentifier, testIdent)
+	t.Setenv(EnvKey, testKey)
+	t.Setenv(EnvBaseURL, "http://127.0.0.1:1/base")
+	c, err := NewClientFromEnv()
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:1/base/", c.BaseURL())
+	t.Setenv(EnvKey, "")
+	_, err = NewClientFromEnv()
+	assert.ErrorIs(t, err, ErrInvalidRequest)
+	assert.Contains(t, err.Error(), EnvKey)
+}
+
+func TestNewClientFromLookup(t *testing.T) {
+	full := map[string]string{
+		EnvWebsiteID: testWebsite, EnvIdentifier: testIdent, EnvKey: testKey, EnvBaseURL: "http://127.0.0.1:1/base",
+	}
+	lookup := func(m map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+	}
+	without := func(names ...string) map[string]string {
+		m := maps.Clone(full)
+		for _, n := range names {
+			delete(m, n)
+		}
+		return m
+	}
 	t.Run("all set", func(t *testing.T) {
-		t.Setenv(EnvWebsiteID, testWebsite)
-		t.Setenv(EnvIdentifier, testIdent)
-		t.Setenv(EnvKey, testKey)
-		t.Setenv(EnvBaseURL, "http://127.0.0.1:1/base")
-		c, err := NewClientFromEnv()
+		c, err := NewClientFromLookup(lookup(full))
 		require.NoError(t, err)
 		assert.Equal(t, "http://127.0.0.1:1/base/", c.BaseURL())
-		c, err = NewClientFromEnv(WithBaseURL("https://example.com/override/"))
+		c, err = NewClientFromLookup(lookup(full), WithBaseURL("https://example.com/override/"))
 		require.NoError(t, err)
 		assert.Equal(t, "https://example.com/override/", c.BaseURL(), "an explicit option wins over the environment")
+		c, err = NewClientFromLookup(lookup(without(EnvBaseURL)))
+		require.NoError(t, err)
+		assert.Equal(t, DefaultBaseURL, c.BaseURL())
 	})
-	for _, missing := range []string{EnvWebsiteID, EnvIdentifier, EnvKey} {
-		t.Run("missing "+missing, func(t *testing.T) {
-			t.Setenv(EnvWebsiteID, testWebsite)
-			t.Setenv(EnvIdentifier, testIdent)
-			t.Setenv(EnvKey, testKey)
-			t.Setenv(EnvBaseURL, "")
-			t.Setenv(missing, "")
-			_, err := NewClientFromEnv()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		missing []string
+	}{
+		{"nothing set", map[string]string{}, []string{EnvWebsiteID, EnvIdentifier, EnvKey}},
+		{"key unset", without(EnvKey), []string{EnvKey}},
+		{"website and identifier unset", without(EnvWebsiteID, EnvIdentifier), []string{EnvWebsiteID, EnvIdentifier}},
+		{"key blank", map[string]string{EnvWebsiteID: testWebsite, EnvIdentifier: testIdent, EnvKey: "  "}, []string{EnvKey}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewClientFromLookup(lookup(tt.env))
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrInvalidRequest)
-			assert.Contains(t, err.Error(), missing)
+			for _, name := range []string{EnvWebsiteID, EnvIdentifier, EnvKey} {
+				if slices.Contains(tt.missing, name) {
+					assert.Contains(t, err.Error(), name)
+				} else {
+					assert.NotContains(t, err.Error(), name)
+				}
+			}
 			assert.NotContains(t, err.Error(), testKey)
 		})
+	}
+	_, err := NewClientFromLookup(nil)
+	assert.ErrorIs(t, err, ErrInvalidRequest)
+}
+
+func TestSecretsNeverMarshalled(t *testing.T) {
+	type holder struct {
+		Creds Credentials
+		Ptr   *Credentials
+	}
+	h := holder{testCreds, &testCreds}
+	for _, v := range []any{testCreds, &testCreds, h, &h} {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), testKey, "%T", v)
+		assert.Contains(t, string(b), testIdent, "%T", v)
+	}
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	logger.Info("x", "creds", testCreds, "holder", h, "any", slog.AnyValue(&h))
+	logger.Info("y", slog.Any("creds", testCreds))
+	text := slog.New(slog.NewTextHandler(&buf, nil))
+	text.Info("z", "creds", testCreds, "holder", h)
+	assert.NotContains(t, buf.String(), testKey)
+	assert.Contains(t, buf.String(), redacted)
+}
+
+func TestBadBaseURLNeverEchoesPassword(t *testing.T) {
+	for _, u := range []string{"https://user:hunter2@[::1", "https://user:hunter2@host:port/", "ht tp://user:hunter2@x/", "https://user:hunter2@example.com/"} {
+		_, err := NewClient(testWebsite, testCreds, WithBaseURL(u))
+		require.Error(t, err, u)
+		assert.ErrorIs(t, err, ErrInvalidRequest)
+		assert.NotContains(t, err.Error(), "hunter2", u)
 	}
 }
 
@@ -123,7 +218,7 @@ func TestSecretsNeverFormatted(t *testing.T) {
 	c, err := NewClient(testWebsite, testCreds)
 	require.NoError(t, err)
 	type holder struct{ Creds Credentials }
-	values := []any{testCreds, &testCreds, holder{testCreds}, &holder{testCreds}, c, *c, c.http, c.http.Transport}
+	values := []any{testCreds, &testCreds, holder{testCreds}, &holder{testCreds}, c, *c, &c.httpBase, c.auth}
 	for _, v := range values {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X"} {
 			out := fmt.Sprintf(verb, v)
@@ -150,24 +245,6 @@ func TestRequestHeaders(t *testing.T) {
 	assert.Equal(t, "application/json", got.Get("Accept"))
 	assert.Equal(t, "application/json", got.Get("Content-Type"))
 	assert.Equal(t, "crispwa/"+Version+" acme-shop/2.1", got.Get("User-Agent"))
-}
-
-func TestAuthorizationOnlyForConfiguredHost(t *testing.T) {
-	var otherAuth atomic.Value
-	otherAuth.Store("unset")
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		otherAuth.Store(r.Header.Get("Authorization"))
-		writeEnvelope(w, 200, false, "", map[string]any{"templates": []any{}})
-	}))
-	defer other.Close()
-	// 127.0.0.1 vs localhost: a different host as far as credentials go.
-	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
-	c, _, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, otherURL+"/elsewhere", http.StatusFound)
-	})
-	_, err := c.Templates.List(context.Background(), nil)
-	require.NoError(t, err)
-	assert.Equal(t, "", otherAuth.Load(), "a redirect to another host must not carry the token")
 }
 
 // countingTransport records that the user's transport was used.
@@ -233,4 +310,11 @@ func TestNilContext(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, ErrInvalidRequest))
 	assert.Zero(t, n.Load())
+}
+
+func TestOptionBoundsAccepted(t *testing.T) {
+	for _, o := range []Option{WithRetryWait(0, 0), WithRetryWait(time.Second, time.Second), WithMaxRetries(0), WithTemplateCache(0), nil} {
+		_, err := NewClient(testWebsite, testCreds, o)
+		assert.NoError(t, err)
+	}
 }

@@ -25,6 +25,13 @@ var (
 	// or when the server asked to wait longer than the configured maximum.
 	// The *APIError's RetryAfter says how long the server asked to wait.
 	ErrRateLimited = errors.New("crispwa: rate limited")
+	// ErrRedirect reports an HTTP 3xx answer the SDK did not follow: a send
+	// never follows a redirect, and a read follows only a redirect to the
+	// API's own origin (same scheme, host and port). It is a definite
+	// answer, not ErrSendOutcomeUnknown: the server that answered redirected
+	// the request instead of processing it, and the SDK sent it nowhere else.
+	// The *APIError's StatusCode is the 3xx status.
+	ErrRedirect = errors.New("crispwa: redirect not followed")
 	// ErrServer reports an HTTP 5xx answer.
 	ErrServer = errors.New("crispwa: server error")
 	// ErrSendOutcomeUnknown reports a template send that failed in a way that
@@ -56,6 +63,8 @@ func (e *APIError) Error() string {
 	}
 	if e.Reason != "" {
 		b.WriteString(": " + e.Reason)
+	} else if isRedirect(e.StatusCode) {
+		b.WriteString(": redirect not followed")
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
@@ -65,7 +74,8 @@ func (e *APIError) Error() string {
 
 // Is maps the status (and, for a 2xx carrying "error": true, the reason) to
 // the sentinel errors: 400 to ErrInvalidRequest, 401/403 to ErrUnauthorized,
-// 404 to ErrNotFound, 429/420 to ErrRateLimited, 5xx to ErrServer.
+// 404 to ErrNotFound, 429/420 to ErrRateLimited, 3xx to ErrRedirect, 5xx to
+// ErrServer.
 func (e *APIError) Is(target error) bool {
 	s := e.StatusCode
 	switch target {
@@ -77,6 +87,8 @@ func (e *APIError) Is(target error) bool {
 		return s == http.StatusNotFound || (isSuccess(s) && e.Reason == "not_found")
 	case ErrRateLimited:
 		return isRateLimit(s)
+	case ErrRedirect:
+		return isRedirect(s)
 	case ErrServer:
 		return s >= 500 && s <= 599
 	}
@@ -117,6 +129,7 @@ func (e *outcomeUnknownError) Unwrap() []error { return []error{ErrSendOutcomeUn
 func outcomeUnknown(cause error) error { return &outcomeUnknownError{cause: cause} }
 
 func isSuccess(status int) bool   { return status >= 200 && status <= 299 }
+func isRedirect(status int) bool  { return status >= 300 && status <= 399 }
 func isRateLimit(status int) bool { return status == http.StatusTooManyRequests || status == 420 }
 
 func invalid(field, format string, args ...any) *ValidationError {

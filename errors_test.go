@@ -12,7 +12,7 @@ import (
 )
 
 func TestAPIErrorIs(t *testing.T) {
-	all := []error{ErrInvalidRequest, ErrUnauthorized, ErrNotFound, ErrRateLimited, ErrServer, ErrSendOutcomeUnknown}
+	all := []error{ErrInvalidRequest, ErrUnauthorized, ErrNotFound, ErrRateLimited, ErrServer, ErrRedirect, ErrSendOutcomeUnknown}
 	tests := []struct {
 		status int
 		reason string
@@ -32,7 +32,12 @@ func TestAPIErrorIs(t *testing.T) {
 		{200, "not_found", ErrNotFound},
 		{200, "something_else", nil},
 		{409, "", nil},
-		{302, "", nil},
+		{299, "invalid_data", ErrInvalidRequest},
+		{300, "invalid_data", ErrRedirect},
+		{301, "", ErrRedirect},
+		{399, "", ErrRedirect},
+		{199, "invalid_data", nil},
+		{600, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status)+tt.reason, func(t *testing.T) {
@@ -49,6 +54,8 @@ func TestAPIErrorMessage(t *testing.T) {
 	assert.Equal(t, "crispwa: POST /api/website/w/template/send: HTTP 429 Too Many Requests: rate_limited (retry after 2m0s)", e.Error())
 	e = &APIError{StatusCode: 420, Method: http.MethodGet, Path: "/t"}
 	assert.Equal(t, "crispwa: GET /t: HTTP 420", e.Error())
+	e = &APIError{StatusCode: 307, Method: http.MethodPost, Path: "/send"}
+	assert.Equal(t, "crispwa: POST /send: HTTP 307 Temporary Redirect: redirect not followed", e.Error())
 }
 
 func TestValidationErrorAndOutcomeUnknown(t *testing.T) {

@@ -2,8 +2,10 @@ package crispwa
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +17,8 @@ const (
 	testWebsite = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
 	testIdent   = "ident-1234"
 	testKey     = "s3cr3t-key-never-print"
+	// apiPrefix is the path every request of a setup client must start with.
+	apiPrefix = "/wa/api/website/" + testWebsite + "/"
 )
 
 var testCreds = Credentials{Identifier: testIdent, Key: testKey}
@@ -22,20 +26,39 @@ var testCreds = Credentials{Identifier: testIdent, Key: testKey}
 // fastRetries keeps retry waits short enough for tests.
 func fastRetries() Option { return WithRetryWait(time.Millisecond, 5*time.Millisecond) }
 
-// newTestClient starts an httptest server with h and returns a client for it
-// (fast retries first, so opts can override them) and a counter of requests.
-func newTestClient(t *testing.T, h http.HandlerFunc, opts ...Option) (*Client, *httptest.Server, *atomic.Int64) {
+// setup is the root package's test harness (after go-github's): a mux to
+// register handlers on (full paths: apiPrefix+"template/send"), behind a guard that fails the test on any request
+// outside the API prefix, and a client wired to it (fast retries first, so
+// opts can override them).
+func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux, *httptest.Server) {
 	t.Helper()
-	var n atomic.Int64
+	mux := http.NewServeMux()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		h(w, r)
+		if !strings.HasPrefix(r.URL.Path, apiPrefix) {
+			t.Errorf("request outside the API prefix: %s %s", r.Method, r.URL.Path)
+			http.Error(w, "outside the API prefix", http.StatusNotFound)
+			return
+		}
+		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	c, err := NewClient(testWebsite, testCreds, append([]Option{WithBaseURL(srv.URL + "/wa/api/"), fastRetries()}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
-	return c, srv, &n
+	return c, mux, srv
+}
+
+// newTestClient is setup with one handler for every path, and a counter of
+// the requests it got.
+func newTestClient(t *testing.T, h http.HandlerFunc, opts ...Option) (*Client, *httptest.Server, *atomic.Int64) {
+	t.Helper()
+	c, mux, srv := setup(t, opts...)
+	n := new(atomic.Int64)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h(w, r)
+	})
+	return c, srv, n
 }
 
 // writeEnvelope answers with the Crisp envelope.
@@ -48,6 +71,15 @@ func writeEnvelope(w http.ResponseWriter, status int, isErr bool, reason string,
 // okSend answers a send with a request_id.
 func okSend(w http.ResponseWriter, _ *http.Request) {
 	writeEnvelope(w, http.StatusOK, false, "dispatched", map[string]string{"request_id": "req-1"})
+}
+
+// dropAfterRead reads the whole request, then drops the connection without
+// an answer: the request certainly arrived, the client cannot know.
+func dropAfterRead(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		_ = conn.Close()
+	}
 }
 
 func validSend() *SendTemplateRequest {

@@ -51,9 +51,12 @@ func WithBaseURL(u string) Option {
 }
 
 // WithHTTPClient sets the base HTTP client. The SDK keeps the client's
-// settings (timeout, redirect policy, cookie jar) and its transport, and adds
-// authentication and retries around it; it does not modify c itself. A nil
-// client is an error.
+// timeout, cookie jar and transport (HTTP/2 included), and adds
+// authentication and retries around it; it does not modify c itself. Its
+// CheckRedirect applies only to a read's redirect to the API's own origin:
+// a send never follows a redirect, and no call follows one to another
+// origin. Whatever the transport, the SDK clears Request.GetBody so that it
+// cannot re-send a request body by itself. A nil client is an error.
 func WithHTTPClient(c *http.Client) Option {
 	return func(s *settings) error {
 		if c == nil {

@@ -7,10 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"time"
+	"strings"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -22,20 +21,13 @@ const maxResponseBytes = 4 << 20
 // errResponseTooLarge reports a response body over maxResponseBytes.
 var errResponseTooLarge = fmt.Errorf("crispwa: response body exceeds %d bytes", maxResponseBytes)
 
-// envelope is Crisp's answer wrapper: {"error":bool,"reason":"...","data":{...}}.
-type envelope struct {
-	Error  bool            `json:"error"`
-	Reason string          `json:"reason"`
-	Data   json.RawMessage `json:"data"`
+// envelope is Crisp's answer wrapper: {"error":bool,"reason":"...","data":{...}},
+// decoded in one pass; Data is nil when "data" is absent or null.
+type envelope[T any] struct {
+	Error  bool   `json:"error"`
+	Reason string `json:"reason"`
+	Data   *T     `json:"data"`
 }
-
-// callKind selects the retry policy and failure classification of a call.
-type callKind int
-
-const (
-	kindRead callKind = iota // idempotent: retried on transient failures
-	kindSend                 // not idempotent: retried only when certainly not sent
-)
 
 // call describes one API call relative to the website's path.
 type call struct {
@@ -46,12 +38,12 @@ type call struct {
 	body   any        // JSON-encoded when non-nil
 }
 
-// do runs a call and decodes the envelope's data into out (when non-nil).
-// Reads return an *APIError or a transport error; sends additionally wrap
-// every ambiguous failure in ErrSendOutcomeUnknown.
-func (c *Client) do(ctx context.Context, cl call, out any) error {
+// do runs a call (its attempts: see attempt.go) and decodes the envelope's
+// data. Reads return an *APIError or a transport error; sends additionally
+// wrap every ambiguous failure in ErrSendOutcomeUnknown.
+func do[T any](ctx context.Context, c *Client, cl call) (*T, error) {
 	if ctx == nil {
-		return invalid("ctx", "nil context")
+		return nil, invalid("ctx", "nil context")
 	}
 	u := c.prefix + cl.path
 	if len(cl.query) > 0 {
@@ -61,21 +53,12 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if cl.body != nil {
 		var err error
 		if body, err = json.Marshal(cl.body); err != nil {
-			return fmt.Errorf("crispwa: encoding request: %w", err)
+			return nil, fmt.Errorf("crispwa: encoding request: %w", err)
 		}
-	}
-	// Sends need to know, per attempt, whether the request can have left;
-	// reads only need the attempt number, and only for logging.
-	var st *attempt
-	switch {
-	case cl.kind == kindSend:
-		ctx, st = withAttempt(ctx)
-	case c.logger != nil:
-		ctx, st = withAttemptCounter(ctx)
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u, body)
 	if err != nil {
-		return fmt.Errorf("crispwa: building request: %w", err)
+		return nil, fmt.Errorf("crispwa: building request: %w", err)
 	}
 	req.Header.Set("Authorization", c.auth.header()) // checked again per hop by authTransport
 	req.Header.Set("Accept", "application/json")
@@ -83,22 +66,23 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	rc := c.reads
-	if cl.kind == kindSend {
-		rc = c.sends
-	}
-	resp, err := rc.Do(req)
+	x := c.newExchange(cl.kind)
+	resp, err := x.rc.Do(req)
 	if err != nil {
-		return c.transportFailure(ctx, cl, st, err)
+		if resp != nil { // a refused redirect hands back a closed response too
+			_ = resp.Body.Close()
+		}
+		return nil, transportFailure(ctx, cl, x, err)
 	}
 	defer resp.Body.Close()
-	return c.decode(cl, req.URL.Path, resp, out)
+	return decode[T](cl, req.URL.Path, resp)
 }
 
-// transportFailure classifies a call that got no HTTP answer.
-func (c *Client) transportFailure(ctx context.Context, cl call, st *attempt, err error) error {
-	if cl.kind == kindSend && !st.certainlyNotSent() {
-		return outcomeUnknown(fmt.Errorf("after %d attempt(s): %w", st.count(), err))
+// transportFailure classifies a call that got no HTTP answer: a send is
+// unknown unless its last attempt certainly was not processed.
+func transportFailure(ctx context.Context, cl call, x *exchange, err error) error {
+	if cl.kind == kindSend && x.judged != notSent {
+		return outcomeUnknown(fmt.Errorf("crispwa: %s %s: after %d attempt(s): %w", cl.method, cl.path, x.attempts(), err))
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = errors.Join(ctxErr, err)
@@ -106,60 +90,55 @@ func (c *Client) transportFailure(ctx context.Context, cl call, st *attempt, err
 	return fmt.Errorf("crispwa: %s %s: %w", cl.method, cl.path, err)
 }
 
-// decode reads a response (through the size cap) and turns it into out or an
-// error.
-func (c *Client) decode(cl call, path string, resp *http.Response, out any) error {
-	raw, readErr := readCapped(resp)
-	var env envelope
-	decodeErr := readErr
-	if decodeErr == nil {
-		decodeErr = json.Unmarshal(raw, &env)
+// decode reads a response (through the size cap) and turns it into the
+// envelope's data or an error.
+func decode[T any](cl call, path string, resp *http.Response) (*T, error) {
+	raw, err := readCapped(resp)
+	var env envelope[T]
+	if err == nil {
+		err = json.Unmarshal(raw, &env)
 	}
-	// The error, built only when the answer is one.
+	envelopeRead := err == nil || dataTypeError(err)
+	// failed wraps a failure of a send that may have been accepted.
+	failed := func(e error) error {
+		if cl.kind == kindSend {
+			return outcomeUnknown(e)
+		}
+		return e
+	}
 	apiError := func() *APIError {
 		e := &APIError{StatusCode: resp.StatusCode, Method: cl.method, Path: path}
 		if d, ok := retryAfter(resp); ok {
 			e.RetryAfter = d
 		}
-		if decodeErr == nil {
+		if envelopeRead {
 			e.Reason = env.Reason
 		}
 		return e
 	}
-
 	switch {
 	case !isSuccess(resp.StatusCode):
-		apiErr := apiError()
-		if cl.kind == kindSend && sendAmbiguousStatus(resp.StatusCode) {
-			return outcomeUnknown(apiErr)
+		if sendStatusUnknown(resp.StatusCode) {
+			return nil, failed(apiError())
 		}
-		return apiErr
-	case decodeErr != nil:
-		err := fmt.Errorf("crispwa: %s %s: HTTP %d with unreadable body: %w", cl.method, path, resp.StatusCode, decodeErr)
-		if cl.kind == kindSend {
-			return outcomeUnknown(err)
-		}
-		return err
+		return nil, apiError()
+	case !envelopeRead:
+		return nil, failed(fmt.Errorf("crispwa: %s %s: HTTP %d with unreadable body: %w", cl.method, path, resp.StatusCode, err))
 	case env.Error:
-		return apiError()
-	case out == nil:
-		return nil
+		return nil, apiError()
+	case err != nil:
+		return nil, failed(fmt.Errorf("crispwa: %s %s: malformed data: %w", cl.method, path, err))
+	case env.Data == nil:
+		return nil, failed(fmt.Errorf("crispwa: %s %s: HTTP %d without data", cl.method, path, resp.StatusCode))
 	}
-	if len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
-		err := fmt.Errorf("crispwa: %s %s: HTTP %d without data", cl.method, path, resp.StatusCode)
-		if cl.kind == kindSend {
-			return outcomeUnknown(err)
-		}
-		return err
-	}
-	if err := json.Unmarshal(env.Data, out); err != nil {
-		err = fmt.Errorf("crispwa: %s %s: malformed data: %w", cl.method, path, err)
-		if cl.kind == kindSend {
-			return outcomeUnknown(err)
-		}
-		return err
-	}
-	return nil
+	return env.Data, nil
+}
+
+// dataTypeError reports a JSON type error inside "data" only: the
+// envelope's "error" and "reason" were still read.
+func dataTypeError(err error) bool {
+	var typeErr *json.UnmarshalTypeError
+	return errors.As(err, &typeErr) && (typeErr.Field == "data" || strings.HasPrefix(typeErr.Field, "data."))
 }
 
 // readCapped reads the whole body, refusing more than maxResponseBytes.
@@ -184,46 +163,11 @@ func readCapped(resp *http.Response) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// sendAmbiguousStatus reports the non-2xx statuses after which a send may
-// still have been accepted: anything but a definite 4xx refusal (408 means
-// the server gave up reading, which a proxy may say after forwarding).
-func sendAmbiguousStatus(status int) bool {
-	return status < 400 || status >= 500 || status == http.StatusRequestTimeout
-}
-
-// attemptTransport marks the start of each HTTP attempt for the send
-// classification and logs one debug record per attempt: method, path,
-// status or error, attempt number and duration. Never a header or a body.
-type attemptTransport struct {
-	next   http.RoundTripper
-	logger *slog.Logger
-}
-
-func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	st := attemptFrom(req.Context())
-	var n int
-	if req.Response != nil { // a redirect hop inside the same attempt
-		st.markRedirect()
-		n = st.count()
-	} else {
-		n = st.begin()
-	}
-	if t.logger == nil || !t.logger.Enabled(req.Context(), slog.LevelDebug) {
-		return t.next.RoundTrip(req)
-	}
-	start := time.Now()
-	resp, err := t.next.RoundTrip(req)
-	attrs := []slog.Attr{
-		slog.String("method", req.Method),
-		slog.String("path", req.URL.Path),
-		slog.Int("attempt", n),
-		slog.Duration("duration", time.Since(start)),
-	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-	} else {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode))
-	}
-	t.logger.LogAttrs(req.Context(), slog.LevelDebug, "crispwa: http attempt", attrs...)
-	return resp, err
+// sendStatusUnknown reports the non-2xx statuses after which a send may
+// still have been accepted: 408 (the server gave up reading, which a proxy
+// may say after forwarding) and 5xx. A 3xx (a redirect the SDK does not
+// follow) and the other 4xx are answers of a server that did not process
+// the send: definite refusals.
+func sendStatusUnknown(status int) bool {
+	return status < 300 || status >= 500 || status == http.StatusRequestTimeout
 }

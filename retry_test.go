@@ -2,10 +2,15 @@ package crispwa
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -160,18 +165,13 @@ func TestSendNeverRetriedWhenAmbiguous(t *testing.T) {
 		}, 0, ErrServer},
 		{"503", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(503) }, 0, ErrServer},
 		{"408", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(408) }, 0, nil},
-		{"connection dropped after request", func(w http.ResponseWriter, _ *http.Request) {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				_ = conn.Close()
-			}
-		}, 0, nil},
+		{"connection dropped after request", dropAfterRead, 0, nil},
 		{"timeout while server is slow", func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-time.After(5 * time.Second):
-			}
-		}, 200 * time.Millisecond, context.DeadlineExceeded},
+			// Read the body, so that the server notices the client hanging
+			// up and ends the handler at once.
+			_, _ = io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
+		}, 50 * time.Millisecond, context.DeadlineExceeded},
 		{"2xx without request_id", func(w http.ResponseWriter, _ *http.Request) { writeEnvelope(w, 200, false, "", map[string]any{}) }, 0, nil},
 		{"2xx with null data", func(w http.ResponseWriter, _ *http.Request) { writeEnvelope(w, 200, false, "", nil) }, 0, nil},
 		{"2xx not json", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("OK")) }, 0, nil},
@@ -385,4 +385,150 @@ func TestRetryAfterParsing(t *testing.T) {
 		assert.Equal(t, tt.ok, ok, tt.in)
 		assert.InDelta(t, tt.want.Seconds(), d.Seconds(), 2, tt.in)
 	}
+}
+
+func TestRetryRule(t *testing.T) {
+	const waitMax = time.Second
+	resp := func(status int, retryAfter string) *http.Response {
+		r := &http.Response{StatusCode: status, Header: http.Header{}}
+		if retryAfter != "" {
+			r.Header.Set("Retry-After", retryAfter)
+		}
+		return r
+	}
+	certErr := &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
+	redirErr := &url.Error{Op: "Get", URL: "x", Err: &redirectError{err: errors.New("no")}}
+	netErr := errors.New("connection reset by peer")
+	tests := []struct {
+		name string
+		kind callKind
+		v    verdict
+		resp *http.Response
+		err  error
+		want bool
+	}{
+		{"send 429", kindSend, notSent, resp(429, ""), nil, true},
+		{"send 420 within max", kindSend, notSent, resp(420, "1"), nil, true},
+		{"send 429 beyond max", kindSend, notSent, resp(429, "2"), nil, false},
+		{"send 503", kindSend, answered, resp(503, ""), nil, false},
+		{"send 500", kindSend, answered, resp(500, ""), nil, false},
+		{"send 408", kindSend, answered, resp(408, ""), nil, false},
+		{"send 307", kindSend, answered, resp(307, ""), nil, false},
+		{"send no connection", kindSend, notSent, nil, netErr, true},
+		{"send maybe written", kindSend, unknown, nil, netErr, false},
+		{"send bad certificate", kindSend, notSent, nil, certErr, false},
+		{"read 429", kindRead, notSent, resp(429, ""), nil, true},
+		{"read 429 beyond max", kindRead, notSent, resp(429, "2"), nil, false},
+		{"read 503", kindRead, answered, resp(503, ""), nil, true},
+		{"read 503 beyond max", kindRead, answered, resp(503, "2"), nil, false},
+		{"read 500", kindRead, answered, resp(500, ""), nil, true},
+		{"read 501", kindRead, answered, resp(501, ""), nil, false},
+		{"read 408", kindRead, answered, resp(408, ""), nil, true},
+		{"read 404", kindRead, answered, resp(404, ""), nil, false},
+		{"read 302 not followed", kindRead, answered, resp(302, ""), nil, false},
+		{"read connection reset", kindRead, unknown, nil, netErr, true},
+		{"read bad certificate", kindRead, notSent, nil, certErr, false},
+		{"read refused redirect", kindRead, unknown, nil, redirErr, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, retryRule(tt.kind, tt.v, tt.resp, tt.err, waitMax))
+		})
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	got := func(getting, gotConn, handed bool) *wireAttempt {
+		a := &wireAttempt{handedDown: handed}
+		a.gettingConn.Store(getting)
+		a.gotConn.Store(gotConn)
+		return a
+	}
+	err := errors.New("boom")
+	assert.Equal(t, notSent, got(true, true, true).verdict(&http.Response{StatusCode: 429}, nil))
+	assert.Equal(t, notSent, got(true, true, true).verdict(&http.Response{StatusCode: 420}, nil))
+	assert.Equal(t, answered, got(true, true, true).verdict(&http.Response{StatusCode: 500}, nil))
+	assert.Equal(t, notSent, got(true, false, true).verdict(nil, err), "never got a connection")
+	assert.Equal(t, unknown, got(true, true, true).verdict(nil, err), "got a connection")
+	assert.Equal(t, unknown, got(false, false, true).verdict(nil, err), "a transport that reports nothing")
+	assert.Equal(t, notSent, got(false, false, false).verdict(nil, err), "never handed down")
+	assert.Equal(t, notSent, (*wireAttempt)(nil).verdict(nil, err), "no attempt at all")
+}
+
+// The 429's "not processed" must not carry over to the next attempt: when
+// that one is dropped after the server read it, the send is unknown, and
+// it is not sent a third time.
+func TestSendRateLimitedThenDroppedIsUnknown(t *testing.T) {
+	var n atomic.Int64
+	c, _, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			writeEnvelope(w, 429, true, "rate_limited", nil)
+			return
+		}
+		dropAfterRead(w, r)
+	}, WithMaxRetries(5))
+	_, err := c.Templates.Send(context.Background(), validSend())
+	assert.ErrorIs(t, err, ErrSendOutcomeUnknown)
+	assert.Contains(t, err.Error(), "after 2 attempt(s)")
+	assert.EqualValues(t, 2, n.Load())
+}
+
+func TestSendSuccessWithUndecodableDataIsUnknown(t *testing.T) {
+	for name, body := range map[string]string{
+		"request_id a number": `{"error":false,"data":{"request_id":123}}`,
+		"data a string":       `{"error":false,"data":"ok"}`,
+		"data missing":        `{"error":false,"reason":"dispatched"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _, n := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }, WithMaxRetries(3))
+			res, err := c.Templates.Send(context.Background(), validSend())
+			assert.Nil(t, res)
+			assert.ErrorIs(t, err, ErrSendOutcomeUnknown)
+			assert.EqualValues(t, 1, n.Load())
+		})
+	}
+	// An error envelope whose data has an unexpected shape is still the
+	// refusal it says it is.
+	c, _, _ := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"error":true,"reason":"invalid_data","data":"bad number"}`)
+	})
+	_, err := c.Templates.Send(context.Background(), validSend())
+	assert.ErrorIs(t, err, ErrInvalidRequest)
+	assert.NotErrorIs(t, err, ErrSendOutcomeUnknown)
+}
+
+// A certificate the client does not trust is not retried (retrying cannot
+// fix it), for sends and reads; no request was written, so the send is not
+// unknown.
+func TestBadCertificateNotRetried(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(okSend))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	c, err := NewClient(testWebsite, testCreds, WithBaseURL(srv.URL), WithMaxRetries(3), fastRetries())
+	require.NoError(t, err)
+	_, err = c.Templates.Send(context.Background(), validSend())
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrSendOutcomeUnknown)
+	var certErr *tls.CertificateVerificationError
+	assert.ErrorAs(t, err, &certErr)
+	_, err = c.Templates.List(context.Background(), nil)
+	assert.ErrorAs(t, err, &certErr)
+	assert.EqualValues(t, 2, conns.Load(), "one handshake per call")
+}
+
+func TestSendWithCancelledContextIsNotSent(t *testing.T) {
+	c, _, n := newTestClient(t, okSend)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Templates.Send(ctx, validSend())
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, ErrSendOutcomeUnknown, "nothing left the SDK")
+	assert.Zero(t, n.Load())
 }

@@ -2,7 +2,9 @@ package crispwa
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -39,8 +41,8 @@ func (s *TemplatesService) List(ctx context.Context, opts *ListTemplatesOptions)
 	if err != nil {
 		return nil, fmt.Errorf("crispwa: encoding list options: %w", err)
 	}
-	var data templatesData
-	if err := s.client.do(ctx, call{kind: kindRead, method: http.MethodGet, path: "templates", query: values}, &data); err != nil {
+	data, err := do[templatesData](ctx, s.client, call{kind: kindRead, method: http.MethodGet, path: "templates", query: values})
+	if err != nil {
 		return nil, err
 	}
 	page := &TemplatePage{Templates: data.Templates}
@@ -56,11 +58,18 @@ func (s *TemplatesService) List(ctx context.Context, opts *ListTemplatesOptions)
 	return page, nil
 }
 
+// MaxTemplatePages is the most pages one All (or Get) walk fetches. It is far
+// above any real website (Meta caps a WhatsApp account's templates in the
+// thousands, and a page holds many): a server that keeps returning new
+// cursors ends the walk with an error instead of paging forever.
+const MaxTemplatePages = 10_000
+
 // All iterates over every template, fetching pages lazily as the loop
 // advances and following the paging cursor until the last page. Breaking
 // out of the loop stops fetching. A failed page yields (nil, err) once and
 // ends the iteration, as does a cursor the server repeats (which would
-// otherwise loop forever). opts.After, if set, is the starting cursor.
+// otherwise loop forever) and a walk longer than MaxTemplatePages pages.
+// opts.After, if set, is the starting cursor.
 func (s *TemplatesService) All(ctx context.Context, opts *ListTemplatesOptions) iter.Seq2[*Template, error] {
 	var start ListTemplatesOptions
 	if opts != nil {
@@ -68,8 +77,9 @@ func (s *TemplatesService) All(ctx context.Context, opts *ListTemplatesOptions) 
 	}
 	return func(yield func(*Template, error) bool) {
 		q := start
-		seen := map[string]bool{q.After: true}
-		for {
+		var seen cursorSet
+		seen.add(q.After)
+		for pages := 1; ; pages++ {
 			page, err := s.List(ctx, &q)
 			if err != nil {
 				yield(nil, err)
@@ -80,17 +90,40 @@ func (s *TemplatesService) All(ctx context.Context, opts *ListTemplatesOptions) 
 					return
 				}
 			}
-			if page.Next == "" {
+			switch {
+			case page.Next == "":
+				return
+			case pages >= MaxTemplatePages:
+				yield(nil, fmt.Errorf("crispwa: GET templates: more than %d pages (MaxTemplatePages): the server keeps returning new paging cursors", MaxTemplatePages))
+				return
+			case !seen.add(page.Next):
+				yield(nil, errors.New("crispwa: GET templates: server repeated a paging cursor"))
 				return
 			}
-			if seen[page.Next] {
-				yield(nil, fmt.Errorf("crispwa: GET templates: server repeated paging cursor %q", page.Next))
-				return
-			}
-			seen[page.Next] = true
 			q.After = page.Next
 		}
 	}
+}
+
+// cursorSet remembers the paging cursors of one walk by a 64-bit hash, so
+// that its memory is bounded by the page count (MaxTemplatePages * a few
+// bytes), whatever the size of the server's cursors.
+type cursorSet struct {
+	seed maphash.Seed
+	seen map[uint64]struct{}
+}
+
+// add records cursor and reports whether it is new.
+func (s *cursorSet) add(cursor string) bool {
+	if s.seen == nil {
+		s.seed, s.seen = maphash.MakeSeed(), map[uint64]struct{}{}
+	}
+	h := maphash.String(s.seed, cursor)
+	if _, ok := s.seen[h]; ok {
+		return false
+	}
+	s.seen[h] = struct{}{}
+	return true
 }
 
 // Get returns the template with this name and language, walking the pages
@@ -132,8 +165,8 @@ func (s *TemplatesService) Send(ctx context.Context, req *SendTemplateRequest) (
 	if err != nil {
 		return nil, err
 	}
-	var res SendResult
-	if err := s.client.do(ctx, call{kind: kindSend, method: http.MethodPost, path: "template/send", body: wire}, &res); err != nil {
+	res, err := do[SendResult](ctx, s.client, call{kind: kindSend, method: http.MethodPost, path: "template/send", body: wire})
+	if err != nil {
 		return nil, err
 	}
 	if res.RequestID == "" {
@@ -145,5 +178,5 @@ func (s *TemplatesService) Send(ctx context.Context, req *SendTemplateRequest) (
 			slog.String("template", req.Template.Name),
 			slog.String("to", redact.Phone(req.To)))
 	}
-	return &res, nil
+	return res, nil
 }

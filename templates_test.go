@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,7 +106,7 @@ func TestAllFailures(t *testing.T) {
 		body string
 		want string
 	}{
-		{"repeated cursor", `{"error":false,"data":{"templates":[],"paging_next":"same"}}`, "repeated paging cursor"},
+		{"repeated cursor", `{"error":false,"data":{"templates":[],"paging_next":"same"}}`, "repeated a paging cursor"},
 		{"not json", `<html>`, "unreadable body"},
 		{"templates wrong type", `{"error":false,"data":{"templates":{"a":1}}}`, "malformed data"},
 		{"null template", `{"error":false,"data":{"templates":[null]}}`, "template 0 is null"},
@@ -243,7 +245,9 @@ func TestSendBodyMatchesGolden(t *testing.T) {
 
 func TestWebsiteIDIsOnePathSegment(t *testing.T) {
 	var path string
-	_, srv, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) { path = r.URL.EscapedPath(); okList(w, r) })
+	// Another website than setup's: a plain server.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { path = r.URL.EscapedPath(); okList(w, r) }))
+	defer srv.Close()
 	c, err := NewClient("tenant:é", testCreds, WithBaseURL(srv.URL+"/wa/api/"))
 	require.NoError(t, err)
 	_, err = c.Templates.List(context.Background(), nil)
@@ -288,4 +292,54 @@ func TestSilentWithoutLogger(t *testing.T) {
 	out, _ := io.ReadAll(r)
 	require.NoError(t, lerr)
 	assert.Empty(t, string(out), "retryablehttp's default logger must not write to stderr")
+}
+
+// A server that never stops handing out new cursors: the walk ends after
+// MaxTemplatePages pages with a clear error, every template seen so far
+// yielded, and the cursor guard's memory bounded (cursors are hashed). The
+// server is an in-memory transport: 10,000 loopback round trips would make
+// the suite slow under -race.
+func TestAllStopsAfterMaxPages(t *testing.T) {
+	cursor := strings.Repeat("c", 256) // only a hash of each cursor is kept
+	tr := &endlessPages{cursor: cursor}
+	c, err := NewClient(testWebsite, testCreds, WithBaseURL("http://127.0.0.1:1/wa/api/"), WithHTTPClient(&http.Client{Transport: tr}))
+	require.NoError(t, err)
+	var names int
+	var errs []error
+	for tpl, err := range c.Templates.All(context.Background(), nil) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		names++
+		assert.NotEmpty(t, tpl.Name)
+	}
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0].Error(), "more than 10000 pages")
+	assert.NotContains(t, errs[0].Error(), cursor, "server text is not echoed")
+	assert.EqualValues(t, MaxTemplatePages, tr.n)
+	assert.Equal(t, MaxTemplatePages, names)
+}
+
+// endlessPages answers every templates request with one template and a new
+// cursor.
+type endlessPages struct {
+	cursor string
+	n      int
+}
+
+func (e *endlessPages) RoundTrip(r *http.Request) (*http.Response, error) {
+	e.n++
+	body := fmt.Sprintf(`{"error":false,"data":{"templates":[{"name":"t%d"}],"paging_next":"%s%d"}}`, e.n, e.cursor, e.n)
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)), Request: r}, nil
+}
+
+func TestCursorSet(t *testing.T) {
+	var s cursorSet
+	assert.True(t, s.add(""))
+	assert.True(t, s.add("a"))
+	assert.False(t, s.add("a"))
+	assert.False(t, s.add(""))
+	assert.True(t, s.add("b"))
 }
