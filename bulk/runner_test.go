@@ -584,3 +584,40 @@ func TestOneSendPerRecipientHoweverWritten(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"+33612345678": 1}, sendsPerRecipient(srv), "the canonical number on the wire, once")
 }
+
+func TestAbortCutsTheSendsInFlightShort(t *testing.T) {
+	arrived := make(chan struct{}, 8)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the server notices a closed connection once the body is read
+		arrived <- struct{}{}
+		<-r.Context().Done() // no answer until the client gives up
+	}))
+	defer api.Close()
+	client, err := crispwa.NewClient("website", crispwa.Credentials{Identifier: "id", Key: "key"}, crispwa.WithBaseURL(api.URL))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	abort := make(chan struct{})
+	var stopping sync.Once
+	r, err := bulk.NewRunner(client, openJournal(t), bulk.WithRate(0), bulk.WithConcurrency(2), bulk.WithTemplateCheck(false),
+		bulk.WithAbort(abort), bulk.WithProgress(func(p bulk.Progress) {
+			if p.Stopping {
+				stopping.Do(func() {
+					assert.Equal(t, 2, p.InFlight, "the first report after the cancel says what is in flight")
+					close(abort) // the second Ctrl-C: stop now
+				})
+			}
+		}, time.Hour))
+	require.NoError(t, err)
+	go func() { // the first Ctrl-C, once both sends reached the server
+		<-arrived
+		<-arrived
+		cancel()
+	}()
+	start := time.Now()
+	sum, err := r.Run(ctx, orderJobs(6))
+	require.ErrorIs(t, err, bulk.ErrAborted)
+	assert.Less(t, time.Since(start), 10*time.Second, "did not wait for the drain timeout")
+	assert.Len(t, sum.Unknown, 2, "the sends cut short may have reached Crisp")
+	assert.Equal(t, 4, sum.NotSent)
+}

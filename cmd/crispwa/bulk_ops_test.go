@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -157,6 +158,7 @@ func TestBulkCtrlCTwice(t *testing.T) {
 		if r.Method != http.MethodPost || !hold.Load() {
 			return false
 		}
+		_, _ = io.Copy(io.Discard, r.Body) // the server notices a closed connection once the body is read
 		arrived <- struct{}{}
 		select { // held until the client gives up
 		case <-r.Context().Done():

@@ -193,7 +193,7 @@ func TestBulkUsage(t *testing.T) {
 
 	r = runWith(t, map[string]string{}, full...)
 	assert.Equal(t, 2, r.code)
-	assert.Equal(t, "crispwa bulk: environment variables CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER, CRISP_WHATSAPP_KEY are not set (see 'crispwa help')\n", r.stderr)
+	assert.Equal(t, "crispwa bulk: environment variable(s) not set: CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER, CRISP_WHATSAPP_KEY (see 'crispwa help')\n", r.stderr)
 }
 
 func TestBulkTemplateNotFound(t *testing.T) {

@@ -1,42 +1,24 @@
 package main
 
 import (
-	"strings"
+	"fmt"
 
 	"github.com/crispwa/crispwa"
 )
 
-// clientFromEnv is crispwa.NewClientFromEnv reading the injected getenv
+// clientFromEnv is crispwa.NewClientFromLookup reading the injected getenv
 // instead of the process environment: CRISP_WEBSITE_ID,
 // CRISP_WHATSAPP_IDENTIFIER, CRISP_WHATSAPP_KEY and, when set,
-// CRISP_WHATSAPP_BASE_URL. Missing variables are one configuration error
-// naming them all (never a value).
+// CRISP_WHATSAPP_BASE_URL. Every problem (all the missing variables at once,
+// a bad base URL) is a configuration error, never showing a value.
 func clientFromEnv(getenv func(string) string, opts ...crispwa.Option) (*crispwa.Client, error) {
-	vals := map[string]string{}
-	var missing []string
-	for _, name := range []string{crispwa.EnvWebsiteID, crispwa.EnvIdentifier, crispwa.EnvKey} {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			missing = append(missing, name)
-		}
-		vals[name] = v
+	lookup := func(name string) (string, bool) {
+		v := getenv(name)
+		return v, v != ""
 	}
-	switch len(missing) {
-	case 0:
-	case 1:
-		return nil, configErrorf("environment variable %s is not set (see 'crispwa help')", missing[0])
-	default:
-		return nil, configErrorf("environment variables %s are not set (see 'crispwa help')", strings.Join(missing, ", "))
-	}
-	all := []crispwa.Option{crispwa.WithUserAgent("crispwa-cli")}
-	if u := strings.TrimSpace(getenv(crispwa.EnvBaseURL)); u != "" {
-		all = append(all, crispwa.WithBaseURL(u))
-	}
-	client, err := crispwa.NewClient(vals[crispwa.EnvWebsiteID],
-		crispwa.Credentials{Identifier: vals[crispwa.EnvIdentifier], Key: vals[crispwa.EnvKey]},
-		append(all, opts...)...)
+	client, err := crispwa.NewClientFromLookup(lookup, append([]crispwa.Option{crispwa.WithUserAgent("crispwa-cli")}, opts...)...)
 	if err != nil {
-		return nil, &configError{err}
+		return nil, &configError{fmt.Errorf("%w (see 'crispwa help')", err)}
 	}
 	return client, nil
 }

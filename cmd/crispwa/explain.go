@@ -91,6 +91,7 @@ var wordings = []struct {
 	{regexp.MustCompile(`\(Named\)`), "(give it as name=value)"},
 	{regexp.MustCompile(`values in Named, not by position`), "values as name=value"},
 	{regexp.MustCompile(`give values in Header and Body, not Named`), "give values by position, not name=value"},
+	{regexp.MustCompile(`(not set: [A-Z_, ]+): invalid request`), "$1"},
 	{regexp.MustCompile(`(^|: )to_number: `), "${1}recipient: "},
 	{regexp.MustCompile(`(^|: )from_number: `), "${1}--from: "},
 }

@@ -139,7 +139,7 @@ func TestMissingEnvironment(t *testing.T) {
 				}
 				r := runWith(t, env, args...)
 				assert.Equal(t, 2, r.code, "configuration")
-				assert.Equal(t, "crispwa "+args[0]+": environment variable "+missing+" is not set (see 'crispwa help')\n", r.stderr)
+				assert.Equal(t, "crispwa "+args[0]+": environment variable(s) not set: "+missing+" (see 'crispwa help')\n", r.stderr)
 				assert.NotContains(t, r.stderr, full[crispwa.EnvKey])
 				assert.NotContains(t, r.stderr, "goroutine", "no stack trace")
 			})
@@ -158,7 +158,7 @@ func TestMissingEnvironment(t *testing.T) {
 	t.Run("all missing at once", func(t *testing.T) {
 		r := runWith(t, map[string]string{crispwa.EnvWebsiteID: "w"}, "templates")
 		assert.Equal(t, 2, r.code)
-		assert.Equal(t, "crispwa templates: environment variables CRISP_WHATSAPP_IDENTIFIER, CRISP_WHATSAPP_KEY are not set (see 'crispwa help')\n", r.stderr)
+		assert.Equal(t, "crispwa templates: environment variable(s) not set: CRISP_WHATSAPP_IDENTIFIER, CRISP_WHATSAPP_KEY (see 'crispwa help')\n", r.stderr)
 	})
 }
 
