@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/crispwa/crispwa"
@@ -96,12 +97,19 @@ var wordings = []struct {
 	{regexp.MustCompile(`(^|: )from_number: `), "${1}--from: "},
 }
 
+// parameterField is a text parameter's field name in a library message.
+var parameterField = regexp.MustCompile(`(header|body)\.parameters\[(\d+)\](?:\.text)?`)
+
 // commandWords replaces the library's names in s.
 func commandWords(s string) string {
 	for _, w := range wordings {
 		s = w.re.ReplaceAllString(s, w.with)
 	}
-	return s
+	return parameterField.ReplaceAllStringFunc(s, func(m string) string {
+		sub := parameterField.FindStringSubmatch(m)
+		n, _ := strconv.Atoi(sub[2])
+		return fmt.Sprintf("the %s's value #%d", sub[1], n+1)
+	})
 }
 
 // templateNotFound explains a template that Templates.Get did not find:
