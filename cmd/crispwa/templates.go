@@ -49,11 +49,11 @@ func runTemplates(ctx context.Context, e *cmdEnv, args []string) int {
 		if list == nil {
 			list = []*crispwa.Template{}
 		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(list); err != nil {
+		out, err := json.MarshalIndent(list, "", "  ")
+		if err != nil {
 			return failure(e, "templates", err)
 		}
+		fmt.Fprintf(e.stdout, "%s\n", escapeTerminalControls(out))
 	} else {
 		printTemplates(e.stdout, list)
 	}

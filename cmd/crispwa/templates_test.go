@@ -71,6 +71,12 @@ func TestTemplatesFlags(t *testing.T) {
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stdout, "evil??[2Jname")
 		assert.NotContains(t, r.stdout, "\x1b")
+		srv.AddTemplate(crispwa.Template{Name: "c1\u009b2J\x7f", Language: "en_US"})
+		r = runWith(t, env, "templates", "--all", "--json")
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, `"c1\u009b2J\u007f"`, "C1 controls and DEL escaped in JSON")
+		assert.NotContains(t, r.stdout, "\u009b")
+		assert.NotContains(t, r.stdout, "\x1b")
 	})
 }
 
