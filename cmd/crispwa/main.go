@@ -73,7 +73,7 @@ func commands() []command {
 		{"templates", "list the website's message templates", runTemplates},
 		{"send", "send a template message", runSend},
 		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
-		{"bulk", "send a template to every row of a CSV file, resumably", runBulk},
+		{"bulk", "send a template to every row of a CSV file, resumably (also: bulk status, bulk resolve)", runBulk},
 	}
 }
 

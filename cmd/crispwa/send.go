@@ -18,7 +18,7 @@ type sendFlags struct {
 	buttons                  map[int]string
 	typ                      string
 	newSession, autoResolve  bool
-	noCheck, wait            bool
+	noCheck, wait, dryRun    bool
 	listen, token            string
 	timeout                  time.Duration
 	loc                      location
@@ -77,6 +77,7 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	fs.BoolVar(&f.newSession, "new-session", false, "open a new Crisp conversation")
 	fs.BoolVar(&f.autoResolve, "auto-resolve", false, "mark the conversation resolved")
 	fs.BoolVar(&f.noCheck, "no-check", false, "send the --param values as they are, without fetching and checking the template")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "build and check the message and print it as the customer will read it; send nothing")
 	fs.BoolVar(&f.wait, "wait", false, "wait for the callback (needs --listen)")
 	fs.StringVar(&f.listen, "listen", "", "with --wait: the `ADDR` to receive the callback on, e.g. :8080")
 	fs.StringVar(&f.token, "token", "", "with --wait: require this token (?token= or Basic password) on the callback")
@@ -94,6 +95,9 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	client, err := clientFromEnv(e.getenv)
 	if err != nil {
 		return failure(e, "send", err)
+	}
+	if f.dryRun {
+		return dryRunSend(ctx, e, client, &f)
 	}
 	var w *waiter
 	if f.wait { // listen before sending, so that no callback is missed
@@ -140,6 +144,8 @@ func (f *sendFlags) validate() string {
 		return "--wait needs --listen ADDR"
 	case !f.wait && (f.listen != "" || f.token != ""):
 		return "--listen and --token are only used with --wait"
+	case f.dryRun && (f.noCheck || f.wait):
+		return "--dry-run needs the template check and sends nothing to wait for: drop --no-check and --wait"
 	case f.noCheck && (len(f.headers) > 0 || len(f.buttons) > 0 || f.loc.given()):
 		return "--header, --button and the location flags need the template check; drop --no-check"
 	case f.timeout <= 0:
@@ -151,13 +157,58 @@ func (f *sendFlags) validate() string {
 // send builds the request and sends it, checked against the template unless
 // --no-check.
 func send(ctx context.Context, client *crispwa.Client, f *sendFlags) (*crispwa.SendResult, error) {
+	req, t, _, err := prepare(ctx, client, f)
+	switch {
+	case err != nil:
+		return nil, err
+	case t == nil: // --no-check
+		return client.Templates.Send(ctx, req)
+	}
+	return client.Templates.SendCheckedWith(ctx, t, req) // one GET, one POST
+}
+
+// dryRunSend builds and checks the message and prints it as the customer
+// will read it (Template.Render), without sending it.
+func dryRunSend(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *sendFlags) int {
+	req, t, values, err := prepare(ctx, client, f)
+	if err == nil {
+		err = req.Validate()
+	}
+	if err == nil {
+		err = t.Check(req.Template)
+	}
+	var text string
+	if err == nil {
+		text, err = t.Render(values)
+	}
+	if err != nil {
+		return failure(e, "send", err)
+	}
+	fmt.Fprintf(e.stdout, "dry run: nothing sent. To %s, from %s, template %q (%s):\n\n%s\n",
+		req.To, req.From, serverText(t.Name), serverText(t.Language), sanitizeLines(text))
+	return exitOK
+}
+
+// sanitizeLines is sanitize line by line, for a multi-line text.
+func sanitizeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = sanitize(l, maxMessage)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// prepare builds the request from the flags: with the template (fetched
+// and used to build the message) and its values, unless --no-check.
+func prepare(ctx context.Context, client *crispwa.Client, f *sendFlags) (*crispwa.SendTemplateRequest, *crispwa.Template, crispwa.TemplateValues, error) {
+	var values crispwa.TemplateValues
 	to, err := canonicalPhone("--to", f.to, f.region)
 	if err != nil {
-		return nil, err
+		return nil, nil, values, err
 	}
 	from, err := canonicalPhone("--from", f.from, f.region)
 	if err != nil {
-		return nil, err
+		return nil, nil, values, err
 	}
 	req := &crispwa.SendTemplateRequest{From: from, To: to}
 	if f.typ != "" || f.newSession || f.autoResolve {
@@ -172,20 +223,19 @@ func send(ctx context.Context, client *crispwa.Client, f *sendFlags) (*crispwa.S
 			}
 			req.Template.Components = []crispwa.Component{body}
 		}
-		return client.Templates.Send(ctx, req)
+		return req, nil, values, nil
 	}
 	t, err := getTemplate(ctx, client, f.name, f.language)
 	if err != nil {
-		return nil, err
+		return nil, nil, values, err
 	}
-	values, err := f.values(t)
-	if err != nil {
-		return nil, err
+	if values, err = f.values(t); err != nil {
+		return nil, nil, values, err
 	}
 	if req.Template, err = t.Build(values); err != nil {
-		return nil, err
+		return nil, nil, values, err
 	}
-	return client.Templates.SendCheckedWith(ctx, t, req) // one GET, one POST
+	return req, t, values, nil
 }
 
 // values maps the flags onto the template: positional values, or name=value

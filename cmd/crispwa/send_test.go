@@ -161,3 +161,18 @@ func TestSendUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestSendDryRunPrintsTheMessage(t *testing.T) {
+	srv, env := fakeEnv(t)
+	r := runWith(t, env, args("--dry-run")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "dry run: nothing sent. To +33612345678, from +33100000000, template \"order_update\" (en_US):\n\n")
+	assert.Contains(t, r.stdout, "Hi Alice, your order #1042 has shipped.")
+	assert.Zero(t, srv.SendCount())
+	r = runWith(t, env, args("--dry-run", "--no-check")...)
+	assert.Equal(t, 2, r.code)
+	r = runWith(t, env, "send", "--to", "+33612345678", "--from", "+33100000000", "--template", "order_update",
+		"--language", "en_US", "--param", "Alice", "--dry-run")
+	assert.Equal(t, 1, r.code, "the same checks as a send")
+	assert.Zero(t, srv.SendCount())
+}
