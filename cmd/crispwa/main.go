@@ -73,7 +73,7 @@ func commands() []command {
 		{"templates", "list the website's message templates", runTemplates},
 		{"send", "send a template message", runSend},
 		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
-		{"bulk", "send a template to every row of a CSV file, resumably (also: bulk status, bulk resolve)", runBulk},
+		{"bulk", "send a template to every row of a CSV file, resumably", runBulk},
 	}
 }
 
@@ -153,6 +153,8 @@ func rootUsage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(tw, "  %s\t%s\n", "help", "show help on a command: crispwa help <command>")
+	fmt.Fprintf(tw, "\nAlso:\n  %s\t%s\n", "bulk status", "report on a campaign's journal (crispwa bulk status --help)")
+	fmt.Fprintf(tw, "  %s\t%s\n", "bulk resolve", "record what you found in Crisp about one row (crispwa bulk resolve --help)")
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\ntemplates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
 	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL; demo, listen,")
