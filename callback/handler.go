@@ -191,10 +191,9 @@ var errHandled = errors.New("already handled")
 // holds the claim, it waits (polling with a growing interval) for that one
 // to confirm or release it, up to MaxClaimWait.
 func (h *Handler) claim(r *http.Request, id string) (string, error) {
-	ctx, cancel := context.WithTimeout(r.Context(), MaxClaimWait)
-	defer cancel()
+	ctx := r.Context()
 	interval := time.Millisecond
-	for logged := false; ; logged = true {
+	for waiting := false; ; waiting = true {
 		token, res, err := h.dedup.Claim(ctx, id)
 		switch {
 		case err != nil && ctx.Err() != nil:
@@ -206,8 +205,11 @@ func (h *Handler) claim(r *http.Request, id string) (string, error) {
 		case res == ClaimAcquired:
 			return token, nil
 		}
-		if !logged {
+		if !waiting { // the deadline only when needed: a timer per delivery costs
 			h.log(r, slog.LevelDebug, "waiting for a concurrent delivery of the same request_id", 0, id)
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, MaxClaimWait)
+			defer cancel()
 		}
 		t := time.NewTimer(interval)
 		select {

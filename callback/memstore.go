@@ -2,7 +2,6 @@ package callback
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"time"
 
@@ -19,8 +18,11 @@ type memDedup struct {
 	mu      sync.Mutex
 	handled *simplelru.LRU[string, struct{}]
 	claims  map[string]string // request_id -> token of the delivery handling it
-	next    uint64
 }
+
+// memToken is the token of every in-memory claim: a claim in memory cannot
+// lapse, so it cannot pass to another delivery while its holder runs.
+const memToken = "memory"
 
 func newMemDedup(capacity int) *memDedup {
 	handled, _ := simplelru.NewLRU[string, struct{}](capacity, nil) // capacity >= 1 here
@@ -36,10 +38,8 @@ func (m *memDedup) Claim(_ context.Context, id string) (string, ClaimResult, err
 	if _, busy := m.claims[id]; busy {
 		return "", ClaimBusy, nil
 	}
-	m.next++
-	token := strconv.FormatUint(m.next, 10)
-	m.claims[id] = token
-	return token, ClaimAcquired, nil
+	m.claims[id] = memToken
+	return memToken, ClaimAcquired, nil
 }
 
 func (m *memDedup) Confirm(_ context.Context, id, token string) error {
