@@ -1,0 +1,78 @@
+package bulk
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// RateStore holds the send pace shared by the Runners of several processes
+// sending for the same website (WithRateStore; package redisstore
+// implements it on Redis), so that together they keep to one rate and all
+// pause when any of them is rate limited. Without it, a Runner keeps this
+// state in memory for its own workers.
+//
+// Every method must be safe for concurrent use and honour ctx. On an error,
+// the Runner waits and asks again: it never sends without a slot.
+type RateStore interface {
+	// Reserve asks for the next send slot of websiteID, one per interval
+	// across all callers (interval 0: no rate limit, pauses only). When
+	// reserved, the caller may send after wait (0: now). When not reserved,
+	// every runner of websiteID is paused for wait more, and the caller asks
+	// again after it.
+	Reserve(ctx context.Context, websiteID string, interval time.Duration) (wait time.Duration, reserved bool, err error)
+	// Pause stops the sends of every runner of websiteID for d, unless a
+	// longer pause is already set.
+	Pause(ctx context.Context, websiteID string, d time.Duration) error
+	// PausedFor returns how much longer the runners of websiteID are paused
+	// (0 when they are not).
+	PausedFor(ctx context.Context, websiteID string) (time.Duration, error)
+}
+
+// memRateStore is the RateStore of a Runner on its own: a GCRA bucket of
+// burst 1 (the theoretical arrival time of the next slot) and a pause
+// deadline, per website. It never fails.
+type memRateStore struct {
+	now func() time.Time
+
+	mu     sync.Mutex
+	next   map[string]time.Time // website -> start of its next free slot
+	paused map[string]time.Time // website -> end of its pause
+}
+
+func newMemRateStore() *memRateStore {
+	return &memRateStore{now: time.Now, next: map[string]time.Time{}, paused: map[string]time.Time{}}
+}
+
+func (m *memRateStore) Reserve(_ context.Context, website string, interval time.Duration) (time.Duration, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if until := m.paused[website]; until.After(now) {
+		return until.Sub(now), false, nil
+	}
+	if interval <= 0 {
+		return 0, true, nil
+	}
+	slot := m.next[website]
+	if slot.Before(now) {
+		slot = now
+	}
+	m.next[website] = slot.Add(interval)
+	return slot.Sub(now), true, nil
+}
+
+func (m *memRateStore) Pause(_ context.Context, website string, d time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if until := m.now().Add(d); until.After(m.paused[website]) {
+		m.paused[website] = until
+	}
+	return nil
+}
+
+func (m *memRateStore) PausedFor(_ context.Context, website string) (time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return max(m.paused[website].Sub(m.now()), 0), nil
+}
