@@ -1,6 +1,6 @@
 module github.com/crispwa/crispwa
 
-go 1.24
+go 1.26.0
 
 require (
 	github.com/google/go-querystring v1.2.0
@@ -11,6 +11,7 @@ require (
 	github.com/schollz/progressbar/v3 v3.19.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/term v0.28.0
+	golang.org/x/time v0.12.0
 )
 
 require (

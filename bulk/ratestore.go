@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // RateStore holds the send pace shared by the Runners of several processes
@@ -29,19 +31,19 @@ type RateStore interface {
 	PausedFor(ctx context.Context, websiteID string) (time.Duration, error)
 }
 
-// memRateStore is the RateStore of a Runner on its own: a GCRA bucket of
-// burst 1 (the theoretical arrival time of the next slot) and a pause
-// deadline, per website. It never fails.
+// memRateStore is the RateStore of a Runner on its own: a token bucket of
+// burst 1 (golang.org/x/time/rate) and a pause deadline, per website. It
+// never fails.
 type memRateStore struct {
 	now func() time.Time
 
-	mu     sync.Mutex
-	next   map[string]time.Time // website -> start of its next free slot
-	paused map[string]time.Time // website -> end of its pause
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter // website -> its bucket
+	paused   map[string]time.Time     // website -> end of its pause
 }
 
 func newMemRateStore() *memRateStore {
-	return &memRateStore{now: time.Now, next: map[string]time.Time{}, paused: map[string]time.Time{}}
+	return &memRateStore{now: time.Now, limiters: map[string]*rate.Limiter{}, paused: map[string]time.Time{}}
 }
 
 func (m *memRateStore) Reserve(_ context.Context, website string, interval time.Duration) (time.Duration, bool, error) {
@@ -54,14 +56,15 @@ func (m *memRateStore) Reserve(_ context.Context, website string, interval time.
 	if interval <= 0 {
 		return 0, true, nil
 	}
-	slot := m.next[website]
-	if slot.Before(now) {
-		slot = now
+	lim := m.limiters[website]
+	if lim == nil {
+		lim = rate.NewLimiter(rate.Every(interval), 1)
+		m.limiters[website] = lim
+	} else if l := rate.Every(interval); lim.Limit() != l {
+		lim.SetLimitAt(now, l)
 	}
-	m.next[website] = slot.Add(interval)
-	return slot.Sub(now), true, nil
+	return lim.ReserveN(now, 1).DelayFrom(now), true, nil
 }
-
 func (m *memRateStore) Pause(_ context.Context, website string, d time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
