@@ -107,4 +107,3 @@ func TestRoundTripsPerDelivery(t *testing.T) {
 		srv.Close()
 	}
 }
-
