@@ -273,7 +273,7 @@ func (h *Handler) authorized(r *http.Request) bool {
 }
 
 // Format prints the Handler's settings, never its token, whatever the verb.
-func (h *Handler) Format(f fmt.State, _ rune) {
+func (h Handler) Format(f fmt.State, _ rune) {
 	auth := [...]string{authNone: "none", authToken: "token", authEmpty: "empty token: refuse all"}[h.auth]
 	dedup := "off"
 	switch h.dedup.(type) {

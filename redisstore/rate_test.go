@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -60,10 +61,21 @@ func jobs(t testing.TB, prefix string, n int) []bulk.Job {
 	require.NoError(t, err)
 	out := make([]bulk.Job, n)
 	for i := range out {
-		to := "+336" + strings.Repeat("0", 6) + string(rune('1'+i/100%9)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+		to := fmt.Sprintf("+3361%07d", i)
 		out[i] = bulk.Job{Key: prefix + to, Request: &crispwa.SendTemplateRequest{From: "+33100000000", To: to, Template: msg}}
 	}
 	return out
+}
+
+// newFake returns a fake API with the sample templates, closed at the end
+// of the test.
+func newFake(t testing.TB) *crispwatest.Server {
+	srv := crispwatest.NewServer()
+	t.Cleanup(srv.Close)
+	for _, tmpl := range crispwatest.SampleTemplates() {
+		srv.AddTemplate(tmpl)
+	}
+	return srv
 }
 
 // runReplicas runs three Runners at once, each with its own client and
@@ -96,11 +108,7 @@ func runReplicas(t *testing.T, srv *crispwatest.Server, store bulk.RateStore, ra
 // Measured: see the README's "Running several replicas".
 func TestRunnersShareOneRate(t *testing.T) {
 	rdb := sharedRedis(t)
-	srv := crispwatest.NewServer()
-	defer srv.Close()
-	for _, tmpl := range crispwatest.SampleTemplates() {
-		srv.AddTemplate(tmpl)
-	}
+	srv := newFake(t)
 	const rate, perRunner = 30.0, 30
 	log := runReplicas(t, srv, newStore(t, rdb), rate, perRunner)
 	require.Len(t, log.sends, 3*perRunner)
@@ -114,11 +122,7 @@ func TestRunnersShareOneRate(t *testing.T) {
 // during the Retry-After, except those already past their throttle.
 func TestRateLimitPausesEveryRunner(t *testing.T) {
 	rdb := sharedRedis(t)
-	srv := crispwatest.NewServer()
-	defer srv.Close()
-	for _, tmpl := range crispwatest.SampleTemplates() {
-		srv.AddTemplate(tmpl)
-	}
+	srv := newFake(t)
 	srv.RateLimitNext(1, time.Second) // the first send, whichever runner makes it
 	log := runReplicas(t, srv, newStore(t, rdb), 0, 10)
 	require.Len(t, log.limited, 1)
