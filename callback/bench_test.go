@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/crispwa/crispwa"
 )
@@ -76,5 +78,46 @@ func BenchmarkHandler(b *testing.B) {
 			run(b, NewHandler(func(context.Context, *crispwa.CallbackEvent) error { return nil },
 				WithToken("long-random-token"), WithDedup(dedup)))
 		})
+	}
+}
+
+// BenchmarkHandlerVsMinimal alternates the Handler (with the default
+// deduplication and a token) and the minimal handler in chunks of 256
+// deliveries, and reports the median of the chunks' time ratios: a ratio
+// stays meaningful on a machine whose load changes during the run.
+//
+//	go test -run '^$' -bench HandlerVsMinimal -cpu 1 -benchtime 400000x ./callback
+func BenchmarkHandlerVsMinimal(b *testing.B) {
+	bodies := benchBodies(1 << 16)
+	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { return nil }, WithToken("long-random-token"))
+	serve := func(handler http.Handler, body []byte) {
+		r := httptest.NewRequest(http.MethodPost, "/cb?token=long-random-token", bytes.NewReader(body))
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	const chunk = 256
+	var ratios []float64
+	i := 0
+	for b.Loop() {
+		if i%chunk == 0 {
+			start := time.Now()
+			for k := range chunk {
+				serve(http.HandlerFunc(minimalHandler), bodies[(i+k)%len(bodies)])
+			}
+			minimal := time.Since(start)
+			start = time.Now()
+			for k := range chunk {
+				serve(h, bodies[(i+k)%len(bodies)])
+			}
+			ratios = append(ratios, float64(time.Since(start))/float64(minimal))
+		}
+		i++
+	}
+	sort.Float64s(ratios)
+	if len(ratios) > 0 {
+		b.ReportMetric(ratios[len(ratios)/2], "ratio")
 	}
 }

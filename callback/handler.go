@@ -15,7 +15,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/crispwa/crispwa"
@@ -169,10 +171,15 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 	if r.ContentLength > h.maxBody {
 		return nil, http.StatusRequestEntityTooLarge, "body too large"
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 { // one allocation for the usual body
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	if r.ContentLength > 0 {
+		// net/http ends the body at its Content-Length: one exact read.
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, http.StatusBadRequest, "reading body: " + err.Error()
+		}
+		return buf, 0, ""
 	}
+	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody)); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -261,8 +268,8 @@ func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.Cal
 // constant time (hashes of equal length are compared).
 func (h *Handler) authorized(r *http.Request) bool {
 	match := 0
-	if q := r.URL.RawQuery; q != "" {
-		sum := sha256.Sum256([]byte(r.URL.Query().Get("token")))
+	if token, ok := queryToken(r.URL.RawQuery); ok {
+		sum := sha256.Sum256([]byte(token))
 		match |= subtle.ConstantTimeCompare(sum[:], h.tokenSum[:])
 	}
 	if _, pass, ok := r.BasicAuth(); ok {
@@ -270,6 +277,22 @@ func (h *Handler) authorized(r *http.Request) bool {
 		match |= subtle.ConstantTimeCompare(sum[:], h.tokenSum[:])
 	}
 	return match == 1
+}
+
+// queryToken returns the first token parameter of a raw query, as
+// url.Values.Get would, without building the map.
+func queryToken(raw string) (string, bool) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "token" {
+			continue
+		}
+		token, err := url.QueryUnescape(v)
+		return token, err == nil
+	}
+	return "", false
 }
 
 // Format prints the Handler's settings, never its token, whatever the verb.
@@ -306,9 +329,16 @@ func (h *Handler) log(r *http.Request, level slog.Level, msg string, status int,
 	h.logger.LogAttrs(r.Context(), level, "crispwa/callback: "+msg, attrs...)
 }
 
+// Answer headers, shared by every answer (net/http only reads them).
+var (
+	textPlain = []string{"text/plain; charset=utf-8"}
+	noSniff   = []string{"nosniff"}
+)
+
 func writeStatus(w http.ResponseWriter, status int, text string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	hdr := w.Header()
+	hdr["Content-Type"] = textPlain
+	hdr["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, text+"\n")
 }
