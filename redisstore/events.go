@@ -62,15 +62,19 @@ func (s *Store) Publish(ctx context.Context, ev *crispwa.CallbackEvent) error {
 // back is noticed at once; a silent one only by this).
 const recheck = 5 * time.Second
 
-// Await returns the event for requestID. It registers the Await, makes sure
-// the Store's subscription is confirmed, and only then reads the stored
-// event: an event stored before the read is found by it, one stored after is
+// Await returns the event for requestID. It registers the Await, reads the
+// stored event, and if there is none yet makes sure the Store's
+// subscription is confirmed and only then reads the stored event again: an event stored before the read is found by it, one stored after is
 // published to a subscription that is already listening. No window is lost.
 func (s *Store) Await(ctx context.Context, requestID string) (*crispwa.CallbackEvent, error) {
 	ch := make(chan *crispwa.CallbackEvent, 1)
 	s.addWaiter(requestID, ch)
 	defer s.removeWaiter(requestID, ch)
 	s.startListener()
+	// Already delivered: no need to wait for the subscription.
+	if ev, err := s.lookup(ctx, requestID); err != nil || ev != nil {
+		return ev, err
+	}
 	for {
 		changed, err := s.awaitLive(ctx)
 		if err != nil {
@@ -197,7 +201,7 @@ func (s *Store) listen(done chan struct{}) {
 		if err != nil {
 			s.setLive(false)
 			failures++
-			t := time.NewTimer(min(10*time.Millisecond<<min(failures, 7), time.Second))
+			t := time.NewTimer(min(10*time.Millisecond<<min(failures, 6), 500*time.Millisecond))
 			select {
 			case <-s.ctx.Done():
 			case <-t.C:

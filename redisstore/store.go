@@ -50,13 +50,20 @@ var (
 
 // Defaults of a Store.
 const (
-	DefaultPrefix    = "crispwa"
-	DefaultClaimTTL  = 5 * time.Minute
-	DefaultDedupTTL  = 24 * time.Hour
-	DefaultEventTTL  = 10 * time.Minute
-	DefaultTimeout   = 2 * time.Second
-	defaultRateSlack = time.Minute // how long a rate key outlives its last slot
+	// DefaultPrefix starts every key and channel name.
+	DefaultPrefix = "crispwa"
+	// DefaultClaimTTL is how long a delivery may hold a request_id's claim.
+	DefaultClaimTTL = 5 * time.Minute
+	// DefaultDedupTTL is how long a handled request_id is remembered.
+	DefaultDedupTTL = 24 * time.Hour
+	// DefaultEventTTL is how long a delivered event is kept for a Wait.
+	DefaultEventTTL = 10 * time.Minute
+	// DefaultTimeout bounds each call to Redis.
+	DefaultTimeout = 2 * time.Second
 )
+
+// defaultRateSlack is how long a rate key outlives its last slot.
+const defaultRateSlack = time.Minute
 
 // Option configures a Store; pass options to New. A nil Option is ignored;
 // an invalid value makes New panic with a message naming the option.
