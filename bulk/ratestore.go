@@ -35,21 +35,19 @@ type RateStore interface {
 // burst 1 (golang.org/x/time/rate) and a pause deadline, per website. It
 // never fails.
 type memRateStore struct {
-	now func() time.Time
-
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // website -> its bucket
 	paused   map[string]time.Time     // website -> end of its pause
 }
 
 func newMemRateStore() *memRateStore {
-	return &memRateStore{now: time.Now, limiters: map[string]*rate.Limiter{}, paused: map[string]time.Time{}}
+	return &memRateStore{limiters: map[string]*rate.Limiter{}, paused: map[string]time.Time{}}
 }
 
 func (m *memRateStore) Reserve(_ context.Context, website string, interval time.Duration) (time.Duration, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
+	now := time.Now()
 	if until := m.paused[website]; until.After(now) {
 		return until.Sub(now), false, nil
 	}
@@ -68,7 +66,7 @@ func (m *memRateStore) Reserve(_ context.Context, website string, interval time.
 func (m *memRateStore) Pause(_ context.Context, website string, d time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if until := m.now().Add(d); until.After(m.paused[website]) {
+	if until := time.Now().Add(d); until.After(m.paused[website]) {
 		m.paused[website] = until
 	}
 	return nil
@@ -77,5 +75,5 @@ func (m *memRateStore) Pause(_ context.Context, website string, d time.Duration)
 func (m *memRateStore) PausedFor(_ context.Context, website string) (time.Duration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return max(m.paused[website].Sub(m.now()), 0), nil
+	return max(m.paused[website].Sub(time.Now()), 0), nil
 }
