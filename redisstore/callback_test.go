@@ -250,7 +250,7 @@ func TestKeysHaveTTLs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, keys, 4, "claim a, event a, rate slot, pause: %v", keys)
 	for _, k := range keys {
-		assert.True(t, strings.HasPrefix(k, prefix+":site-1:"), k)
+		assert.True(t, strings.HasPrefix(k, prefix+":site-1:") || strings.HasPrefix(k, prefix+":{site-1}:rate:"), k)
 		ttl, err := rdb.PTTL(ctx, k).Result()
 		require.NoError(t, err)
 		assert.Greater(t, ttl, time.Duration(0), "%s has a TTL", k)

@@ -192,14 +192,16 @@ func (s *Store) op(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // keys names the Store's keys. A request_id is at most
-// callback.MaxRequestIDBytes long (the Handler refuses longer ones).
+// callback.MaxRequestIDBytes long (the Handler refuses longer ones). The
+// two rate keys of a website, used by one script, share a hash tag so that
+// they live on one Redis Cluster slot.
 type keys struct{ prefix, website string }
 
 func (k keys) claim(id string) string      { return k.prefix + ":" + k.website + ":claim:" + id }
 func (k keys) event(id string) string      { return k.prefix + ":" + k.website + ":event:" + id }
 func (k keys) events() string              { return k.prefix + ":" + k.website + ":events" }
-func (k keys) slot(website string) string  { return k.prefix + ":" + website + ":rate:next" }
-func (k keys) pause(website string) string { return k.prefix + ":" + website + ":rate:paused" }
+func (k keys) slot(website string) string  { return k.prefix + ":{" + website + "}:rate:next" }
+func (k keys) pause(website string) string { return k.prefix + ":{" + website + "}:rate:paused" }
 
 // wrap makes a Redis error the Store's.
 func wrap(what string, err error) error {
