@@ -16,6 +16,7 @@ import (
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/redisstore"
 )
 
 // sendLog records when each runner's sends leave, and when a 429 comes back.
@@ -118,26 +119,44 @@ func TestRunnersShareOneRate(t *testing.T) {
 	assert.InEpsilon(t, rate, combined, 0.10, "combined rate %.1f/s for a shared rate of %v/s", combined, rate)
 }
 
-// A 429 seen by one runner pauses the three: no send leaves any of them
-// during the Retry-After, except those already past their throttle.
+// pauseLog is a Store that records when each pause was stored.
+type pauseLog struct {
+	*redisstore.Store
+	mu     sync.Mutex
+	stored []time.Time
+}
+
+func (p *pauseLog) Pause(ctx context.Context, website string, d time.Duration) error {
+	err := p.Store.Pause(ctx, website, d)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stored = append(p.stored, time.Now())
+	return err
+}
+
+// A 429 seen by one runner pauses the three: once the pause is stored, no
+// send leaves any of them during the Retry-After, except those already past
+// their throttle.
 func TestRateLimitPausesEveryRunner(t *testing.T) {
 	rdb := sharedRedis(t)
 	srv := newFake(t)
 	srv.RateLimitNext(1, time.Second) // the first send, whichever runner makes it
-	log := runReplicas(t, srv, newStore(t, rdb), 0, 10)
+	store := &pauseLog{Store: newStore(t, rdb)}
+	log := runReplicas(t, srv, store, 20, 10)
 	require.Len(t, log.limited, 1)
-	hit := log.limited[0]
-	const inFlight = 100 * time.Millisecond // sends already past their throttle when the 429 came
-	var during []sendAt
+	require.Len(t, store.stored, 1)
+	paused := store.stored[0]
+	const inFlight = 100 * time.Millisecond // sends already past their throttle when the pause was stored
+	var during []time.Duration
 	after := map[int]int{}
 	for _, s := range log.sends {
-		switch d := s.at.Sub(hit); {
+		switch d := s.at.Sub(paused); {
 		case d > inFlight && d < 900*time.Millisecond:
-			during = append(during, s)
+			during = append(during, d)
 		case d >= 900*time.Millisecond:
 			after[s.runner]++
 		}
 	}
-	assert.Empty(t, during, "no runner sends during the pause another runner was told")
+	assert.Empty(t, during, "no runner sends during the pause another runner was told (offsets from the pause)")
 	assert.Len(t, after, 3, "all three runners send again after the pause")
 }
