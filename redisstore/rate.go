@@ -7,12 +7,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// reserveScript is GCRA with a burst of one, on Redis's clock (so that the
-// replicas' clocks do not matter): KEYS[1] holds the start of the next free
-// slot in microseconds, KEYS[2] exists while the runners are paused.
-// ARGV[1] is the interval in microseconds (0: pauses only), ARGV[2] how long
-// the slot key outlives its slot, in milliseconds. It returns {wait in
-// microseconds, 1 if reserved}.
+// reserveScript is GCRA on Redis's clock (so that the replicas' clocks do
+// not matter), with a tolerance of half an interval: a runner that takes its
+// slot a little late (a busy CPU, a slow round trip) does not lose it, and
+// two sends are still at least half an interval apart, so over any window
+// the runners send at most one more than the rate allows. KEYS[1] holds
+// the start of the next free slot in microseconds, KEYS[2] exists while the
+// runners are paused. ARGV[1] is the interval in microseconds (0: pauses
+// only), ARGV[2] how long the slot key outlives its slot, in milliseconds.
+// It returns {wait in microseconds, 1 if reserved}.
 var reserveScript = redis.NewScript(`
 local paused = redis.call('PTTL', KEYS[2])
 if paused > 0 then
@@ -25,11 +28,14 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-if slot < now then
-	slot = now
+if slot < now - interval / 2 then
+	slot = now - interval / 2
 end
 local nextSlot = slot + interval
 redis.call('SET', KEYS[1], string.format('%d', nextSlot), 'PX', math.ceil((nextSlot - now) / 1000) + tonumber(ARGV[2]))
+if slot < now then
+	return {0, 1}
+end
 return {slot - now, 1}`)
 
 // Reserve takes the next send slot of websiteID (one round trip).
