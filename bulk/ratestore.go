@@ -75,5 +75,5 @@ func (m *memRateStore) Pause(_ context.Context, website string, d time.Duration)
 func (m *memRateStore) PausedFor(_ context.Context, website string) (time.Duration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return max(m.paused[website].Sub(time.Now()), 0), nil
+	return max(time.Until(m.paused[website]), 0), nil
 }
