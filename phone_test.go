@@ -149,3 +149,16 @@ func FuzzNormalizePhone(f *testing.F) {
 		}
 	})
 }
+
+// TestValidateBuildsFieldNamesOnlyOnError: a valid request's allocations do
+// not grow with its components (field names are built only to report).
+func TestValidateBuildsFieldNamesOnlyOnError(t *testing.T) {
+	small := validSend()
+	big := validSend()
+	for i := range 20 {
+		big.Template.Components = append(big.Template.Components, URLButton(i, "x"), QuickReplyButton(i, "p"))
+	}
+	a := testing.AllocsPerRun(50, func() { _ = small.Validate() })
+	b := testing.AllocsPerRun(50, func() { _ = big.Validate() })
+	assert.Equal(t, a, b, "allocations of a valid request do not depend on its size")
+}
