@@ -3,6 +3,8 @@ package crispwa
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -79,11 +81,13 @@ func fuzzMutations(m MessageTemplate, named bool) map[string]MessageTemplate {
 		extra = NamedText("zz_not_a_placeholder", "extra")
 	}
 	out := map[string]MessageTemplate{}
-	for _, typ := range []string{componentHeader, componentBody} {
+	for _, typ := range []string{ComponentHeader, ComponentBody} {
 		if i := fuzzComponent(m, typ); i >= 0 {
 			c := clone()
-			c.Components[i].Parameters = c.Components[i].Parameters[1:]
-			out["remove first "+typ+" parameter"] = c
+			if len(c.Components[i].Parameters) > 0 {
+				c.Components[i].Parameters = c.Components[i].Parameters[1:]
+				out["remove first "+typ+" parameter"] = c
+			}
 			c = clone()
 			c.Components[i].Parameters = append(c.Components[i].Parameters, extra)
 			out["add a "+typ+" parameter"] = c
@@ -94,13 +98,13 @@ func fuzzMutations(m MessageTemplate, named bool) map[string]MessageTemplate {
 		}
 	}
 	for i, comp := range m.Components {
-		if comp.Type != componentButton {
+		if comp.Type != ComponentButton {
 			continue
 		}
 		c := clone()
 		c.Components[i].Parameters = append(c.Components[i].Parameters, c.Components[i].Parameters[0])
 		out[fmt.Sprintf("add a parameter to button %d", *comp.Index)] = c
-		if comp.SubType != subTypeQuickReply { // the others are required
+		if comp.SubType != SubTypeQuickReply { // the others are required
 			c = clone()
 			c.Components = slices.Delete(c.Components, i, i+1)
 			out[fmt.Sprintf("remove button %d", *comp.Index)] = c
@@ -159,6 +163,17 @@ func FuzzCheck(f *testing.F) {
 		[]byte(`{"name":"a","components":[{"type":"button","index":-1},{"type":"HEADER","parameters":[{"type":"location"},{"type":"image","image":{}}]},{"type":"BUTTON","index":0,"parameters":[{"type":"coupon_code"}]}]}`))
 	f.Add([]byte(`{"parameter_format":"NAMED","components":[{"type":"BODY","text":"{{a}}"}]}`),
 		[]byte(`{"components":[{"type":"BODY","parameters":[{"type":"text","parameter_name":"A"},{"type":"currency","currency":{}},{"type":"date_time"}]}]}`))
+	for _, pair := range [][2]string{
+		{"meta_carousel_template_media_cards_v1", "meta_send_carousel_template_media_cards_v1"},
+		{"meta_limited_time_offer_caribbean_pkg_2023", "meta_send_limited_time_offer_caribbean_pkg_2023"},
+		{"meta_wa_voice_call", "meta_send_wa_voice_call"},
+	} {
+		tb, _ := os.ReadFile(filepath.Join("testdata", "realworld", "templates", pair[0]+".json"))
+		sb, _ := os.ReadFile(filepath.Join("testdata", "realworld", "sends", pair[1]+".json"))
+		var send struct{ Template json.RawMessage }
+		_ = json.Unmarshal(sb, &send)
+		f.Add(tb, []byte(send.Template))
+	}
 	f.Fuzz(func(t *testing.T, tmplJSON, msgJSON []byte) {
 		var tmpl Template
 		var m MessageTemplate
@@ -169,5 +184,8 @@ func FuzzCheck(f *testing.F) {
 		if err != nil && len(ValidationErrors(err)) == 0 {
 			t.Fatalf("Check returned %T without a *ValidationError: %v", err, err)
 		}
+		// Render and Build never panic either.
+		_, _ = tmpl.RenderMessage(m)
+		_, _ = tmpl.Render(TemplateValues{Body: []string{"x"}, Cards: []CardValues{{Body: []string{"y"}}}})
 	})
 }
