@@ -6,9 +6,8 @@
 //
 // A typical test:
 //
-//	srv := crispwatest.NewServer()
+//	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
 //	defer srv.Close()
-//	srv.AddTemplate(crispwatest.SampleTemplates()[0])
 //	client := srv.Client()
 //	// ... run the code under test with client ...
 //	sends := srv.Sends() // what it sent, as Crisp received it

@@ -45,9 +45,8 @@ func notifyShipped(ctx context.Context, c *crispwa.Client, to, name, order strin
 // Testing application code against the fake: check what was sent, then
 // check how the code handles a failure.
 func Example() {
-	srv := crispwatest.NewServer()
+	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()[0])) // "order_update"
 	defer srv.Close()
-	srv.AddTemplate(crispwatest.SampleTemplates()[0]) // "order_update"
 	client := srv.Client()
 	ctx := context.Background()
 

@@ -1,0 +1,5 @@
+package crispwatest
+
+import "net/http"
+
+func (s *Server) inboxHandler() http.Handler { return http.NotFoundHandler() }
