@@ -224,13 +224,7 @@ func (s *Server) accept(req *wireSend, body []byte) string {
 	var compact bytes.Buffer
 	_ = json.Compact(&compact, body) // decoded already: valid JSON
 	s.mu.Lock()
-	var tmpl *crispwa.Template
-	for i := range s.templates {
-		if t := &s.templates[i].t; t.Name == req.Template.Name && t.Language == req.Template.Language {
-			tmpl = t
-			break
-		}
-	}
+	tmpl := s.templateLocked(req.Template.Name, req.Template.Language)
 	rec := &record{requestID: id, body: compact.Bytes(), send: req, at: time.Now(), verdict: verdict(req, tmpl)}
 	s.records = append(s.records, rec)
 	s.byID[id] = rec
