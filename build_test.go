@@ -76,7 +76,9 @@ func TestBuild(t *testing.T) {
 			got, err := tt.tmpl.Build(tt.v)
 			if tt.wantErr == nil {
 				require.NoError(t, err)
-				assert.Equal(t, tt.want, got)
+				want := tt.want // plus the texts, which TestBuildFillsText checks one by one
+				fillText(&want, tt.tmpl.shape())
+				assert.Equal(t, want, got)
 				assert.NoError(t, tt.tmpl.Check(got), "a built message passes Check")
 				return
 			}
@@ -114,4 +116,52 @@ func TestTemplatePlaceholders(t *testing.T) {
 	h, b = nilT.Placeholders()
 	assert.Nil(t, h)
 	assert.Nil(t, b)
+}
+
+// TestBuildFillsText: every component carries what the customer reads, so
+// that the Crisp inbox shows the whole message; golden request body.
+func TestBuildFillsText(t *testing.T) {
+	m, err := ckOrderTemplate().Build(TemplateValues{
+		Header: []string{"A-1029"}, Body: []string{"John", "A-1029"},
+		Buttons: map[int]string{0: "A-1029", 1: "STOP", 3: "SAVE10"},
+	})
+	require.NoError(t, err)
+	texts := map[string]string{}
+	for i, c := range m.Components {
+		texts[componentField(c, i)] = c.Text
+	}
+	assert.Equal(t, map[string]string{
+		"header":    "Order A-1029",
+		"body":      "Hi John, your order A-1029 has shipped.",
+		"footer":    "Reply STOP to opt out",
+		"button[0]": "Track",
+		"button[1]": "Stop",
+		"button[3]": "Copy code",
+	}, texts)
+	req := &SendTemplateRequest{From: "+33100000000", To: "+33612345678", Template: m, Options: &CrispOptions{Type: CrispTypeText}}
+	require.NoError(t, req.Validate(), "a built message may be sent as type text")
+
+	// A template without placeholders still gets its text.
+	hello := &Template{Name: "hello", Language: "en", Status: "APPROVED", Components: []TemplateComponent{
+		{Type: "HEADER", Format: "TEXT", Text: "Hi"}, {Type: "BODY", Text: "Hello!"}, {Type: "FOOTER", Text: "Bye"}}}
+	m, err = hello.Build(TemplateValues{})
+	require.NoError(t, err)
+	assert.Equal(t, []Component{
+		{Type: ComponentHeader, Format: FormatText, Text: "Hi"},
+		{Type: ComponentBody, Text: "Hello!"},
+		{Type: ComponentFooter, Text: "Bye"},
+	}, m.Components)
+	require.NoError(t, hello.Check(m))
+}
+
+func TestValidateTextTypeNeedsText(t *testing.T) {
+	r := validSend()
+	r.Template.Components[0].Text = ""
+	err := r.Validate()
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "crisp_options.type", ve.Field)
+	assert.Contains(t, ve.Reason, "Template.Build")
+	r.Options.Type = CrispTypeNote
+	assert.NoError(t, r.Validate(), "a note without text shows the template's name: allowed")
 }

@@ -79,11 +79,13 @@ func fuzzMutations(m MessageTemplate, named bool) map[string]MessageTemplate {
 		extra = NamedText("zz_not_a_placeholder", "extra")
 	}
 	out := map[string]MessageTemplate{}
-	for _, typ := range []string{componentHeader, componentBody} {
+	for _, typ := range []string{ComponentHeader, ComponentBody} {
 		if i := fuzzComponent(m, typ); i >= 0 {
 			c := clone()
-			c.Components[i].Parameters = c.Components[i].Parameters[1:]
-			out["remove first "+typ+" parameter"] = c
+			if len(c.Components[i].Parameters) > 0 {
+				c.Components[i].Parameters = c.Components[i].Parameters[1:]
+				out["remove first "+typ+" parameter"] = c
+			}
 			c = clone()
 			c.Components[i].Parameters = append(c.Components[i].Parameters, extra)
 			out["add a "+typ+" parameter"] = c
@@ -94,13 +96,13 @@ func fuzzMutations(m MessageTemplate, named bool) map[string]MessageTemplate {
 		}
 	}
 	for i, comp := range m.Components {
-		if comp.Type != componentButton {
+		if comp.Type != ComponentButton {
 			continue
 		}
 		c := clone()
 		c.Components[i].Parameters = append(c.Components[i].Parameters, c.Components[i].Parameters[0])
 		out[fmt.Sprintf("add a parameter to button %d", *comp.Index)] = c
-		if comp.SubType != subTypeQuickReply { // the others are required
+		if comp.SubType != SubTypeQuickReply { // the others are required
 			c = clone()
 			c.Components = slices.Delete(c.Components, i, i+1)
 			out[fmt.Sprintf("remove button %d", *comp.Index)] = c

@@ -263,12 +263,37 @@ func TestCheck(t *testing.T) {
 			m := ckOrderMessage()
 			m.Components = append(m.Components, Component{Type: "CAROUSEL"})
 			return m
-		}(), []string{"components[5]: type \"CAROUSEL\": the template has no such component"}},
-		{"footer component", ckOrderTemplate(), func() MessageTemplate {
+		}(), []string{"carousel: the template has no CAROUSEL component"}},
+		{"unknown component type", ckOrderTemplate(), func() MessageTemplate {
 			m := ckOrderMessage()
-			m.Components = append(m.Components, Component{Type: "FOOTER"})
+			m.Components = append(m.Components, Component{Type: "GALLERY"})
 			return m
-		}(), []string{"components[5]: type \"FOOTER\": a send fills HEADER, BODY and BUTTON components only"}},
+		}(), []string{"components[5]: type \"GALLERY\": the template has no such component"}},
+		{"footer component with a parameter", ckOrderTemplate(), func() MessageTemplate {
+			m := ckOrderMessage()
+			m.Components = append(m.Components, Component{Type: "FOOTER", Parameters: []Parameter{Text("x")}})
+			return m
+		}(), []string{"footer: a footer takes no parameter"}},
+		{"footer component with another text", ckOrderTemplate(), func() MessageTemplate {
+			m := ckOrderMessage()
+			m.Components = append(m.Components, Component{Type: "FOOTER", Text: "Reply STOP"})
+			return m
+		}(), []string{"footer.text: is \"Reply STOP\" but the template's footer is \"Reply STOP to opt out\""}},
+		{"body text differs from the rendered template", ckOrderTemplate(), func() MessageTemplate {
+			m := ckOrderMessage()
+			m.Components[1].Text = "Hi John, your order A-1029 is late."
+			return m
+		}(), []string{"body.text: is \"Hi John, your order A-1029 is late.\" but the template renders \"Hi John, your order A-1029 has shipped.\""}},
+		{"header text differs from the rendered template", ckOrderTemplate(), func() MessageTemplate {
+			m := ckOrderMessage()
+			m.Components[0].Text = "Order {{1}}"
+			return m
+		}(), []string{"header.text: is \"Order {{1}}\" but the template renders \"Order A-1029\""}},
+		{"button text differs from the template", ckOrderTemplate(), func() MessageTemplate {
+			m := ckOrderMessage()
+			m.Components[2].Text = "Follow"
+			return m
+		}(), []string{"button[0].text: is \"Follow\" but the template's button says \"Track\""}},
 		{"BUTTONS instead of BUTTON", ckOrderTemplate(), func() MessageTemplate {
 			m := ckOrderMessage()
 			m.Components[2].Type = "BUTTONS"

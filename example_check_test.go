@@ -76,7 +76,7 @@ func ExampleTemplate_Build() {
 		fmt.Printf("%s: %s\n", v.Field, v.Reason)
 	}
 	// Output:
-	// {"name":"order_update","language":"en","components":[{"type":"HEADER","parameters":[{"type":"image","image":{"link":"https://example.com/parcel.jpg"}}]},{"type":"BODY","parameters":[{"type":"text","text":"John"},{"type":"text","text":"A-1029"}]},{"type":"BUTTON","sub_type":"url","index":0,"parameters":[{"type":"text","text":"A-1029"}]}]}
+	// {"name":"order_update","language":"en","components":[{"type":"HEADER","parameters":[{"type":"image","image":{"link":"https://example.com/parcel.jpg"}}],"format":"IMAGE"},{"type":"BODY","parameters":[{"type":"text","text":"John"},{"type":"text","text":"A-1029"}],"text":"Hi John, your order A-1029 has shipped."},{"type":"BUTTON","sub_type":"url","index":0,"parameters":[{"type":"text","text":"A-1029"}],"text":"Track"}]}
 	// header: the template's header is IMAGE: give HeaderMedia (an image parameter)
 	// body: the template's body has 2 placeholders ({{1}}, {{2}}); got 1 value
 	// button[0]: the template's URL button "Track" needs a value in Buttons[0]

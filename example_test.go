@@ -104,14 +104,13 @@ func ExampleTemplatesService_Send() {
 		From: "+33100000000",
 		To:   "+33612345678",
 		Template: crispwa.MessageTemplate{
-			Name:     "order_update",
-			Language: "en_US",
-			Components: []crispwa.Component{{Type: "BODY", Parameters: []crispwa.Parameter{
-				{Type: "text", Text: "John"},
-				{Type: "text", Text: "A-1029"},
-			}}},
+			Name:       "order_update",
+			Language:   "en_US",
+			Components: []crispwa.Component{crispwa.Body(crispwa.Text("John"), crispwa.Text("A-1029"))},
 		},
-		Options: &crispwa.CrispOptions{Type: "text", NewSession: true},
+		// "note" (Crisp's default) records the send as a note; "text" would
+		// need the components' Text.
+		Options: &crispwa.CrispOptions{Type: crispwa.CrispTypeNote, NewSession: true},
 	})
 	if err != nil {
 		log.Fatal(err)

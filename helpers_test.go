@@ -57,7 +57,7 @@ func validSend() *SendTemplateRequest {
 		Template: MessageTemplate{
 			Name:     "order_update",
 			Language: "en_US",
-			Components: []Component{{Type: "BODY", Parameters: []Parameter{
+			Components: []Component{{Type: "BODY", Text: "Hi John, your order A-1029 has shipped.", Parameters: []Parameter{
 				{Type: "text", Text: "John"}, {Type: "text", Text: "A-1029"},
 			}}},
 		},

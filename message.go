@@ -18,13 +18,36 @@ type MessageTemplate struct {
 	Components []Component `json:"components,omitempty"`
 }
 
-// Component fills the parameters of one template component. Type is HEADER,
-// BODY or BUTTON; a BUTTON component also has SubType and Index.
+// Component is one component of a send: its Type (ComponentHeader,
+// ComponentBody, ComponentFooter, ComponentButton, ComponentCarousel,
+// ComponentLimitedTimeOffer), the Parameters filling the template's
+// placeholders, and Text, what the Crisp inbox shows for it. A BUTTON
+// component also has SubType and (except a voice-call button) Index; a
+// CAROUSEL component has Cards.
+//
+// Template.Build fills Text with the template's text rendered with the
+// values; without Text on any component the inbox shows only the
+// template's name and language.
 type Component struct {
-	Type       string      `json:"type"`               // HEADER, BODY, BUTTON
+	Type       string      `json:"type"`               // HEADER, BODY, FOOTER, BUTTON, CAROUSEL, LIMITED_TIME_OFFER
 	SubType    string      `json:"sub_type,omitempty"` // quick_reply, url, copy_code, flow, catalog, ...
 	Index      *int        `json:"index,omitempty"`
 	Parameters []Parameter `json:"parameters,omitempty"`
+	// Text is what the Crisp inbox shows for this component: the header,
+	// body, footer or button text as the customer reads it.
+	Text string `json:"text,omitempty"`
+	// Format is a HEADER's format as the template has it (TEXT, IMAGE,
+	// VIDEO, DOCUMENT, LOCATION, PRODUCT), for the inbox. Optional.
+	Format string `json:"format,omitempty"`
+	// Cards are a CAROUSEL component's cards, one per template card.
+	Cards []Card `json:"cards,omitempty"`
+}
+
+// Card is one card of a carousel send: its index (0-based, in the
+// template's card order) and its HEADER, BODY and BUTTON components.
+type Card struct {
+	CardIndex  int         `json:"card_index"`
+	Components []Component `json:"components"`
 }
 
 // CrispOptions says how Crisp records the send in the inbox.

@@ -1,5 +1,7 @@
 package crispwa
 
+import "encoding/json"
+
 // Parameter is one value filling a template placeholder, a media header, or
 // a button. Type selects the kind, and exactly the field of that kind is set
 // (Text for "text", Currency for "currency", ...). The JSON field names are
@@ -38,22 +40,35 @@ type Parameter struct {
 	// CouponCode is the value of a copy-code button's "coupon_code"
 	// parameter: the code copied when the user taps the button.
 	CouponCode string `json:"coupon_code,omitempty"`
-	// Action is the value of a FLOW or CATALOG button's "action" parameter.
+	// Action is the value of a FLOW, CATALOG, MPM or ORDER_DETAILS
+	// button's "action" parameter.
 	Action *Action `json:"action,omitempty"`
+	// Product is the value of a PRODUCT header's "product" parameter (a
+	// single-product template, or a product carousel card).
+	Product *Product `json:"product,omitempty"`
+	// LimitedTimeOffer is the value of a LIMITED_TIME_OFFER component's
+	// "limited_time_offer" parameter: when the offer expires.
+	LimitedTimeOffer *LimitedTimeOffer `json:"limited_time_offer,omitempty"`
+	// TTLMinutes is the value of a voice-call button's "ttl_minutes"
+	// parameter: how long the call button stays active.
+	TTLMinutes int `json:"ttl_minutes,omitempty"`
 }
 
-// Parameter types, as Meta spells them.
+// Parameter types (Parameter.Type), as Meta spells them.
 const (
-	paramText       = "text"
-	paramCurrency   = "currency"
-	paramDateTime   = "date_time"
-	paramImage      = "image"
-	paramVideo      = "video"
-	paramDocument   = "document"
-	paramLocation   = "location"
-	paramPayload    = "payload"
-	paramCouponCode = "coupon_code"
-	paramAction     = "action"
+	ParamText             string = "text"
+	ParamCurrency         string = "currency"
+	ParamDateTime         string = "date_time"
+	ParamImage            string = "image"
+	ParamVideo            string = "video"
+	ParamDocument         string = "document"
+	ParamLocation         string = "location"
+	ParamProduct          string = "product"
+	ParamPayload          string = "payload"
+	ParamCouponCode       string = "coupon_code"
+	ParamAction           string = "action"
+	ParamLimitedTimeOffer string = "limited_time_offer"
+	ParamTTLMinutes       string = "ttl_minutes"
 )
 
 // Currency is the value of a "currency" parameter. WhatsApp shows
@@ -101,4 +116,33 @@ type Action struct {
 	FlowActionData map[string]any `json:"flow_action_data,omitempty"`
 	// ThumbnailProductRetailerID picks the catalog item shown as thumbnail.
 	ThumbnailProductRetailerID string `json:"thumbnail_product_retailer_id,omitempty"`
+	// Sections are an MPM (multi-product) button's product sections.
+	Sections []ProductSection `json:"sections,omitempty"`
+	// OrderDetails is an ORDER_DETAILS (checkout) button's order, passed
+	// through as given.
+	OrderDetails json.RawMessage `json:"order_details,omitempty"`
+}
+
+// ProductSection is one titled section of an MPM button's products.
+type ProductSection struct {
+	Title        string        `json:"title"`
+	ProductItems []ProductItem `json:"product_items"`
+}
+
+// ProductItem names one catalog product by its retailer ID.
+type ProductItem struct {
+	ProductRetailerID string `json:"product_retailer_id"`
+}
+
+// Product is the value of a "product" parameter: a catalog item.
+type Product struct {
+	ProductRetailerID string `json:"product_retailer_id"`
+	CatalogID         string `json:"catalog_id"`
+}
+
+// LimitedTimeOffer is the value of a "limited_time_offer" parameter.
+type LimitedTimeOffer struct {
+	// ExpirationTimeMS is when the offer expires, in milliseconds since
+	// the Unix epoch (the countdown WhatsApp shows).
+	ExpirationTimeMS int64 `json:"expiration_time_ms"`
 }

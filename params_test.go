@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,6 +46,23 @@ func paramGoldenCases() map[string]MessageTemplate {
 		"coupon_code":   mt(CopyCodeButton(0, "SAVE10")),
 		"flow_action":   mt(FlowButton(0, "flow-token-1", map[string]any{"order_id": "A-1029", "step": 2})),
 		"catalog":       mt(CatalogButton(0, "2lc20305pt")),
+		// Every component kind with the text the Crisp inbox shows.
+		"text_components": mt(
+			Component{Type: ComponentHeader, Format: FormatText, Text: "Order A-1029", Parameters: []Parameter{Text("A-1029")}},
+			Component{Type: ComponentBody, Text: "Hi John, your order A-1029 has shipped.", Parameters: []Parameter{Text("John"), Text("A-1029")}},
+			Component{Type: ComponentFooter, Text: "Reply STOP to opt out"},
+			withText(URLButton(0, "A-1029"), "Track"),
+			withText(QuickReplyButton(1, "STOP"), "Stop"),
+			withText(CopyCodeButton(2, "SAVE10"), "Copy code"),
+		),
+		"product":            mt(HeaderProduct("194836987003835", "nqryix03ez")),
+		"mpm":                mt(MPMButton(0, "2lc20305pt", ProductSection{Title: "Popular Bundles", ProductItems: []ProductItem{{ProductRetailerID: "2lc20305pt"}, {ProductRetailerID: "nseiw1x3ch"}}})),
+		"voice_call":         mt(VoiceCallButton(100, "payload data")),
+		"limited_time_offer": mt(LimitedTimeOfferComponent(time.UnixMilli(1209600000)), CopyCodeButton(0, "CARIBE25")),
+		"carousel": mt(Body(Text("Pablo")), Carousel(
+			CarouselCard(0, Header(ImageID("1558081531584829")), QuickReplyButton(0, "more-aloes"), URLButton(1, "blue-elf")),
+			CarouselCard(1, HeaderProduct("194836987003835", "va2l5ioeat")),
+		)),
 	}
 }
 
@@ -105,4 +123,9 @@ func TestParameterJSONFieldNames(t *testing.T) {
 		require.NoError(t, err)
 		assert.JSONEq(t, tt.want, string(got))
 	}
+}
+
+func withText(c Component, text string) Component {
+	c.Text = text
+	return c
 }

@@ -19,31 +19,18 @@ func placeholders(text string, named bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	maxN := 0
-	rest := text
-	for {
-		// A placeholder is the innermost "{{...}}": the last "{{" before
-		// the first "}}". So "{{{1}}}" and "{{ {{1}}" both hold {{1}}.
-		j := strings.Index(rest, "}}")
-		if j < 0 {
-			break
-		}
-		i := strings.LastIndex(rest[:j], "{{")
-		if i >= 0 {
-			inner := rest[i+2 : j]
-			switch {
-			case named && isPlaceholderName(inner):
-				if !seen[inner] {
-					seen[inner] = true
-					out = append(out, inner)
-				}
-			case !named && isPlaceholderNumber(inner):
-				// isPlaceholderNumber bounds the number: no overflow.
-				n, _ := strconv.Atoi(inner)
-				maxN = max(maxN, n)
+	scanPlaceholders(text, named, func(_, _ int, inner string) {
+		if named {
+			if !seen[inner] {
+				seen[inner] = true
+				out = append(out, inner)
 			}
+			return
 		}
-		rest = rest[j+2:]
-	}
+		// isPlaceholderNumber bounds the number: no overflow.
+		n, _ := strconv.Atoi(inner)
+		maxN = max(maxN, n)
+	})
 	if named {
 		return out
 	}
@@ -52,6 +39,29 @@ func placeholders(text string, named bool) []string {
 		out[k] = strconv.Itoa(k + 1)
 	}
 	return out
+}
+
+// scanPlaceholders calls fn for every placeholder of text, in order, with
+// its byte range (braces included) and its name or number. A placeholder
+// is the innermost "{{...}}": the last "{{" before the first "}}", so
+// "{{{1}}}" and "{{ {{1}}" both hold {{1}}; braces that do not form a
+// placeholder of the template's format are literal text.
+func scanPlaceholders(text string, named bool, fn func(start, end int, inner string)) {
+	off := 0
+	for {
+		rest := text[off:]
+		j := strings.Index(rest, "}}")
+		if j < 0 {
+			return
+		}
+		if i := strings.LastIndex(rest[:j], "{{"); i >= 0 {
+			inner := rest[i+2 : j]
+			if (named && isPlaceholderName(inner)) || (!named && isPlaceholderNumber(inner)) {
+				fn(off+i, off+j+2, inner)
+			}
+		}
+		off += j + 2
+	}
 }
 
 // maxPlaceholderNumber bounds the positional placeholders the SDK

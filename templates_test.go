@@ -189,7 +189,6 @@ func TestSendValidation(t *testing.T) {
 	}{
 		{"nil request", func(*SendTemplateRequest) *SendTemplateRequest { return nil }, "request"},
 		{"empty to", func(r *SendTemplateRequest) *SendTemplateRequest { r.To = ""; return r }, "to_number"},
-		{"to with spaces", func(r *SendTemplateRequest) *SendTemplateRequest { r.To = "+33 6 12 34 56 78"; return r }, "to_number"},
 		{"to too short", func(r *SendTemplateRequest) *SendTemplateRequest { r.To = "+1234567"; return r }, "to_number"},
 		{"to too long", func(r *SendTemplateRequest) *SendTemplateRequest { r.To = "+1234567890123456"; return r }, "to_number"},
 		{"to with letters", func(r *SendTemplateRequest) *SendTemplateRequest { r.To = "+3361234567a"; return r }, "to_number"},
@@ -199,15 +198,15 @@ func TestSendValidation(t *testing.T) {
 		{"empty language", func(r *SendTemplateRequest) *SendTemplateRequest { r.Template.Language = ""; return r }, "message_template.language"},
 		{"bad crisp type", func(r *SendTemplateRequest) *SendTemplateRequest { r.Options.Type = "email"; return r }, "crisp_options.type"},
 		{"empty user id", func(r *SendTemplateRequest) *SendTemplateRequest { r.Options.User = &CrispUser{}; return r }, "crisp_options.user.user_id"},
-		{"empty component type", func(r *SendTemplateRequest) *SendTemplateRequest { r.Template.Components[0].Type = ""; return r }, "message_template.components[0].type"},
+		{"empty component type", func(r *SendTemplateRequest) *SendTemplateRequest { r.Template.Components[0].Type = ""; return r }, "components[0].type"},
 		{"empty parameter type", func(r *SendTemplateRequest) *SendTemplateRequest {
 			r.Template.Components[0].Parameters[1].Type = ""
 			return r
-		}, "message_template.components[0].parameters[1].type"},
+		}, "body.parameters[1].type"},
 		{"text parameter without text", func(r *SendTemplateRequest) *SendTemplateRequest {
 			r.Template.Components[0].Parameters[1].Text = ""
 			return r
-		}, "message_template.components[0].parameters[1].text"},
+		}, "body.parameters[1].text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +220,7 @@ func TestSendValidation(t *testing.T) {
 			assert.Zero(t, n.Load(), "no request on a validation failure")
 		})
 	}
-	for _, ok := range []string{"33612345678", "+12345678", "+123456789012345"} {
+	for _, ok := range []string{"33612345678", "+33 6 12 34 56 78", "+12025550143"} {
 		r := validSend()
 		r.To = ok
 		assert.NoError(t, r.Validate(), ok)

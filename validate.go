@@ -1,6 +1,16 @@
 package crispwa
 
-import "fmt"
+// Crisp options types (CrispOptions.Type): how the Crisp inbox records a
+// send.
+const (
+	// CrispTypeNote records the send as a private note (Crisp's default):
+	// the whole message when the components carry Text, else only the
+	// template's name and language.
+	CrispTypeNote string = "note"
+	// CrispTypeText records the send as a message from the business; the
+	// components must carry Text (Template.Build fills it).
+	CrispTypeText string = "text"
+)
 
 // Validate checks a send request locally, without knowing the template: both
 // phone numbers, the template's name and language, the Crisp options, and
@@ -8,66 +18,69 @@ import "fmt"
 // problem as a *ValidationError. It does not check the parameters against
 // the template; Template.Check does.
 func (r *SendTemplateRequest) Validate() error {
+	_, _, err := r.validate()
+	return err
+}
+
+// validate is Validate returning the canonical phone numbers it computed,
+// so that prepare does not parse them twice.
+func (r *SendTemplateRequest) validate() (from, to string, err error) {
+	if r == nil {
+		return "", "", invalid("request", "is nil")
+	}
+	var reason string
+	if from, reason = normalizePhone(r.From, ""); reason != "" {
+		return "", "", &ValidationError{Field: "from_number", Reason: reason}
+	}
+	if to, reason = normalizePhone(r.To, ""); reason != "" {
+		return "", "", &ValidationError{Field: "to_number", Reason: reason}
+	}
 	switch {
-	case r == nil:
-		return invalid("request", "is nil")
-	case !isPhoneNumber(r.From):
-		return invalid("from_number", "must be a phone number: optional '+', then 8 to 15 digits")
-	case !isPhoneNumber(r.To):
-		return invalid("to_number", "must be a phone number: optional '+', then 8 to 15 digits")
 	case r.Template.Name == "":
-		return invalid("message_template.name", "is empty")
+		return "", "", invalid("message_template.name", "is empty")
 	case r.Template.Language == "":
-		return invalid("message_template.language", "is empty")
+		return "", "", invalid("message_template.language", "is empty")
 	}
 	if o := r.Options; o != nil {
-		if o.Type != "" && o.Type != "note" && o.Type != "text" {
-			return invalid("crisp_options.type", "must be \"note\" or \"text\", got %q", o.Type)
+		if o.Type != "" && o.Type != CrispTypeNote && o.Type != CrispTypeText {
+			return "", "", invalid("crisp_options.type", "must be \"note\" or \"text\", got %q", o.Type)
 		}
 		if o.User != nil && o.User.UserID == "" {
-			return invalid("crisp_options.user.user_id", "is empty")
+			return "", "", invalid("crisp_options.user.user_id", "is empty")
 		}
 	}
+	hasText := false
 	for i, c := range r.Template.Components {
-		field := fmt.Sprintf("message_template.components[%d]", i)
 		if c.Type == "" {
-			return invalid(field+".type", "is empty")
+			return "", "", invalid(componentField(c, i)+".type", "is empty")
 		}
+		hasText = hasText || c.Text != ""
 		for j, p := range c.Parameters {
-			pf := fmt.Sprintf("%s.parameters[%d]", field, j)
 			if p.Type == "" {
-				return invalid(pf+".type", "is empty")
+				return "", "", invalid(paramField(componentField(c, i), j)+".type", "is empty")
 			}
-			if p.Type == "text" && p.Text == "" {
-				return invalid(pf+".text", "a text parameter needs a text")
+			if p.Type == ParamText && p.Text == "" {
+				return "", "", invalid(paramField(componentField(c, i), j)+".text", "a text parameter needs a text")
 			}
 		}
 	}
-	return nil
+	if o := r.Options; o != nil && o.Type == CrispTypeText && !hasText {
+		return "", "", invalid("crisp_options.type", "is \"text\" but no component carries its text, so the Crisp inbox would show an empty message: "+
+			"build the components with Template.Build (it fills Component.Text), or send as \"note\"")
+	}
+	return from, to, nil
 }
 
 // prepare validates r and returns the request exactly as it goes on the
-// wire. Send marshals what prepare returns, never r itself, so that
-// normalisation (canonical phone numbers, ...) lives in one place.
+// wire: a copy of r with the phone numbers in canonical +E.164 form. Send
+// marshals what prepare returns, never r itself, so that normalisation lives
+// in one place and the caller's request is left untouched.
 func (r *SendTemplateRequest) prepare() (*SendTemplateRequest, error) {
-	if err := r.Validate(); err != nil {
+	from, to, err := r.validate()
+	if err != nil {
 		return nil, err
 	}
-	return r, nil
-}
-
-// isPhoneNumber accepts an optional leading '+' followed by 8 to 15 digits.
-func isPhoneNumber(s string) bool {
-	if len(s) > 0 && s[0] == '+' {
-		s = s[1:]
-	}
-	if len(s) < 8 || len(s) > 15 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	wire := *r
+	wire.From, wire.To = from, to
+	return &wire, nil
 }
