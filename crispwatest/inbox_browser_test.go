@@ -51,6 +51,12 @@ func TestInboxInBrowser(t *testing.T) {
 	s.SetCallbackURL(receiver.URL)
 	client := s.Client()
 
+	// A user data directory of its own; removed best-effort, as Chromium's
+	// helper processes may still be writing to it when the test ends.
+	profile, err := os.MkdirTemp("", "crispwa-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
+
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
@@ -60,7 +66,7 @@ func TestInboxInBrowser(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1000, 1020),
 	)
 	defer cancelAlloc()

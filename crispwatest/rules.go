@@ -1,6 +1,8 @@
 package crispwatest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -53,9 +55,10 @@ var requestRules = []requestRule{
 // currencyCodeRE is an ISO 4217 currency code.
 var currencyCodeRE = regexp.MustCompile(`^[A-Z]{3}$`)
 
-// componentTypes are the component types of a send (Meta's; any case).
-// "footer" and "buttons" are template-side types a send must not use.
-var componentTypes = []string{"header", "body", "button", "carousel", "limited_time_offer"}
+// componentTypes are the component types of a send (any case): Meta's,
+// plus "footer", which Crisp accepts with the text its inbox shows.
+// "buttons" is a template-side type a send must not use.
+var componentTypes = []string{"header", "body", "footer", "button", "carousel", "limited_time_offer"}
 
 // buttonSubTypes are the sub_type values of a "button" component.
 var buttonSubTypes = []string{"quick_reply", "url", "copy_code", "flow", "catalog", "mpm", "voice_call", "order_details"}
@@ -102,12 +105,27 @@ var paramRules = map[string]func(p wireParam) string{
 		}
 		return ""
 	},
-	"action": func(p wireParam) string {
-		if len(p.Action) == 0 || p.Action[0] != '{' {
-			return "an action parameter needs an action object"
+	"action":             objectRule("action", func(p wireParam) []byte { return p.Action }),
+	"product":            objectRule("product", func(p wireParam) []byte { return p.Product }),
+	"limited_time_offer": objectRule("limited_time_offer", func(p wireParam) []byte { return p.LimitedTimeOffer }),
+	"ttl_minutes": func(p wireParam) string {
+		var n int
+		if json.Unmarshal(p.TTLMinutes, &n) != nil || n <= 0 {
+			return "a ttl_minutes parameter needs a positive ttl_minutes"
 		}
 		return ""
 	},
+}
+
+// objectRule requires the parameter's field of that name to be a JSON
+// object.
+func objectRule(name string, field func(wireParam) []byte) func(wireParam) string {
+	return func(p wireParam) string {
+		if b := bytes.TrimSpace(field(p)); len(b) == 0 || b[0] != '{' {
+			return fmt.Sprintf("a %s parameter needs a %s object", name, name)
+		}
+		return ""
+	}
 }
 
 func mediaRule(p wireParam) string {
@@ -136,11 +154,15 @@ func refusal(r *wireSend) string {
 		if !slices.Contains(componentTypes, typ) {
 			return fmt.Sprintf("%s.type: %q is not one of %s", field, c.Type, strings.Join(componentTypes, ", "))
 		}
+		if typ == "footer" && len(c.Parameters) > 0 {
+			return field + ".parameters: a footer has no parameter"
+		}
 		if typ == "button" {
-			if !slices.Contains(buttonSubTypes, strings.ToLower(c.SubType)) {
+			sub := strings.ToLower(c.SubType)
+			if !slices.Contains(buttonSubTypes, sub) {
 				return fmt.Sprintf("%s.sub_type: %q is not one of %s", field, c.SubType, strings.Join(buttonSubTypes, ", "))
 			}
-			if n, ok := c.index(); !ok || n < 0 || n > 9 {
+			if n, ok := c.index(); (!ok && sub != "voice_call") || n < 0 || n > 9 {
 				return field + ".index: a button component needs the button's index, 0 to 9"
 			}
 		}

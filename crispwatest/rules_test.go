@@ -41,9 +41,15 @@ func TestRules(t *testing.T) {
 			want: "to_number: must be an international phone number", refuse: true},
 		{name: "from_number missing", raw: func(b string) string { return strings.Replace(b, `"from_number":"+33100000000",`, "", 1) },
 			want: "from_number", refuse: true},
-		{name: "a FOOTER component", edit: func(r *crispwa.SendTemplateRequest) {
-			r.Template.Components = append(r.Template.Components, crispwa.Component{Type: "FOOTER"})
-		}, want: `components[2].type: "FOOTER" is not one of`, refuse: true},
+		{name: "a BUTTONS component (the template's type, not a send's)", edit: func(r *crispwa.SendTemplateRequest) {
+			r.Template.Components = append(r.Template.Components, crispwa.Component{Type: "BUTTONS"})
+		}, want: `components[2].type: "BUTTONS" is not one of`, refuse: true},
+		{name: "a FOOTER with parameters", edit: func(r *crispwa.SendTemplateRequest) {
+			r.Template.Components = append(r.Template.Components, crispwa.Component{Type: "FOOTER", Parameters: []crispwa.Parameter{crispwa.Text("x")}})
+		}, want: "a footer has no parameter", refuse: true},
+		{name: "a FOOTER with the inbox's text", edit: func(r *crispwa.SendTemplateRequest) {
+			r.Template.Components = append(r.Template.Components, crispwa.Component{Type: "FOOTER", Text: "Reply STOP to unsubscribe"})
+		}, want: ""},
 		{name: "button without index", edit: func(r *crispwa.SendTemplateRequest) { r.Template.Components[1].Index = nil },
 			want: "components[1].index", refuse: true},
 		{name: "button index 10", edit: func(r *crispwa.SendTemplateRequest) { r.Template.Components[1].Index = idx(10) },

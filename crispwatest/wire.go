@@ -47,6 +47,11 @@ type wireParam struct {
 	Payload    *string         `json:"payload"`
 	CouponCode *string         `json:"coupon_code"`
 	Action     json.RawMessage `json:"action"`
+	// Product, LimitedTimeOffer and TTLMinutes are only checked for
+	// presence.
+	Product          json.RawMessage `json:"product"`
+	LimitedTimeOffer json.RawMessage `json:"limited_time_offer"`
+	TTLMinutes       json.RawMessage `json:"ttl_minutes"`
 }
 
 type wireCurrency struct {
