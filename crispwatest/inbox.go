@@ -1,6 +1,7 @@
 package crispwatest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -39,10 +40,17 @@ func (b inboxBackend) State(since int64) inbox.State {
 			continue
 		}
 		t := s.templateLocked(rec.send.Template.Name, rec.send.Template.Language)
+		var sent crispwa.SendTemplateRequest
+		_ = json.Unmarshal(rec.body, &sent) // accepted, so valid JSON; a field the SDK cannot read stays empty
 		m := inbox.Message{
 			RequestID: rec.requestID, Template: rec.send.Template.Name, Language: rec.send.Template.Language,
-			At: rec.at, Card: renderSend(rec.send, t), Known: t != nil, Verdict: rec.verdict,
+			At: rec.at, Card: renderSend(rec.send, sent.Template, t), Known: t != nil, Verdict: rec.verdict,
 			Outcome: outcomeNames[rec.outcome], Reason: rec.reason, Callback: cbNames[rec.cb], Version: rec.ver,
+		}
+		if rec.outcome == outcomeFailed {
+			if f := (&crispwa.CallbackEvent{RequestID: rec.requestID, Error: true, Reason: rec.reason}).Failure(); f != nil {
+				m.FailureClass = string(f.Class)
+			}
 		}
 		if rec.send.To != nil {
 			m.To = *rec.send.To

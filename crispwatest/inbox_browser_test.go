@@ -127,7 +127,7 @@ func TestInboxInBrowser(t *testing.T) {
 		chromedp.WaitVisible(byRequestID(delivered, " .cb-delivered"), chromedp.ByQuery),
 		chromedp.Text(byRequestID(failed, " dd.outcome"), &outcome, chromedp.ByQuery),
 	))
-	assert.Equal(t, "not sent: (#131026) Message undeliverable", outcome, "the card updated live")
+	assert.Equal(t, "not sent: (#131026) Message undeliverable (recipient)", outcome, "the card updated live, with crispwa's failure class")
 	select {
 	case msg := <-dialogs:
 		t.Fatalf("a dialog opened: %q", msg)

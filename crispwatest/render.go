@@ -11,7 +11,11 @@ import (
 // renderSend renders a send as the customer reads it on WhatsApp: the
 // template t (nil when the fake has none of that name and language) with
 // the send's values in place. Without t, it shows the values it was given.
-func renderSend(r *wireSend, t *crispwa.Template) inbox.Card {
+// The header and body texts come from the SDK's Template.RenderMessage
+// (sent is the send as the SDK reads it); the fake's own filling is the
+// fallback when it cannot render them. Judging the send never uses the
+// SDK: see rules.go.
+func renderSend(r *wireSend, sent crispwa.MessageTemplate, t *crispwa.Template) inbox.Card {
 	var header, body []wireParam
 	buttons := map[int][]wireParam{}
 	for _, c := range r.Template.Components {
@@ -43,12 +47,12 @@ func renderSend(r *wireSend, t *crispwa.Template) inbox.Card {
 				card.HeaderKind = "TEXT"
 			}
 			if card.HeaderKind == "TEXT" {
-				card.HeaderText = fill(c.Text, values(header))
+				card.HeaderText = sdkText(t, c, sent, fill(c.Text, values(header)))
 			} else if len(header) > 0 {
 				mediaCard(&card, header[0])
 			}
 		case "BODY":
-			card.Body = fill(c.Text, values(body))
+			card.Body = sdkText(t, c, sent, fill(c.Text, values(body)))
 		case "FOOTER":
 			card.Footer = c.Text
 		case "BUTTONS":
@@ -64,6 +68,25 @@ func renderSend(r *wireSend, t *crispwa.Template) inbox.Card {
 		}
 	}
 	return card
+}
+
+// sdkText renders the template component c (a TEXT header or the body) of
+// the send with Template.RenderMessage, on a template reduced to that
+// component; it returns fallback when the SDK cannot render it.
+func sdkText(t *crispwa.Template, c crispwa.TemplateComponent, sent crispwa.MessageTemplate, fallback string) string {
+	one := crispwa.Template{Name: t.Name, Language: t.Language, Status: t.Status, ParameterFormat: t.ParameterFormat,
+		Components: []crispwa.TemplateComponent{c}}
+	m := crispwa.MessageTemplate{Name: sent.Name, Language: sent.Language}
+	for _, sc := range sent.Components {
+		if strings.EqualFold(sc.Type, c.Type) {
+			m.Components = append(m.Components, sc)
+		}
+	}
+	out, err := one.RenderMessage(m)
+	if err != nil || out == "" {
+		return fallback
+	}
+	return out
 }
 
 // renderExample renders t with its example values, as Meta's template

@@ -66,9 +66,13 @@ type Message struct {
 	Verdict   string // why the fake's rules say WhatsApp would refuse it
 	Outcome   string // "waiting", "sent" or "failed"
 	Reason    string // the failure callback's message
-	Callback  string // "off", "posting", "retrying", "delivered" or "failed"
-	Attempts  []Attempt
-	Version   int64
+	// FailureClass is how crispwa classifies Reason
+	// (crispwa.CallbackEvent.Failure): recipient, template, retry_later,
+	// account or unknown.
+	FailureClass string
+	Callback     string // "off", "posting", "retrying", "delivered" or "failed"
+	Attempts     []Attempt
+	Version      int64
 }
 
 // Attempt is one post of a callback.
