@@ -42,10 +42,7 @@ func renderSend(r *wireSend, sent crispwa.MessageTemplate, t *crispwa.Template) 
 	for _, c := range t.Components {
 		switch strings.ToUpper(c.Type) {
 		case "HEADER":
-			card.HeaderKind = strings.ToUpper(c.Format)
-			if card.HeaderKind == "" {
-				card.HeaderKind = "TEXT"
-			}
+			card.HeaderKind = headerKind(c)
 			if card.HeaderKind == "TEXT" {
 				card.HeaderText = sdkText(t, c, sent, fill(c.Text, values(header)))
 			} else if len(header) > 0 {
@@ -100,10 +97,7 @@ func renderExample(t crispwa.Template) inbox.Card {
 		}
 		switch strings.ToUpper(c.Type) {
 		case "HEADER":
-			card.HeaderKind = strings.ToUpper(c.Format)
-			if card.HeaderKind == "" {
-				card.HeaderKind = "TEXT"
-			}
+			card.HeaderKind = headerKind(c)
 			if card.HeaderKind == "TEXT" {
 				card.HeaderText = fill(c.Text, exampleValues(ex.HeaderText, ex.HeaderTextNamedParams))
 			} else if len(ex.HeaderHandle) > 0 {
@@ -128,6 +122,14 @@ func renderExample(t crispwa.Template) inbox.Card {
 		}
 	}
 	return card
+}
+
+// headerKind is a header's format, TEXT when the template gives none.
+func headerKind(c crispwa.TemplateComponent) string {
+	if f := strings.ToUpper(c.Format); f != "" {
+		return f
+	}
+	return "TEXT"
 }
 
 func buttonDetail(b crispwa.TemplateButton) string {
