@@ -285,8 +285,10 @@ func (s *Server) SendCount() int {
 	return len(s.records)
 }
 
-// CallbackErrors returns the failures of the callback POSTs so far (a
-// receiver that could not be reached or answered a non-2xx status). It is
+// CallbackErrors returns the failed callback posts so far, one error per
+// failed attempt (redeliveries included): a receiver that could not be
+// reached, did not answer in time, or answered a non-2xx status. The
+// errors never contain the callback URL, which may carry a token. It is
 // meant for debugging a test whose callback never arrived.
 func (s *Server) CallbackErrors() []error {
 	s.mu.Lock()
