@@ -25,7 +25,8 @@ func TestCallbackSummary(t *testing.T) {
 		{Message{Outcome: "sent", Callback: "posting"}, "pending"},
 		{Message{Outcome: "sent", Callback: "retrying", Attempts: []Attempt{{Status: 500}}}, "pending: redelivering after HTTP 500"},
 		{Message{Outcome: "sent", Callback: "delivered", Attempts: []Attempt{{Status: 503}, {Err: "no answer within 10s"}, {Status: 200}}},
-			"delivered: HTTP 200, 2 redelivery(ies)"},
+			"delivered: HTTP 200, after 2 redeliveries"},
+		{Message{Outcome: "sent", Callback: "failed", Attempts: []Attempt{{Status: 500}, {Status: 500}}}, "failed: HTTP 500, after 1 redelivery"},
 		{Message{Outcome: "failed", Callback: "failed", Attempts: []Attempt{{Err: "connection failed: connection refused"}}},
 			"failed: connection failed: connection refused"},
 	}

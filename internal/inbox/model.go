@@ -144,8 +144,12 @@ func (m Message) CallbackSummary() string {
 		} else {
 			last = fmt.Sprintf("HTTP %d", a.Status)
 		}
-		if n > 1 {
-			last += fmt.Sprintf(", %d redelivery(ies)", n-1)
+		switch n {
+		case 1:
+		case 2:
+			last += ", after 1 redelivery"
+		default:
+			last += fmt.Sprintf(", after %d redeliveries", n-1)
 		}
 	}
 	switch m.Callback {
