@@ -67,8 +67,18 @@ func loopbackHost(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// maxShown is how many messages the page shows at load, newest first;
+// live updates add to them.
+const maxShown = 300
+
 func (h *handler) inbox(w http.ResponseWriter, r *http.Request) {
-	h.render(w, "inbox.html", h.b.State(0))
+	st := h.b.State(0)
+	hidden := max(len(st.Messages)-maxShown, 0)
+	st.Messages = st.Messages[:len(st.Messages)-hidden]
+	h.render(w, "inbox.html", struct {
+		State
+		Hidden int
+	}{st, hidden})
 }
 
 func (h *handler) templates(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +105,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
-	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64) // 0 (everything) when absent
 	if v, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil {
 		since = v
 	}
