@@ -12,6 +12,7 @@ require (
 	github.com/nyaruka/phonenumbers v1.8.1
 	github.com/schollz/progressbar/v3 v3.19.0
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/sync v0.16.0
 	golang.org/x/term v0.28.0
 	golang.org/x/time v0.12.0
 )

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/crispwa/crispwa/internal/redact"
 )
@@ -35,10 +37,12 @@ const DefaultTemplateCacheTTL = 5 * time.Minute
 // The check is only as fresh as the cache: within the TTL, a template that
 // Meta paused after it was fetched still passes, and the send then fails in
 // its callback. The other way round, a send that fails the check against a
-// cached copy fetched more than 30 seconds ago is checked again against a
-// fresh fetch before it is refused, so that editing a template does not
-// block correct sends for a whole TTL. Concurrent calls for the same
-// template that is not cached share one fetch.
+// cached copy fetched more than 30 seconds ago (a tenth of the TTL if
+// shorter) is checked again against a fresh fetch before it is refused, so
+// that editing a template does not block correct sends for a whole TTL. Concurrent calls for the same
+// template that is not cached share one fetch. Get fills the same cache:
+// after Get, SendChecked for that template makes no second fetch (or use
+// SendCheckedWith with the *Template in hand).
 func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
@@ -61,13 +65,7 @@ func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateReq
 		}
 	}
 	if checkErr != nil {
-		if l := s.client.logger; l != nil {
-			l.LogAttrs(ctx, slog.LevelDebug, "crispwa: template send refused by check, not sent",
-				slog.String("template", key.name),
-				slog.String("language", key.language),
-				slog.Int("mismatches", len(ValidationErrors(checkErr))),
-				slog.String("to", redact.Phone(req.To)))
-		}
+		s.logRefusal(ctx, req, checkErr)
 		return nil, checkErr
 	}
 	res, err := s.Send(ctx, req)
@@ -77,39 +75,81 @@ func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateReq
 	return res, err
 }
 
+// SendCheckedWith sends req like SendChecked, but checks it against t, the
+// template the caller already has (from Get, List or All), so that
+// Get + Build + send makes one GET and one POST. It makes no request to
+// fetch the template: a stale t is refused or passed as it is. req.Validate
+// and t.Check run before any network call; a mismatch makes no send
+// request and returns Check's error.
+func (s *TemplatesService) SendCheckedWith(ctx context.Context, t *Template, req *SendTemplateRequest) (*SendResult, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, invalid("ctx", "nil context")
+	}
+	if t == nil {
+		return nil, invalid("template", "is nil")
+	}
+	if err := t.Check(req.Template); err != nil {
+		s.logRefusal(ctx, req, err)
+		return nil, err
+	}
+	res, err := s.Send(ctx, req)
+	if err != nil && errors.Is(err, ErrInvalidRequest) {
+		s.cache.forget(templateKey{name: t.Name, language: t.Language})
+	}
+	return res, err
+}
+
+// logRefusal leaves one debug record for a send refused by Check: the
+// template and the masked recipient, never the values.
+func (s *TemplatesService) logRefusal(ctx context.Context, req *SendTemplateRequest, checkErr error) {
+	if l := s.client.logger; l != nil {
+		l.LogAttrs(ctx, slog.LevelDebug, "crispwa: template send refused by check, not sent",
+			slog.String("template", req.Template.Name),
+			slog.String("language", req.Template.Language),
+			slog.Int("mismatches", len(ValidationErrors(checkErr))),
+			slog.String("to", redact.Phone(req.To)))
+	}
+}
+
 // templateRecheckAfter is how old a cached template must be before a send
 // that fails the check against it makes SendChecked fetch the template
-// again. It bounds the extra fetches a stream of mismatching sends causes
-// to one per 30 seconds.
+// again (a tenth of the TTL when that is shorter). It bounds the extra
+// fetches a stream of mismatching sends causes to one per 30 seconds.
 const templateRecheckAfter = 30 * time.Second
+
+// templateCacheSize bounds the templates a client keeps; a website has a
+// few dozen.
+const templateCacheSize = 1024
+
+// templateFetchTimeout bounds a shared template fetch, which runs detached
+// from the context of the caller that started it (so that this caller
+// giving up does not fail the others).
+const templateFetchTimeout = 2 * time.Minute
 
 // templateKey identifies a cached template.
 type templateKey struct{ name, language string }
 
-// templateCache keeps fetched templates for a TTL and lets concurrent
-// callers of an uncached template share one fetch. A nil *templateCache is
-// a valid, disabled cache: every get fetches.
+// templateCache keeps fetched templates for a TTL in a size-bounded LRU and
+// lets concurrent callers of an uncached template share one fetch
+// (singleflight). A nil *templateCache is a valid, disabled cache: every
+// get fetches.
+//
+// The TTL is checked on read rather than with golang-lru's expirable
+// package: expirable.NewLRU (v2.0.7) starts a cleanup goroutine that never
+// exits, which would leak one goroutine per Client.
 type templateCache struct {
-	ttl time.Duration
-	now func() time.Time // time.Now; tests replace it
-
-	mu       sync.Mutex
-	entries  map[templateKey]cachedTemplate
-	inflight map[templateKey]*templateFetch
-	waiting  int // callers waiting on another's fetch (observed by tests)
+	ttl          time.Duration
+	recheckAfter time.Duration
+	lru          *lru.Cache[templateKey, cachedTemplate]
+	group        singleflight.Group
 }
 
 type cachedTemplate struct {
 	t       *Template
 	fetched time.Time
-}
-
-// templateFetch is one fetch in progress; done is closed when t and err
-// are set.
-type templateFetch struct {
-	done chan struct{}
-	t    *Template
-	err  error
 }
 
 // newTemplateCache returns a cache keeping templates for ttl, or nil (no
@@ -118,89 +158,78 @@ func newTemplateCache(ttl time.Duration) *templateCache {
 	if ttl <= 0 {
 		return nil
 	}
-	return &templateCache{
-		ttl:      ttl,
-		now:      time.Now,
-		entries:  map[templateKey]cachedTemplate{},
-		inflight: map[templateKey]*templateFetch{},
+	cache, _ := lru.New[templateKey, cachedTemplate](templateCacheSize) // errors only for a size <= 0
+	return &templateCache{ttl: ttl, recheckAfter: min(templateRecheckAfter, ttl/10), lru: cache}
+}
+
+// fresh returns the cached template for key when it is younger than the
+// TTL, dropping it when it is not.
+func (c *templateCache) fresh(key templateKey) (*Template, bool) {
+	e, ok := c.lru.Get(key)
+	if !ok {
+		return nil, false
 	}
+	if time.Since(e.fetched) >= c.ttl {
+		c.lru.Remove(key)
+		return nil, false
+	}
+	return e.t, true
 }
 
 // get returns the cached template for key (hit is true), or fetches it.
-// Only successful fetches are cached. A caller waiting on another caller's
-// fetch stops waiting when its own ctx ends; when the fetch it waited for
-// failed only because the fetching caller's context ended, it fetches
-// itself.
+// Only successful fetches are cached. Concurrent callers share one fetch,
+// which runs on a context detached from theirs (bounded by
+// templateFetchTimeout): each caller stops waiting when its own ctx ends,
+// without failing the others.
 func (c *templateCache) get(ctx context.Context, key templateKey, fetch func(context.Context) (*Template, error)) (t *Template, hit bool, err error) {
 	if c == nil {
 		t, err = fetch(ctx)
 		return t, false, err
 	}
-	for {
-		c.mu.Lock()
-		if e, ok := c.entries[key]; ok && c.now().Sub(e.fetched) < c.ttl {
-			c.mu.Unlock()
-			return e.t, true, nil
+	if t, ok := c.fresh(key); ok {
+		return t, true, nil
+	}
+	ch := c.group.DoChan(key.name+"\x00"+key.language, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), templateFetchTimeout)
+		defer cancel()
+		t, err := fetch(fctx)
+		if err == nil && t != nil {
+			c.lru.Add(key, cachedTemplate{t: t, fetched: time.Now()})
 		}
-		if f, ok := c.inflight[key]; ok {
-			c.waiting++
-			c.mu.Unlock()
-			var ctxErr error
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				ctxErr = ctx.Err()
-			}
-			c.mu.Lock()
-			c.waiting--
-			c.mu.Unlock()
-			if ctxErr != nil {
-				return nil, false, fmt.Errorf("crispwa: waiting for template %q (%s): %w", key.name, key.language, ctxErr)
-			}
-			if f.err != nil && isContextError(f.err) && ctx.Err() == nil {
-				continue // the fetching caller gave up; this one has not
-			}
-			return f.t, false, f.err
+		return t, err
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, false, r.Err
 		}
-		f := &templateFetch{done: make(chan struct{})}
-		c.inflight[key] = f
-		c.mu.Unlock()
-		c.run(ctx, key, f, fetch)
-		return f.t, false, f.err
+		return r.Val.(*Template), false, nil
+	case <-ctx.Done():
+		return nil, false, fmt.Errorf("crispwa: waiting for template %q (%s): %w", key.name, key.language, ctx.Err())
 	}
 }
 
+// add caches t (Get calls it, so that Get + SendChecked fetch once).
+func (c *templateCache) add(t *Template) {
+	if c == nil || t == nil {
+		return
+	}
+	c.lru.Add(templateKey{name: t.Name, language: t.Language}, cachedTemplate{t: t, fetched: time.Now()})
+}
+
 // stale reports whether t is still the cached template for key and was
-// fetched at least templateRecheckAfter ago; if so it drops it, so that
-// the next get fetches afresh.
+// fetched at least recheckAfter ago; if so it drops it, so that the next
+// get fetches afresh.
 func (c *templateCache) stale(key templateKey, t *Template) bool {
 	if c == nil {
 		return false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok || e.t != t || c.now().Sub(e.fetched) < templateRecheckAfter {
+	e, ok := c.lru.Peek(key)
+	if !ok || e.t != t || time.Since(e.fetched) < c.recheckAfter {
 		return false
 	}
-	delete(c.entries, key)
+	c.lru.Remove(key)
 	return true
-}
-
-// run performs fetch for f and publishes its outcome, even if fetch
-// panics, so that waiters never block forever.
-func (c *templateCache) run(ctx context.Context, key templateKey, f *templateFetch, fetch func(context.Context) (*Template, error)) {
-	f.err = errors.New("crispwa: template fetch did not complete")
-	defer func() {
-		c.mu.Lock()
-		delete(c.inflight, key)
-		if f.err == nil && f.t != nil {
-			c.entries[key] = cachedTemplate{t: f.t, fetched: c.now()}
-		}
-		c.mu.Unlock()
-		close(f.done)
-	}()
-	f.t, f.err = fetch(ctx)
 }
 
 // forget drops key from the cache.
@@ -208,11 +237,5 @@ func (c *templateCache) forget(key templateKey) {
 	if c == nil {
 		return
 	}
-	c.mu.Lock()
-	delete(c.entries, key)
-	c.mu.Unlock()
-}
-
-func isContextError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	c.lru.Remove(key)
 }

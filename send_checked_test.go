@@ -172,9 +172,7 @@ func TestSendCheckedInvalidRequestMakesNoCall(t *testing.T) {
 
 func TestSendCheckedCache(t *testing.T) {
 	s := newSCServer(t, scTemplates()...)
-	c := s.client(t, WithTemplateCache(time.Minute))
-	now := time.Unix(1_700_000_000, 0)
-	c.Templates.cache.now = func() time.Time { return now }
+	c := s.client(t, WithTemplateCache(time.Second))
 	ctx := context.Background()
 
 	for range 3 {
@@ -190,10 +188,44 @@ func TestSendCheckedCache(t *testing.T) {
 	assert.Equal(t, int64(2), s.lists.Load())
 	assert.Equal(t, int64(3), s.sends.Load())
 
-	now = now.Add(time.Minute) // expired
-	_, err = c.Templates.SendChecked(ctx, scRequest(ckOrderMessage()))
+	// Once the TTL has passed, the template is fetched again.
+	require.Eventually(t, func() bool {
+		_, err := c.Templates.SendChecked(ctx, scRequest(ckOrderMessage()))
+		return err == nil && s.lists.Load() == 4
+	}, 5*time.Second, 50*time.Millisecond, "fetched again once the TTL passed")
+}
+
+// TestNoSecondFetch: Get fills the cache, so Get + Build + SendChecked is
+// one template walk and one send; SendCheckedWith takes the template in
+// hand and fetches nothing.
+func TestNoSecondFetch(t *testing.T) {
+	s := newSCServer(t, ckOrderTemplate())
+	c := s.client(t)
+	ctx := context.Background()
+	tpl, err := c.Templates.Get(ctx, "order_update", "en")
 	require.NoError(t, err)
-	assert.Equal(t, int64(4), s.lists.Load(), "fetched again once the TTL passed")
+	m, err := tpl.Build(TemplateValues{Header: []string{"A-1029"}, Body: []string{"John", "A-1029"}, Buttons: map[int]string{0: "A-1029", 3: "SAVE10"}})
+	require.NoError(t, err)
+	_, err = c.Templates.SendChecked(ctx, scRequest(m))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), s.lists.Load(), "one GET: the cache Get filled")
+	assert.Equal(t, int64(1), s.sends.Load())
+
+	c2 := s.client(t, WithTemplateCache(0))
+	tpl, err = c2.Templates.Get(ctx, "order_update", "en")
+	require.NoError(t, err)
+	_, err = c2.Templates.SendCheckedWith(ctx, tpl, scRequest(m))
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), s.lists.Load(), "no fetch beyond the caller's Get, even without a cache")
+	assert.Equal(t, int64(2), s.sends.Load())
+
+	// A mismatch against the template in hand is refused without a request.
+	_, err = c2.Templates.SendCheckedWith(ctx, tpl, scRequest(ckWithout(m, 1)))
+	require.ErrorIs(t, err, ErrInvalidRequest)
+	_, err = c2.Templates.SendCheckedWith(ctx, nil, scRequest(m))
+	require.ErrorIs(t, err, ErrInvalidRequest)
+	assert.Equal(t, int64(2), s.lists.Load())
+	assert.Equal(t, int64(2), s.sends.Load())
 }
 
 func TestSendCheckedCacheDisabled(t *testing.T) {
@@ -233,24 +265,6 @@ func TestSendCheckedRefusedSendDropsCache(t *testing.T) {
 	assert.Equal(t, int64(2), s.sends.Load())
 }
 
-// scWaitFor polls cond until it holds; it fails the test after 5 s.
-func scWaitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached within 5s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func (c *templateCache) waiters() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.waiting
-}
-
 // TestSendCheckedConcurrentBurstFetchesOnce: a burst of SendChecked for an
 // uncached template shares one fetch.
 func TestSendCheckedConcurrentBurstFetchesOnce(t *testing.T) {
@@ -271,7 +285,8 @@ func TestSendCheckedConcurrentBurstFetchesOnce(t *testing.T) {
 		}()
 	}
 	<-s.listArrived
-	scWaitFor(t, func() bool { return c.Templates.cache.waiters() == n-1 })
+	// Whether each caller joins the fetch in flight or arrives after it
+	// and hits the cache it filled, there is one fetch.
 	close(s.listGate)
 	wg.Wait()
 	close(errs)
@@ -282,7 +297,7 @@ func TestSendCheckedConcurrentBurstFetchesOnce(t *testing.T) {
 	assert.Equal(t, int64(n), s.sends.Load())
 }
 
-// TestTemplateCacheWaiterCancel: a caller waiting on another's fetch stops
+// TestTemplateCacheWaiterCancel: a caller waiting on a shared fetch stops
 // when its own context ends; the fetch goes on for the others.
 func TestTemplateCacheWaiterCancel(t *testing.T) {
 	c := newTemplateCache(time.Minute)
@@ -303,14 +318,8 @@ func TestTemplateCacheWaiterCancel(t *testing.T) {
 	}()
 	<-started
 	ctx, cancel := context.WithCancel(context.Background())
-	waiterDone := make(chan error, 1)
-	go func() {
-		_, _, err := c.get(ctx, key, fetch)
-		waiterDone <- err
-	}()
-	scWaitFor(t, func() bool { return c.waiters() == 1 })
 	cancel()
-	err := <-waiterDone
+	_, _, err := c.get(ctx, key, fetch)
 	assert.ErrorIs(t, err, context.Canceled)
 	close(release)
 	require.NoError(t, <-leaderDone)
@@ -321,18 +330,23 @@ func TestTemplateCacheWaiterCancel(t *testing.T) {
 	assert.Equal(t, int64(1), fetches.Load())
 }
 
-// TestTemplateCacheLeaderCancel: when the fetching caller's context ends,
-// a waiter whose context is alive fetches by itself instead of failing.
+// TestTemplateCacheLeaderCancel: when the caller that started the fetch
+// gives up, the fetch is not cancelled: the others get its result.
 func TestTemplateCacheLeaderCancel(t *testing.T) {
 	c := newTemplateCache(time.Minute)
 	key := templateKey{"a", "en"}
-	started := make(chan struct{}, 2)
+	started := make(chan struct{})
+	release := make(chan struct{})
 	var fetches atomic.Int64
 	fetch := func(ctx context.Context) (*Template, error) {
 		fetches.Add(1)
-		started <- struct{}{}
-		<-ctx.Done()
-		return nil, ctx.Err()
+		close(started)
+		select {
+		case <-release:
+			return &Template{Name: "a"}, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	leaderDone := make(chan error, 1)
@@ -341,19 +355,13 @@ func TestTemplateCacheLeaderCancel(t *testing.T) {
 		leaderDone <- err
 	}()
 	<-started
-	waiterDone := make(chan error, 1)
-	go func() {
-		_, _, err := c.get(context.Background(), key, func(context.Context) (*Template, error) {
-			fetches.Add(1)
-			return &Template{Name: "a"}, nil
-		})
-		waiterDone <- err
-	}()
-	scWaitFor(t, func() bool { return c.waiters() == 1 })
 	cancel()
 	assert.ErrorIs(t, <-leaderDone, context.Canceled)
-	require.NoError(t, <-waiterDone, "the waiter fetched by itself")
-	assert.Equal(t, int64(2), fetches.Load())
+	close(release)
+	got, _, err := c.get(context.Background(), key, fetch)
+	require.NoError(t, err, "the fetch went on without its first caller")
+	assert.Equal(t, "a", got.Name)
+	assert.Equal(t, int64(1), fetches.Load())
 }
 
 // TestTemplateCacheErrorsNotCached: a failed fetch is not remembered.
@@ -377,9 +385,8 @@ func TestTemplateCacheErrorsNotCached(t *testing.T) {
 // templateRecheckAfter) before it is refused.
 func TestSendCheckedRechecksAnEditedTemplate(t *testing.T) {
 	s := newSCServer(t, ckOrderTemplate())
-	c := s.client(t, WithTemplateCache(time.Hour))
-	now := time.Unix(1_700_000_000, 0)
-	c.Templates.cache.now = func() time.Time { return now }
+	c := s.client(t, WithTemplateCache(10*time.Second)) // recheck after 1 s
+	require.Equal(t, time.Second, c.Templates.cache.recheckAfter)
 	ctx := context.Background()
 	_, err := c.Templates.SendChecked(ctx, scRequest(ckOrderMessage()))
 	require.NoError(t, err)
@@ -391,25 +398,25 @@ func TestSendCheckedRechecksAnEditedTemplate(t *testing.T) {
 	s.templates = []*Template{edited}
 	msg := ckReplace(ckOrderMessage(), 1, Body(Text("John"), Text("A-1029"), Text("Monday")))
 
-	// Within templateRecheckAfter, the cached copy decides: refused, no list.
-	now = now.Add(templateRecheckAfter - time.Second)
+	// Right after the fetch, the cached copy decides: refused, no list.
 	_, err = c.Templates.SendChecked(ctx, scRequest(msg))
 	require.ErrorIs(t, err, ErrInvalidRequest)
 	assert.Equal(t, int64(1), s.lists.Load())
 
 	// Later, the mismatch triggers one fresh fetch, and the send passes.
-	now = now.Add(2 * time.Second)
-	_, err = c.Templates.SendChecked(ctx, scRequest(msg))
-	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := c.Templates.SendChecked(ctx, scRequest(msg))
+		return err == nil
+	}, 5*time.Second, 50*time.Millisecond)
 	assert.Equal(t, int64(2), s.lists.Load())
 	assert.Equal(t, int64(2), s.sends.Load())
 
 	// A message that is wrong for both versions is refused after the one
 	// recheck, and the fresh copy is cached.
-	now = now.Add(templateRecheckAfter)
-	_, err = c.Templates.SendChecked(ctx, scRequest(ckOrderMessage()))
-	require.ErrorIs(t, err, ErrInvalidRequest)
-	assert.Equal(t, int64(3), s.lists.Load())
+	require.Eventually(t, func() bool {
+		_, err := c.Templates.SendChecked(ctx, scRequest(ckOrderMessage()))
+		return errors.Is(err, ErrInvalidRequest) && s.lists.Load() == 3
+	}, 5*time.Second, 50*time.Millisecond)
 	_, err = c.Templates.SendChecked(ctx, scRequest(msg))
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), s.lists.Load(), "served from the cache")

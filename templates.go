@@ -96,6 +96,7 @@ func (s *TemplatesService) All(ctx context.Context, opts *ListTemplatesOptions) 
 // Get returns the template with this name and language, walking the pages
 // until it finds one. An empty language matches any language (the first
 // match is returned). When nothing matches, the error wraps ErrNotFound.
+// The template found fills SendChecked's cache.
 func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Template, error) {
 	if name == "" {
 		return nil, invalid("name", "is empty")
@@ -105,6 +106,7 @@ func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Tem
 			return nil, err
 		}
 		if t.Name == name && (language == "" || t.Language == language) {
+			s.cache.add(t) // SendChecked then needs no second fetch
 			return t, nil
 		}
 	}
