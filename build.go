@@ -42,9 +42,9 @@ type TemplateValues struct {
 // CardValues fills one carousel card: its header media or product, its
 // body's positional values, and its buttons by index.
 type CardValues struct {
-	HeaderMedia *Parameter
-	Body        []string
-	Buttons     map[int]string
+	HeaderMedia *Parameter     // the card's IMAGE, VIDEO or PRODUCT header, e.g. ImageID(id)
+	Body        []string       // the card body's {{1}}..{{n}}, when it has placeholders
+	Buttons     map[int]string // by the card's button index, as TemplateValues.Buttons
 }
 
 // Build returns the MessageTemplate (name, language, components) that fills

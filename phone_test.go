@@ -160,5 +160,7 @@ func TestValidateBuildsFieldNamesOnlyOnError(t *testing.T) {
 	}
 	a := testing.AllocsPerRun(50, func() { _ = small.Validate() })
 	b := testing.AllocsPerRun(50, func() { _ = big.Validate() })
-	assert.Equal(t, a, b, "allocations of a valid request do not depend on its size")
+	// 40 components would add 80 allocations if names were built; allow
+	// the noise of -race and of libphonenumber's internal caches.
+	assert.InDelta(t, a, b, 5, "allocations of a valid request do not depend on its size")
 }
