@@ -181,8 +181,10 @@ func mediaCard(card *inbox.Card, p wireParam) {
 		}
 		card.MediaName = m.Filename
 	}
-	if l := p.Location; l != nil && l.Latitude != nil && l.Longitude != nil {
+	if l := p.Location; l != nil {
+		lat, _ := coordinate(l.Latitude)
+		lon, _ := coordinate(l.Longitude)
 		card.MediaName = l.Name
-		card.Location = fmt.Sprintf("%.5f, %.5f %s", *l.Latitude, *l.Longitude, l.Address)
+		card.Location = fmt.Sprintf("%.5f, %.5f %s", lat, lon, l.Address)
 	}
 }

@@ -87,8 +87,15 @@ var paramRules = map[string]func(p wireParam) string{
 	},
 	"image": mediaRule, "video": mediaRule, "document": mediaRule,
 	"location": func(p wireParam) string {
-		l := p.Location
-		if l == nil || l.Latitude == nil || l.Longitude == nil || *l.Latitude < -90 || *l.Latitude > 90 || *l.Longitude < -180 || *l.Longitude > 180 {
+		var lat, lon float64
+		ok := p.Location != nil
+		if ok {
+			var okLat, okLon bool
+			lat, okLat = coordinate(p.Location.Latitude)
+			lon, okLon = coordinate(p.Location.Longitude)
+			ok = okLat && okLon
+		}
+		if !ok || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 			return "a location parameter needs a latitude in [-90, 90] and a longitude in [-180, 180]"
 		}
 		return ""
@@ -108,6 +115,12 @@ var paramRules = map[string]func(p wireParam) string{
 	"action":             objectRule("action", func(p wireParam) []byte { return p.Action }),
 	"product":            objectRule("product", func(p wireParam) []byte { return p.Product }),
 	"limited_time_offer": objectRule("limited_time_offer", func(p wireParam) []byte { return p.LimitedTimeOffer }),
+	"tap_target_configuration": func(p wireParam) string {
+		if b := bytes.TrimSpace(p.TapTargets); len(b) == 0 || b[0] != '[' {
+			return "a tap_target_configuration parameter needs a tap_target_configuration list"
+		}
+		return ""
+	},
 	"ttl_minutes": func(p wireParam) string {
 		var n int
 		if json.Unmarshal(p.TTLMinutes, &n) != nil || n <= 0 {

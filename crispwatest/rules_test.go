@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/crispwatest"
 )
 
 // The fake's own rules: what Crisp refuses at once (400), and what
@@ -17,7 +18,8 @@ import (
 // these sends pass the SDK's own Validate, which is the point: the fake
 // does not judge with the code under test.
 func TestRules(t *testing.T) {
-	s := newServer(t)
+	s := newServer(t, crispwatest.WithTemplates(crispwa.Template{Name: "store_location", Language: "en_US", Status: crispwa.StatusApproved,
+		Components: []crispwa.TemplateComponent{{Type: "HEADER", Format: "LOCATION"}, {Type: "BODY", Text: "Come and see us."}}}))
 	rcv := newReceiver(t, nil)
 	s.SetCallbackURL(rcv.srv.URL)
 	path := "website/" + s.WebsiteID + "/template/send"
@@ -64,6 +66,16 @@ func TestRules(t *testing.T) {
 		{name: "coupon code over 15 characters", edit: func(r *crispwa.SendTemplateRequest) {
 			r.Template.Components[1] = crispwa.CopyCodeButton(0, strings.Repeat("X", 16))
 		}, want: "1 to 15 characters", refuse: true},
+		{name: "location header with string coordinates, as in Meta's examples", edit: func(r *crispwa.SendTemplateRequest) {
+			r.Template.Name = "store_location"
+			r.Template.Components = []crispwa.Component{crispwa.HeaderLocation(48.8566, 2.3522, "Shop", "1 Rue de Rivoli")}
+		}, raw: func(b string) string {
+			return strings.NewReplacer(`"latitude":48.8566`, `"latitude":"48.8566"`, `"longitude":2.3522`, `"longitude":"2.3522"`).Replace(b)
+		}, want: ""},
+		{name: "location out of range", edit: func(r *crispwa.SendTemplateRequest) {
+			r.Template.Name = "store_location"
+			r.Template.Components = []crispwa.Component{crispwa.HeaderLocation(91, 2.3522, "Shop", "")}
+		}, want: "latitude in [-90, 90]", refuse: true},
 		{name: "crisp_options.type", edit: func(r *crispwa.SendTemplateRequest) { r.Options.Type = "email" },
 			want: "crisp_options.type", refuse: true},
 

@@ -47,11 +47,12 @@ type wireParam struct {
 	Payload    *string         `json:"payload"`
 	CouponCode *string         `json:"coupon_code"`
 	Action     json.RawMessage `json:"action"`
-	// Product, LimitedTimeOffer and TTLMinutes are only checked for
-	// presence.
+	// Product, LimitedTimeOffer, TTLMinutes and TapTargets are only
+	// checked for presence.
 	Product          json.RawMessage `json:"product"`
 	LimitedTimeOffer json.RawMessage `json:"limited_time_offer"`
 	TTLMinutes       json.RawMessage `json:"ttl_minutes"`
+	TapTargets       json.RawMessage `json:"tap_target_configuration"`
 }
 
 type wireCurrency struct {
@@ -67,10 +68,24 @@ type wireMedia struct {
 }
 
 type wireLocation struct {
-	Latitude  *float64 `json:"latitude"`
-	Longitude *float64 `json:"longitude"`
-	Name      string   `json:"name"`
-	Address   string   `json:"address"`
+	Latitude  json.RawMessage `json:"latitude"` // a number, or a numeric string as in Meta's examples
+	Longitude json.RawMessage `json:"longitude"`
+	Name      string          `json:"name"`
+	Address   string          `json:"address"`
+}
+
+// coordinate reads a latitude or longitude: a JSON number or a string
+// holding one. ok is false when it is absent or neither.
+func coordinate(raw json.RawMessage) (float64, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		raw = json.RawMessage(s)
+	}
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return 0, false
+	}
+	return f, true
 }
 
 type wireOptions struct {
