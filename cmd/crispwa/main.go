@@ -9,6 +9,7 @@
 //	crispwa send [flags]              send a template message
 //	crispwa listen [flags]            print the callbacks Crisp posts
 //	crispwa bulk [flags]              send a template to every row of a CSV, resumably
+//	crispwa fake [flags]              a local fake Crisp API and its inbox page
 //	crispwa help [command]            help on a command
 //
 // Every command but demo reads CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,
@@ -63,6 +64,7 @@ func commands() []command {
 		{"send", "send a template message", runSend},
 		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
 		{"bulk", "send a template to every row of a CSV file, resumably", runBulk},
+		{"fake", "serve a local fake Crisp API and its inbox page (no network, no credentials)", runFake},
 	}
 }
 
