@@ -42,9 +42,9 @@ type TemplateValues struct {
 // CardValues fills one carousel card: its header media or product, its
 // body's positional values, and its buttons by index.
 type CardValues struct {
-	HeaderMedia *Parameter
-	Body        []string
-	Buttons     map[int]string
+	HeaderMedia *Parameter     // the card's IMAGE, VIDEO or PRODUCT header, e.g. ImageID(id)
+	Body        []string       // the card body's {{1}}..{{n}}, when it has placeholders
+	Buttons     map[int]string // by the card's button index, as TemplateValues.Buttons
 }
 
 // Build returns the MessageTemplate (name, language, components) that fills
@@ -309,14 +309,14 @@ func (b *tmplBuilder) unusedNames() {
 // the Crisp inbox shows the whole message.
 func fillText(m *MessageTemplate, s *templateShape) {
 	r := renderer{named: s.named}
-	m.Components = fillPartText(m.Components, &s.partShape, r)
+	m.Components = fillPartText(m.Components, &s.partShape, r, true)
 	for i := range m.Components {
 		c := &m.Components[i]
 		if strings.EqualFold(c.Type, ComponentCarousel) {
 			for j := range c.Cards {
 				card := &c.Cards[j]
 				if k := card.CardIndex; k >= 0 && k < len(s.cards) {
-					card.Components = fillPartText(card.Components, &s.cards[k], r)
+					card.Components = fillPartText(card.Components, &s.cards[k], r, false)
 				}
 			}
 		}
@@ -324,10 +324,12 @@ func fillText(m *MessageTemplate, s *templateShape) {
 }
 
 // fillPartText fills the texts of one part (the message or a card). The
-// components keep their order; the header, body and footer that take no
-// parameter are appended after them, text only, so that code reading the
-// parameters of a built message finds them where it always did.
-func fillPartText(comps []Component, p *partShape, r renderer) []Component {
+// components keep their order; with addTextOnly, the header, body and
+// footer that take no parameter are appended after them, text only, so
+// that code reading the parameters of a built message finds them where it
+// always did. (A carousel card keeps exactly its components: every card
+// of a carousel must have the same ones.)
+func fillPartText(comps []Component, p *partShape, r renderer, addTextOnly bool) []Component {
 	out := slices.Clone(comps)
 	var hasHeader, hasBody bool
 	for i := range out {
@@ -347,6 +349,9 @@ func fillPartText(comps []Component, p *partShape, r renderer) []Component {
 				c.Text = p.buttons[*c.Index].Text
 			}
 		}
+	}
+	if !addTextOnly {
+		return out
 	}
 	if p.header != nil && !hasHeader && p.headerFormat == FormatText && p.header.Text != "" {
 		out = append(out, Component{Type: ComponentHeader, Format: FormatText, Text: p.header.Text})

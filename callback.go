@@ -46,15 +46,17 @@ type callbackFields struct {
 	Error             boolish     `json:"error"`
 	Reason            string      `json:"reason"`
 	Message           string      `json:"message"`
-	RequestID         *string     `json:"request_id"`
+	RequestID         string      `json:"request_id"`
 	CrispFingerprint  fingerprint `json:"crisp_fingerprint"`
 	WhatsAppMessageID string      `json:"whatsapp_message_id"`
 	SessionID         string      `json:"session_id"`
 }
 
+// callbackWire is a whole callback body: the envelope's fields and its
+// "data" object, decoded in one pass.
 type callbackWire struct {
 	callbackFields
-	Data json.RawMessage `json:"data"`
+	Data *callbackFields `json:"data"`
 }
 
 // ParseCallback parses a callback body. It accepts both the Crisp envelope
@@ -73,14 +75,9 @@ func ParseCallback(body []byte) (*CallbackEvent, error) {
 	if err := json.Unmarshal(trimmed, &top); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCallback, err)
 	}
-	var data callbackFields
-	if d := bytes.TrimSpace(top.Data); len(d) > 0 && !bytes.Equal(d, []byte("null")) {
-		if d[0] != '{' {
-			return nil, fmt.Errorf("%w: data is not a JSON object", ErrInvalidCallback)
-		}
-		if err := json.Unmarshal(d, &data); err != nil {
-			return nil, fmt.Errorf("%w: data: %v", ErrInvalidCallback, err)
-		}
+	data := top.Data
+	if data == nil {
+		data = &callbackFields{}
 	}
 	ev := &CallbackEvent{
 		Error:             bool(top.Error) || bool(data.Error),
@@ -88,16 +85,11 @@ func ParseCallback(body []byte) (*CallbackEvent, error) {
 		CrispFingerprint:  int64(data.CrispFingerprint),
 		WhatsAppMessageID: firstNonEmpty(data.WhatsAppMessageID, top.WhatsAppMessageID),
 		SessionID:         firstNonEmpty(data.SessionID, top.SessionID),
+		RequestID:         firstNonEmpty(data.RequestID, top.RequestID),
 		Raw:               append(json.RawMessage(nil), body...),
 	}
 	if ev.CrispFingerprint == 0 {
 		ev.CrispFingerprint = int64(top.CrispFingerprint)
-	}
-	for _, id := range []*string{data.RequestID, top.RequestID} {
-		if id != nil && *id != "" {
-			ev.RequestID = *id
-			break
-		}
 	}
 	if ev.RequestID == "" {
 		return nil, fmt.Errorf("%w: no request_id", ErrInvalidCallback)
@@ -118,17 +110,9 @@ func firstNonEmpty(values ...string) string {
 type fingerprint int64
 
 func (f *fingerprint) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if s == "null" {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		if s == "" {
-			return nil
-		}
+	s, err := unquote(b)
+	if err != nil || s == "" || s == "null" && b[0] != '"' {
+		return err
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -138,26 +122,42 @@ func (f *fingerprint) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// unquote returns the text of a JSON string, or b itself for any other JSON
+// value. Strings without escapes (the usual case) are not decoded again.
+func unquote(b []byte) (string, error) {
+	if len(b) < 2 || b[0] != '"' {
+		return string(b), nil
+	}
+	if bytes.IndexByte(b, '\\') < 0 {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
+}
+
 // boolish accepts a JSON boolean; a non-empty string (some gateways send the
 // error as text) also counts as true.
 type boolish bool
 
 func (f *boolish) UnmarshalJSON(b []byte) error {
-	switch {
-	case string(b) == "null":
+	switch string(b) {
+	case "null":
 		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = s != "" && s != "false"
+	case "true":
+		*f = true
+		return nil
+	case "false":
+		*f = false
 		return nil
 	}
-	var v bool
-	if err := json.Unmarshal(b, &v); err != nil {
+	if len(b) == 0 || b[0] != '"' {
 		return errors.New("error is not a boolean")
 	}
-	*f = boolish(v)
+	s, err := unquote(b)
+	if err != nil {
+		return err
+	}
+	*f = s != "" && s != "false"
 	return nil
 }

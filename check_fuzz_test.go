@@ -3,6 +3,8 @@ package crispwa
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -161,6 +163,17 @@ func FuzzCheck(f *testing.F) {
 		[]byte(`{"name":"a","components":[{"type":"button","index":-1},{"type":"HEADER","parameters":[{"type":"location"},{"type":"image","image":{}}]},{"type":"BUTTON","index":0,"parameters":[{"type":"coupon_code"}]}]}`))
 	f.Add([]byte(`{"parameter_format":"NAMED","components":[{"type":"BODY","text":"{{a}}"}]}`),
 		[]byte(`{"components":[{"type":"BODY","parameters":[{"type":"text","parameter_name":"A"},{"type":"currency","currency":{}},{"type":"date_time"}]}]}`))
+	for _, pair := range [][2]string{
+		{"meta_carousel_template_media_cards_v1", "meta_send_carousel_template_media_cards_v1"},
+		{"meta_limited_time_offer_caribbean_pkg_2023", "meta_send_limited_time_offer_caribbean_pkg_2023"},
+		{"meta_wa_voice_call", "meta_send_wa_voice_call"},
+	} {
+		tb, _ := os.ReadFile(filepath.Join("testdata", "realworld", "templates", pair[0]+".json"))
+		sb, _ := os.ReadFile(filepath.Join("testdata", "realworld", "sends", pair[1]+".json"))
+		var send struct{ Template json.RawMessage }
+		_ = json.Unmarshal(sb, &send)
+		f.Add(tb, []byte(send.Template))
+	}
 	f.Fuzz(func(t *testing.T, tmplJSON, msgJSON []byte) {
 		var tmpl Template
 		var m MessageTemplate
@@ -171,5 +184,8 @@ func FuzzCheck(f *testing.F) {
 		if err != nil && len(ValidationErrors(err)) == 0 {
 			t.Fatalf("Check returned %T without a *ValidationError: %v", err, err)
 		}
+		// Render and Build never panic either.
+		_, _ = tmpl.RenderMessage(m)
+		_, _ = tmpl.Render(TemplateValues{Body: []string{"x"}, Cards: []CardValues{{Body: []string{"y"}}}})
 	})
 }

@@ -69,6 +69,8 @@ func (c *tmplChecker) checkShape(field string, p Parameter, named bool) {
 		if o := p.LimitedTimeOffer; o != nil && o.ExpirationTimeMS <= 0 {
 			c.add(field+".limited_time_offer.expiration_time_ms", "is %d; want the offer's end in milliseconds since the Unix epoch", o.ExpirationTimeMS)
 		}
+	case ParamTapTarget:
+		want = "tap_target_configuration"
 	case ParamTTLMinutes:
 		want = "ttl_minutes"
 		if p.TTLMinutes <= 0 {
@@ -141,6 +143,7 @@ func setFields(p Parameter) []string {
 	add(p.Product != nil, "product")
 	add(p.LimitedTimeOffer != nil, "limited_time_offer")
 	add(p.TTLMinutes != 0, "ttl_minutes")
+	add(p.TapTargetConfiguration != nil, "tap_target_configuration")
 	return out
 }
 

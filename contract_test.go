@@ -40,6 +40,13 @@ var (
 	_ func(*crispwa.CallbackEvent) bool            = (*crispwa.CallbackEvent).Succeeded
 	_ func([]byte) (*crispwa.CallbackEvent, error) = crispwa.ParseCallback
 
+	// Fidelity.
+	_ func(string, string) (string, error)                            = crispwa.NormalizePhone
+	_ func(*crispwa.Template, crispwa.TemplateValues) (string, error) = (*crispwa.Template).Render
+	_ func(*crispwa.CallbackEvent) *crispwa.Failure                   = (*crispwa.CallbackEvent).Failure
+	_                                                                 = crispwa.Failure{Code: 0, Class: crispwa.FailureUnknown, RetryAfter: time.Duration(0), Message: ""}
+	_                                                                 = []crispwa.FailureClass{crispwa.FailureUnknown, crispwa.FailureRecipient, crispwa.FailureTemplate, crispwa.FailureRetryLater, crispwa.FailureAccount}
+
 	_ *crispwa.TemplatesService = crispwa.Client{}.Templates
 	_                           = crispwa.Credentials{Identifier: "", Key: ""}
 	_                           = crispwa.TemplatePage{Templates: []*crispwa.Template{}, Next: ""}
@@ -64,6 +71,11 @@ func TestContractConstantsAndSentinels(t *testing.T) {
 		}
 	}
 	assert.ErrorIs(t, &crispwa.ValidationError{Field: "to_number", Reason: "bad"}, crispwa.ErrInvalidRequest)
+	classes := map[crispwa.FailureClass]string{crispwa.FailureUnknown: "unknown", crispwa.FailureRecipient: "recipient",
+		crispwa.FailureTemplate: "template", crispwa.FailureRetryLater: "retry_later", crispwa.FailureAccount: "account"}
+	for c, want := range classes {
+		assert.Equal(t, want, string(c))
+	}
 }
 
 // TestContractWireTags checks the struct tags API.md fixes: they are the
@@ -82,7 +94,8 @@ func TestContractWireTags(t *testing.T) {
 		{crispwa.MessageTemplate{}, "json", map[string]string{
 			"Name": "name", "Language": "language", "Components": "components,omitempty"}},
 		{crispwa.Component{}, "json", map[string]string{
-			"Type": "type", "SubType": "sub_type,omitempty", "Index": "index,omitempty", "Parameters": "parameters,omitempty"}},
+			"Type": "type", "SubType": "sub_type,omitempty", "Index": "index,omitempty", "Parameters": "parameters,omitempty",
+			"Text": "text,omitempty"}},
 		{crispwa.Parameter{}, "json", map[string]string{"Type": "type", "Text": "text,omitempty"}},
 		{crispwa.CrispOptions{}, "json", map[string]string{
 			"Type": "type,omitempty", "NewSession": "new_session", "AutoResolve": "auto_resolve,omitempty", "User": "user,omitempty"}},

@@ -96,8 +96,9 @@ func (e *APIError) Is(target error) bool {
 }
 
 // ValidationError reports a request refused before any network call: Field
-// names the offending field by its JSON path (e.g. "to_number" or
-// "message_template.components[0].parameters[1].text"), Reason says why.
+// names the offending field (e.g. "to_number", or a component by what it is
+// and then its JSON path, "body.parameters[1].text", "button[0].sub_type";
+// Validate and Check use the same names), Reason says why.
 // errors.Is(err, ErrInvalidRequest) is true for every ValidationError.
 type ValidationError struct {
 	Field  string

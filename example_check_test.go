@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 
 	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/crispwatest"
 )
 
 // exampleOrderTemplate is what Templates.Get returns for a typical utility
@@ -131,4 +133,56 @@ func ExampleTemplatesService_SendChecked() {
 	// Output:
 	// crispwa: invalid request: body: the template's body has 2 placeholders ({{1}}, {{2}}); the message gives 1 parameter | sends: 0
 	// accepted: 8b1c2f5e | sends: 1
+}
+
+// Render shows the message as the customer reads it, for a preview or a
+// dry run; Build fills the same text into the components for the inbox.
+func ExampleTemplate_Render() {
+	tpl := crispwatest.SampleTemplates()[0] // "order_update"
+	text, err := tpl.Render(crispwa.TemplateValues{
+		Body:    []string{"John", "A-1029"},
+		Buttons: map[int]string{0: "A-1029"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(text)
+	// Output:
+	// Order update
+	//
+	// Hi John, your order A-1029 has shipped.
+	//
+	// Reply STOP to unsubscribe
+	//
+	// [Track my order: https://example.com/track/A-1029]
+}
+
+// One person written several ways is one canonical number.
+func ExampleNormalizePhone() {
+	for _, n := range []string{"+33 6 12 34 56 78", "0033612345678", "33612345678"} {
+		e164, _ := crispwa.NormalizePhone(n, "")
+		fmt.Println(e164)
+	}
+	e164, _ := crispwa.NormalizePhone("06 12 34 56 78", "FR")
+	fmt.Println(e164)
+	_, err := crispwa.NormalizePhone("06 12 34 56 78", "")
+	fmt.Println(err)
+	// Output:
+	// +33612345678
+	// +33612345678
+	// +33612345678
+	// +33612345678
+	// crispwa: invalid request: number: has no country code and no default region is given: write it as +<country code><number>
+}
+
+// Failure turns a failed callback into something a program can act on.
+func ExampleCallbackEvent_Failure() {
+	ev, err := crispwa.ParseCallback([]byte(`{"error":true,"reason":"template_not_sent","data":{"request_id":"r-1",` +
+		`"message":"This message was not delivered to maintain healthy ecosystem engagement. (code 131049)"}}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	f := ev.Failure()
+	fmt.Println(f.Code, f.Class, f.RetryAfter)
+	// Output: 131049 retry_later 24h0m0s
 }

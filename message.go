@@ -2,8 +2,10 @@ package crispwa
 
 // SendTemplateRequest is one template send: which template, from which of
 // the website's WhatsApp numbers, to which phone number, and how Crisp should
-// record it in the inbox. Phone numbers are digits with an optional leading
-// '+' (8 to 15 digits, E.164 without spaces).
+// record it in the inbox. Phone numbers carry their country code ("+33 6 12
+// 34 56 78", "0033612345678" and "33612345678" are accepted) and must be
+// valid for their country; Send puts them on the wire in canonical +E.164
+// form (see NormalizePhone, which also reads national numbers).
 type SendTemplateRequest struct {
 	From     string          `json:"from_number"`
 	To       string          `json:"to_number"`

@@ -1,6 +1,9 @@
 package crispwa
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Parameter is one value filling a template placeholder, a media header, or
 // a button. Type selects the kind, and exactly the field of that kind is set
@@ -52,6 +55,15 @@ type Parameter struct {
 	// TTLMinutes is the value of a voice-call button's "ttl_minutes"
 	// parameter: how long the call button stays active.
 	TTLMinutes int `json:"ttl_minutes,omitempty"`
+	// TapTargetConfiguration is the value of a TAP_TARGET_CONFIGURATION
+	// component's parameter: the URL and title a tap on the message opens.
+	TapTargetConfiguration []TapTarget `json:"tap_target_configuration,omitempty"`
+}
+
+// TapTarget is one tap target: the URL opened and the title shown.
+type TapTarget struct {
+	URL   string `json:"url"`
+	Title string `json:"title"`
 }
 
 // Parameter types (Parameter.Type), as Meta spells them.
@@ -69,6 +81,7 @@ const (
 	ParamAction           string = "action"
 	ParamLimitedTimeOffer string = "limited_time_offer"
 	ParamTTLMinutes       string = "ttl_minutes"
+	ParamTapTarget        string = "tap_target_configuration"
 )
 
 // Currency is the value of a "currency" parameter. WhatsApp shows
@@ -98,7 +111,8 @@ type Media struct {
 }
 
 // Location is the value of a LOCATION header's "location" parameter.
-// Latitude and Longitude are always sent, even when zero.
+// Latitude and Longitude are always sent, even when zero, as numbers; they
+// are also read from strings, as Meta's documentation writes them.
 type Location struct {
 	Latitude  float64 `json:"latitude"`
 	Longitude float64 `json:"longitude"`
@@ -145,4 +159,31 @@ type LimitedTimeOffer struct {
 	// ExpirationTimeMS is when the offer expires, in milliseconds since
 	// the Unix epoch (the countdown WhatsApp shows).
 	ExpirationTimeMS int64 `json:"expiration_time_ms"`
+}
+
+// UnmarshalJSON reads a location whose latitude and longitude are JSON
+// numbers or numeric strings ("37.44").
+func (l *Location) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Latitude  json.Number `json:"latitude"`
+		Longitude json.Number `json:"longitude"`
+		Name      string      `json:"name"`
+		Address   string      `json:"address"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	var err error
+	*l = Location{Name: w.Name, Address: w.Address}
+	if w.Latitude != "" {
+		if l.Latitude, err = w.Latitude.Float64(); err != nil {
+			return fmt.Errorf("location.latitude: %w", err)
+		}
+	}
+	if w.Longitude != "" {
+		if l.Longitude, err = w.Longitude.Float64(); err != nil {
+			return fmt.Errorf("location.longitude: %w", err)
+		}
+	}
+	return nil
 }

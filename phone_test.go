@@ -124,3 +124,43 @@ func BenchmarkNormalizePhone(b *testing.B) {
 		}
 	}
 }
+
+// FuzzNormalizePhone: never panics; a canonical number is "+" and digits,
+// and normalising it again gives it back.
+func FuzzNormalizePhone(f *testing.F) {
+	for _, s := range []string{"+33612345678", "0033 6 12 34 56 78", "06 12 34 56 78", "1-800-FLOWERS", "++", "(0)", "+1 (202) 555-0143"} {
+		f.Add(s, "FR")
+		f.Add(s, "")
+	}
+	f.Fuzz(func(t *testing.T, number, region string) {
+		got, err := NormalizePhone(number, region)
+		if err != nil {
+			if got != "" {
+				t.Fatalf("%q with an error", got)
+			}
+			return
+		}
+		if d, plus, ok := phoneDigits(got); !ok || !plus || "+"+d != got {
+			t.Fatalf("not canonical: %q", got)
+		}
+		again, err := NormalizePhone(got, "")
+		if err != nil || again != got {
+			t.Fatalf("NormalizePhone(%q) = %q, %v; want it back", got, again, err)
+		}
+	})
+}
+
+// TestValidateBuildsFieldNamesOnlyOnError: a valid request's allocations do
+// not grow with its components (field names are built only to report).
+func TestValidateBuildsFieldNamesOnlyOnError(t *testing.T) {
+	small := validSend()
+	big := validSend()
+	for i := range 20 {
+		big.Template.Components = append(big.Template.Components, URLButton(i, "x"), QuickReplyButton(i, "p"))
+	}
+	a := testing.AllocsPerRun(50, func() { _ = small.Validate() })
+	b := testing.AllocsPerRun(50, func() { _ = big.Validate() })
+	// 40 components would add 80 allocations if names were built; allow
+	// the noise of -race and of libphonenumber's internal caches.
+	assert.InDelta(t, a, b, 5, "allocations of a valid request do not depend on its size")
+}

@@ -117,11 +117,11 @@ var realworldSendExpected = map[string][]string{
 	"meta_send_carousel_template_product_cards_v1": {"carousel: the template has 2 cards; the message gives 3 cards", "carousel.cards[2].card_index: is 2"},
 }
 
-// realworldUnsupported are the send files of kinds the SDK does not model,
-// and why.
-var realworldUnsupported = map[string]string{
-	"meta_send_august_promotion":     "tap_target_configuration parameters are not modeled",
-	"meta_component_location_header": "one component, not a send; latitude and longitude as strings where the SDK sends numbers",
+// realworldUnpaired are the send files without a template in the
+// fixtures, and what is tested of them instead.
+var realworldUnpaired = map[string]string{
+	"meta_send_august_promotion":     "no template: round trip only (TestRealworldSendsRoundTripAndCheck)",
+	"meta_component_location_header": "one component: TestRealworldLocationHeader",
 }
 
 // toCrisp turns a Meta send's "template" into Crisp's message_template:
@@ -171,10 +171,14 @@ func TestRealworldSendsRoundTripAndCheck(t *testing.T) {
 	sends := realworldFiles(t, "sends")
 	for name := range sends {
 		_, paired := realworldSends[name]
-		_, skipped := realworldUnsupported[name]
+		_, skipped := realworldUnpaired[name]
 		assert.True(t, paired || skipped, "%s: pair it with its template or say why it is unsupported", name)
 	}
+	pairs := map[string]string{"meta_send_august_promotion": ""}
 	for name, tplFile := range realworldSends {
+		pairs[name] = tplFile
+	}
+	for name, tplFile := range pairs {
 		t.Run(name, func(t *testing.T) {
 			in := toCrisp(t, sends[name])
 			var m MessageTemplate
@@ -184,6 +188,9 @@ func TestRealworldSendsRoundTripAndCheck(t *testing.T) {
 			out, err := json.Marshal(m)
 			require.NoError(t, err)
 			assert.JSONEq(t, string(in), string(out), "round trip")
+			if tplFile == "" {
+				return
+			}
 
 			tpl := realworldTemplate(t, tplFile)
 			tpl.Status = StatusApproved // creation payloads carry no status
@@ -206,4 +213,37 @@ func TestRealworldSendsRoundTripAndCheck(t *testing.T) {
 			assert.Len(t, got, len(want), strings.Join(got, "\n"))
 		})
 	}
+}
+
+// TestRealworldLocationHeader: Meta documents a LOCATION header with
+// latitude and longitude as strings; it decodes, sends them as numbers,
+// and passes Check against Meta's LOCATION template.
+func TestRealworldLocationHeader(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "realworld", "sends", "meta_component_location_header.json"))
+	require.NoError(t, err)
+	var c Component
+	require.NoError(t, json.Unmarshal(b, &c))
+	require.Len(t, c.Parameters, 1)
+	loc := c.Parameters[0].Location
+	require.NotNil(t, loc)
+	assert.InDelta(t, 37.44211676562361, loc.Latitude, 1e-12)
+	assert.InDelta(t, -122.16155960083124, loc.Longitude, 1e-12)
+	assert.Equal(t, "Philz Coffee", loc.Name)
+	out, err := json.Marshal(c)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"latitude":37.44211676562361`)
+
+	tpl := realworldTemplate(t, "meta_order_delivery_update")
+	tpl.Status = StatusApproved
+	body := Body()
+	if _, b := tpl.Placeholders(); len(b) > 0 {
+		for range b {
+			body.Parameters = append(body.Parameters, Text("x"))
+		}
+	}
+	m := MessageTemplate{Name: tpl.Name, Language: tpl.Language, Components: []Component{c, body}}
+	assert.NoError(t, tpl.Check(m))
+
+	var bad Location
+	assert.Error(t, json.Unmarshal([]byte(`{"latitude":"north","longitude":1}`), &bad))
 }

@@ -141,6 +141,9 @@ func paramsOf(c *Component) []Parameter {
 
 // render writes the message of m, for Render and RenderMessage.
 func (t *Template) render(m MessageTemplate, s *templateShape) (string, error) {
+	if t.Unmodeled != "" {
+		return "", invalid("template", "template %q (%s): %s", t.Name, t.Language, t.Unmodeled)
+	}
 	w := &messageWriter{r: renderer{named: s.named}}
 	mp := partsOf(m.Components)
 	w.part("", &s.partShape, mp, func() {

@@ -34,6 +34,7 @@ type config struct {
 	callbackWait     time.Duration
 	logger           *slog.Logger
 	abort            <-chan struct{} // closed: cut the sends in flight short
+	rateStore        RateStore
 }
 
 func defaultConfig() config {
@@ -164,6 +165,21 @@ func WithLogger(l *slog.Logger) Option {
 func WithAbort(abort <-chan struct{}) Option {
 	return func(c *config) error {
 		c.abort = abort
+		return nil
+	}
+}
+
+// WithRateStore makes the Runner share its rate and its rate-limit pauses
+// through s with every Runner, in any process, that sends for the same
+// website with the same store (package redisstore): together they keep to
+// one WithRate, and a rate limit seen by one pauses all. While s fails, the
+// Runner waits rather than send unpaced. A nil s is an error.
+func WithRateStore(s RateStore) Option {
+	return func(c *config) error {
+		if s == nil {
+			return fmt.Errorf("bulk: WithRateStore(nil)")
+		}
+		c.rateStore = s
 		return nil
 	}
 }

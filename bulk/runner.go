@@ -263,7 +263,7 @@ type campaign struct {
 }
 
 func newCampaign(ctx context.Context, r *Runner, jobs []Job, toSend int) *campaign {
-	c := &campaign{r: r, jobs: jobs, throttle: newThrottle(r.cfg.rate), toSend: toSend, start: time.Now()}
+	c := &campaign{r: r, jobs: jobs, throttle: r.newThrottle(), toSend: toSend, start: time.Now()}
 	c.stop, c.stopAll = context.WithCancel(ctx)
 	// Sends in flight outlive ctx by the drain timeout, so that their
 	// outcome is known rather than unknown.

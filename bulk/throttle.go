@@ -2,11 +2,10 @@ package bulk
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Pauses after a rate-limit answer without Retry-After: doubling from
@@ -20,19 +19,27 @@ const (
 	recovery = 1.05
 	// window is how many recent send starts the observed rate is measured on.
 	window = 32
+	// storeTimeout bounds one call to the RateStore; storeRetryMax the wait
+	// between calls while it fails.
+	storeTimeout  = 2 * time.Second
+	storeRetryMax = 2 * time.Second
 )
 
-// throttle is the pace shared by all workers: a token-bucket limiter, plus a
-// pause that every worker waits out when any of them is told to slow down.
-// On a rate-limit answer it pauses everyone (for Retry-After, or a growing
-// backoff) and halves the rate; each accepted send raises it back by 5% up
-// to the configured rate.
+// throttle is the pace shared by all workers: slots from a RateStore (in
+// memory, or shared by several processes), plus a pause that every worker
+// waits out when any of them is told to slow down. On a rate-limit answer it
+// pauses everyone (for Retry-After, or a growing backoff) and halves this
+// throttle's rate; each accepted send raises it back by 5% up to the
+// configured rate.
 type throttle struct {
-	limiter    *rate.Limiter
-	configured rate.Limit
+	store      RateStore
+	website    string
+	configured float64 // sends per second; +Inf for no limit
+	logger     *slog.Logger
 
 	mu          sync.Mutex
-	pausedUntil time.Time
+	limit       float64   // current rate, <= configured
+	pausedUntil time.Time // the latest pause this throttle set or saw
 	cutUntil    time.Time // one cut per pause, however many workers are told
 	strikes     int       // rate-limit answers since the last accepted send
 	peak        float64   // observed rate at the first cut, when unlimited
@@ -41,38 +48,66 @@ type throttle struct {
 	hits        int
 }
 
+// newThrottle returns a throttle of its own, in memory.
 func newThrottle(perSecond float64) *throttle {
-	lim := rate.Limit(perSecond)
-	if math.IsInf(perSecond, 1) {
-		lim = rate.Inf
+	return &throttle{store: newMemRateStore(), configured: perSecond, limit: perSecond}
+}
+
+// newThrottle returns the throttle of one Run: shared through the
+// WithRateStore store, if any, under the client's website ID.
+func (r *Runner) newThrottle() *throttle {
+	t := newThrottle(r.cfg.rate)
+	if r.cfg.rateStore != nil {
+		t.store, t.website = r.cfg.rateStore, r.client.WebsiteID()
 	}
-	return &throttle{limiter: rate.NewLimiter(lim, 1), configured: lim}
+	t.logger = r.cfg.logger
+	return t
 }
 
 // wait returns when the caller may start a send, or with ctx's error.
 func (t *throttle) wait(ctx context.Context) error {
+	failures := 0
 	for {
 		t.mu.Lock()
-		d := time.Until(t.pausedUntil)
+		paused := time.Until(t.pausedUntil)
+		interval := time.Duration(0)
+		if !math.IsInf(t.limit, 1) {
+			interval = time.Duration(float64(time.Second) / t.limit)
+		}
 		t.mu.Unlock()
-		if d > 0 {
-			timer := time.NewTimer(d)
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return ctx.Err()
-			case <-timer.C:
+		if paused > 0 {
+			if err := sleep(ctx, paused); err != nil {
+				return err
 			}
 			continue
 		}
-		if err := t.limiter.Wait(ctx); err != nil {
-			return err
+		wait, reserved, err := t.reserve(ctx, interval)
+		if err == nil && reserved && wait > 0 {
+			if err := sleep(ctx, wait); err != nil {
+				return err
+			}
+			// A pause may have begun while we waited for the slot.
+			if wait, err = t.pausedFor(ctx); err == nil && wait > 0 {
+				reserved = false
+			}
 		}
-		t.mu.Lock()
-		if time.Now().Before(t.pausedUntil) { // a pause began while we waited
-			t.mu.Unlock()
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil: // the store fails: wait rather than send unpaced
+			failures++
+			t.log(ctx, "rate store failed: waiting before the next send", err)
+			if err := sleep(ctx, min(50*time.Millisecond<<min(failures, 6), storeRetryMax)); err != nil {
+				return err
+			}
+			continue
+		case !reserved:
+			if err := sleep(ctx, wait); err != nil {
+				return err
+			}
 			continue
 		}
+		t.mu.Lock()
 		t.starts[t.nstarts%window] = time.Now()
 		t.nstarts++
 		t.mu.Unlock()
@@ -80,8 +115,45 @@ func (t *throttle) wait(ctx context.Context) error {
 	}
 }
 
+func (t *throttle) reserve(ctx context.Context, interval time.Duration) (time.Duration, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	return t.store.Reserve(ctx, t.website, interval)
+}
+
+func (t *throttle) pausedFor(ctx context.Context) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	return t.store.PausedFor(ctx, t.website)
+}
+
+// sleep waits d, or returns ctx's error when it ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
 // hit reports a rate-limit answer, with the server's Retry-After (0 if none).
+// The pause reaches every runner sharing the store; the rate cut is this
+// throttle's.
 func (t *throttle) hit(retryAfter time.Duration) {
+	pause := t.hitLocal(retryAfter)
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := t.store.Pause(ctx, t.website, pause); err != nil {
+		// This throttle still pauses; the other runners learn of the rate
+		// limit from their own answers.
+		t.log(ctx, "rate store failed: pause not shared", err)
+	}
+}
+
+func (t *throttle) hitLocal(retryAfter time.Duration) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := time.Now()
@@ -95,21 +167,22 @@ func (t *throttle) hit(retryAfter time.Duration) {
 		t.pausedUntil = until
 	}
 	if now.Before(t.cutUntil) {
-		return
+		return pause
 	}
 	t.cutUntil = t.pausedUntil
-	cur := float64(t.limiter.Limit())
+	cur := t.limit
 	obs := t.observedLocked(now)
 	switch {
-	case obs == 0 && t.limiter.Limit() == rate.Inf:
-		return // no rate to halve yet: the pause alone slows down
-	case t.limiter.Limit() == rate.Inf:
+	case obs == 0 && math.IsInf(t.limit, 1):
+		return pause // no rate to halve yet: the pause alone slows down
+	case math.IsInf(t.limit, 1):
 		t.peak = max(t.peak, obs)
 		cur = obs
 	case obs > 0:
 		cur = min(cur, obs)
 	}
-	t.limiter.SetLimitAt(now, rate.Limit(max(cur/2, minRate)))
+	t.limit = max(cur/2, minRate)
+	return pause
 }
 
 // success reports an accepted send: the rate climbs back.
@@ -117,18 +190,17 @@ func (t *throttle) success() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.strikes = 0
-	lim := t.limiter.Limit()
-	if lim >= t.configured {
+	if t.limit >= t.configured {
 		return
 	}
-	next := lim * recovery
+	next := t.limit * recovery
 	switch {
-	case t.configured == rate.Inf && float64(next) >= 2*t.peak:
-		next = rate.Inf
+	case math.IsInf(t.configured, 1) && next >= 2*t.peak:
+		next = math.Inf(1)
 	case next > t.configured:
 		next = t.configured
 	}
-	t.limiter.SetLimit(next)
+	t.limit = next
 }
 
 // observedLocked is the start rate over the last window sends, in sends per
@@ -151,9 +223,11 @@ func (t *throttle) observedLocked(now time.Time) float64 {
 func (t *throttle) state() (limit float64, hits int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	l := t.limiter.Limit()
-	if l == rate.Inf {
-		return math.Inf(1), t.hits
+	return t.limit, t.hits
+}
+
+func (t *throttle) log(ctx context.Context, msg string, err error) {
+	if t.logger != nil {
+		t.logger.LogAttrs(ctx, slog.LevelWarn, "crispwa/bulk: "+msg, slog.String("error", err.Error()))
 	}
-	return float64(l), t.hits
 }

@@ -2,7 +2,9 @@ package bulk
 
 import (
 	"context"
+	"errors"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,4 +95,64 @@ func TestThrottleUnlimitedCutsFromTheObservedRate(t *testing.T) {
 	}
 	limit, _ = th.state()
 	assert.True(t, math.IsInf(limit, 1), "unlimited again once well past the old peak")
+}
+
+// flakyRateStore fails its first calls, then grants slots.
+type flakyRateStore struct {
+	mu       sync.Mutex
+	failures int // calls left to fail
+	reserved int
+	paused   time.Duration
+}
+
+func (f *flakyRateStore) fail() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failures > 0 {
+		f.failures--
+		return errors.New("store down")
+	}
+	return nil
+}
+
+func (f *flakyRateStore) Reserve(context.Context, string, time.Duration) (time.Duration, bool, error) {
+	if err := f.fail(); err != nil {
+		return 0, false, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reserved++
+	return 0, true, nil
+}
+
+func (f *flakyRateStore) Pause(_ context.Context, _ string, d time.Duration) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.paused = d
+	return nil
+}
+
+func (f *flakyRateStore) PausedFor(context.Context, string) (time.Duration, error) {
+	return 0, f.fail()
+}
+
+func TestThrottleWaitsWhileTheRateStoreFails(t *testing.T) {
+	store := &flakyRateStore{failures: 3}
+	th := newThrottle(10)
+	th.store = store
+	require.NoError(t, th.wait(context.Background()), "recovers once the store answers")
+	assert.Equal(t, 1, store.reserved, "one slot, granted after the failures: none taken unpaced")
+	assert.Zero(t, store.failures)
+
+	store.failures = 1 << 30 // down for good
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, th.wait(ctx), context.DeadlineExceeded, "never lets a send go without a slot")
+
+	store.failures = 0
+	th.hit(2 * time.Second)
+	assert.Equal(t, 2*time.Second, store.paused, "a 429 is shared through the store")
 }

@@ -3,42 +3,121 @@ package callback
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/crispwa/crispwa"
 )
 
-// BenchmarkHandler measures one callback delivery through the Handler
-// (token check, capped read, parse, dedup, fn) for a typical success payload,
-// each with a new request_id. Run:
+// benchBodies returns n typical success callbacks, each with its own
+// request_id.
+func benchBodies(n int) [][]byte {
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = []byte(`{"error":false,"reason":"dispatched","data":{"request_id":"5c0f9e2e-8d0a-4cf4-9a55-` +
+			strconv.Itoa(100000000000+i) + `","crisp_fingerprint":163408112098674,"whatsapp_message_id":"wamid.HBgLMzM2MTIzNDU2NzgVAgARGBI5QUI2RjQ4QjY3QjE0RUJBQjUA","session_id":"session_2c0a8b1e-4f5d-4c1b-9a8e-1f2d3c4b5a69"}}`)
+	}
+	return bodies
+}
+
+// minimalHandler is the baseline: it checks the method and decodes the same
+// payload, nothing more.
+func minimalHandler(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	var ev struct {
+		Error  bool   `json:"error"`
+		Reason string `json:"reason"`
+		Data   struct {
+			RequestID         string `json:"request_id"`
+			CrispFingerprint  int64  `json:"crisp_fingerprint"`
+			WhatsAppMessageID string `json:"whatsapp_message_id"`
+			SessionID         string `json:"session_id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// BenchmarkHandler measures one callback delivery, direct ServeHTTP, through
+// the Handler (token check, capped read, parse, dedup, fn) for a typical
+// success payload, each with a new request_id, next to the minimal handler.
+// The issue's target is Handler within 1.5x of minimal at GOMAXPROCS=1:
 //
-//	go test -run '^$' -bench Handler -benchmem ./callback
+//	go test -run '^$' -bench Handler -benchmem -cpu 1 -count 6 ./callback
 func BenchmarkHandler(b *testing.B) {
+	bodies := benchBodies(4096)
+	run := func(b *testing.B, h http.Handler) {
+		w := httptest.NewRecorder()
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			r := httptest.NewRequest(http.MethodPost, "/cb?token=long-random-token", bytes.NewReader(bodies[i%len(bodies)]))
+			w.Body.Reset()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d", w.Code)
+			}
+			i++
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	}
+	b.Run("minimal", func(b *testing.B) { run(b, http.HandlerFunc(minimalHandler)) })
 	for _, dedup := range []int{DefaultDedup, 0} {
 		b.Run("dedup="+strconv.Itoa(dedup), func(b *testing.B) {
-			h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { return nil },
-				WithToken("long-random-token"), WithDedup(dedup))
-			bodies := make([][]byte, 4096)
-			for i := range bodies {
-				bodies[i] = []byte(`{"error":false,"reason":"dispatched","data":{"request_id":"5c0f9e2e-8d0a-4cf4-9a55-` +
-					strconv.Itoa(100000000000+i) + `","crisp_fingerprint":163408112098674,"whatsapp_message_id":"wamid.HBgLMzM2MTIzNDU2NzgVAgARGBI5QUI2RjQ4QjY3QjE0RUJBQjUA","session_id":"session_2c0a8b1e-4f5d-4c1b-9a8e-1f2d3c4b5a69"}}`)
-			}
-			w := httptest.NewRecorder()
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				r := httptest.NewRequest(http.MethodPost, "/cb?token=long-random-token", bytes.NewReader(bodies[i%len(bodies)]))
-				w.Body.Reset()
-				h.ServeHTTP(w, r)
-				if w.Code != http.StatusOK {
-					b.Fatalf("status %d", w.Code)
-				}
-				i++
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			run(b, NewHandler(func(context.Context, *crispwa.CallbackEvent) error { return nil },
+				WithToken("long-random-token"), WithDedup(dedup)))
 		})
+	}
+}
+
+// BenchmarkHandlerVsMinimal alternates the Handler (with the default
+// deduplication and a token) and the minimal handler in chunks of 256
+// deliveries, and reports the median of the chunks' time ratios: a ratio
+// stays meaningful on a machine whose load changes during the run.
+//
+//	go test -run '^$' -bench HandlerVsMinimal -cpu 1 -benchtime 400000x ./callback
+func BenchmarkHandlerVsMinimal(b *testing.B) {
+	bodies := benchBodies(1 << 16)
+	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { return nil }, WithToken("long-random-token"))
+	serve := func(handler http.Handler, body []byte) {
+		r := httptest.NewRequest(http.MethodPost, "/cb?token=long-random-token", bytes.NewReader(body))
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	const chunk = 256
+	var ratios []float64
+	i := 0
+	for b.Loop() {
+		if i%chunk == 0 {
+			start := time.Now()
+			for k := range chunk {
+				serve(http.HandlerFunc(minimalHandler), bodies[(i+k)%len(bodies)])
+			}
+			minimal := time.Since(start)
+			start = time.Now()
+			for k := range chunk {
+				serve(h, bodies[(i+k)%len(bodies)])
+			}
+			ratios = append(ratios, float64(time.Since(start))/float64(minimal))
+		}
+		i++
+	}
+	sort.Float64s(ratios)
+	if len(ratios) > 0 {
+		b.ReportMetric(ratios[len(ratios)/2], "ratio")
 	}
 }

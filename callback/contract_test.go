@@ -21,4 +21,6 @@ var (
 	_ func(*callback.Tracker, context.Context, *crispwa.CallbackEvent) error           = (*callback.Tracker).Handle
 	_ callback.HandlerFunc                                                             = callback.NewTracker().Handle
 	_ func(*callback.Tracker, context.Context, string) (*crispwa.CallbackEvent, error) = (*callback.Tracker).Wait
+	_ func(callback.Store) callback.Option                                             = callback.WithStore
+	_ func(callback.Store) callback.TrackerOption                                      = callback.WithTrackerStore
 )

@@ -1,20 +1,24 @@
 // Package callback receives the callbacks Crisp POSTs after each accepted
 // template send: Handler is an http.Handler that authenticates, size-caps,
 // parses and deduplicates them before calling your HandlerFunc, and Tracker
-// lets code that sent a template wait for its outcome.
+// lets code that sent a template wait for its outcome. Both keep their state
+// in memory, or in a Store shared by several replicas (package redisstore).
 package callback
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
-
-	lru "github.com/hashicorp/golang-lru/v2"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/crispwa/crispwa"
 )
@@ -27,44 +31,78 @@ type HandlerFunc func(ctx context.Context, ev *crispwa.CallbackEvent) error
 // Handler is an http.Handler for Crisp's template-send callbacks. It answers:
 //
 //   - 405 (with Allow: POST) to anything but POST;
-//   - 401 when WithToken is set and the request does not carry the token;
+//   - 401 when WithToken is set and the request does not carry the token
+//     (to every request when the token given is empty);
 //   - 413 to a body over the size cap;
-//   - 400 to a body that is not a callback (see crispwa.ParseCallback);
+//   - 400 to a body that is not a callback (see crispwa.ParseCallback), or
+//     whose request_id is longer than MaxRequestIDBytes;
 //   - 200 without calling the HandlerFunc for a request_id it already handled
 //     successfully (deduplication, on by default);
-//   - 500 when the HandlerFunc returns an error (the request_id is not
-//     remembered, so a redelivery reaches the HandlerFunc again);
+//   - 500 when the HandlerFunc returns an error or panics (the panic is
+//     recovered and logged; the request_id is not remembered, so a
+//     redelivery reaches the HandlerFunc again);
+//   - 503 when the Store (WithStore) fails, or when the delivery gave up
+//     waiting for a concurrent delivery of the same request_id: the
+//     HandlerFunc is not called, and Crisp can deliver again;
 //   - 200 otherwise.
 //
 // Concurrent deliveries of the same request_id do not run the HandlerFunc
-// twice: the later ones wait for the first one's outcome, and run the
-// HandlerFunc themselves only if it failed. A Handler is safe for concurrent
-// use. It does not persist anything.
+// twice: the later ones wait (up to MaxClaimWait) for the first one's
+// outcome, and run the HandlerFunc themselves only if it failed. A Handler
+// is safe for concurrent use. Its formatted (%v, %+v, %#v) and JSON forms
+// never show the token.
 type Handler struct {
 	fn       HandlerFunc
-	cfg      config
+	maxBody  int64
+	auth     authMode
 	tokenSum [sha256.Size]byte
-
-	mu       sync.Mutex
-	seen     *lru.Cache[string, struct{}] // nil: deduplication off
-	inflight map[string]chan struct{}     // request_id -> closed when its handling ends
+	dedup    dedupStore // nil: deduplication off
+	logger   *slog.Logger
 }
 
+type authMode int
+
+const (
+	authNone  authMode = iota // WithToken not given
+	authToken                 // the token is required
+	authEmpty                 // WithToken("") given: refuse everything
+)
+
+// MaxClaimWait is how long a delivery waits for a concurrent delivery of the
+// same request_id (on this replica or, with a Store, on another) before it
+// is answered 503.
+const MaxClaimWait = 30 * time.Second
+
 // NewHandler returns a Handler that calls fn for each new callback. A nil fn
-// accepts every valid callback without doing anything.
+// accepts every valid callback without doing anything. It panics, naming
+// the option, when an option is given an invalid value (see Option).
 func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
-	h := &Handler{fn: fn, cfg: config{maxBody: DefaultMaxBodyBytes, dedup: DefaultDedup}, inflight: map[string]chan struct{}{}}
+	cfg := handlerConfig{maxBody: DefaultMaxBodyBytes, dedup: DefaultDedup}
 	for _, o := range opts {
-		if o != nil {
-			o(&h.cfg)
+		if o == nil {
+			continue
+		}
+		if err := o.applyHandler(&cfg); err != nil {
+			panic(err.Error())
 		}
 	}
+	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger}
 	if h.fn == nil {
 		h.fn = func(context.Context, *crispwa.CallbackEvent) error { return nil }
 	}
-	h.tokenSum = sha256.Sum256([]byte(h.cfg.token))
-	if h.cfg.dedup > 0 {
-		h.seen, _ = lru.New[string, struct{}](h.cfg.dedup) // only fails for a size <= 0
+	switch {
+	case cfg.tokenSet && cfg.token == "":
+		h.auth = authEmpty
+	case cfg.tokenSet:
+		h.auth = authToken
+		h.tokenSum = sha256.Sum256([]byte(cfg.token))
+	}
+	switch {
+	case cfg.dedup == 0:
+	case cfg.store != nil:
+		h.dedup = cfg.store
+	default:
+		h.dedup = newMemDedup(cfg.dedup)
 	}
 	return h
 }
@@ -76,22 +114,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(r, w, http.StatusMethodNotAllowed, slog.LevelDebug, "method not allowed", "")
 		return
 	}
-	if !h.authorized(r) {
-		h.reject(r, w, http.StatusUnauthorized, slog.LevelWarn, "missing or wrong token", "")
+	switch h.auth {
+	case authEmpty:
+		h.reject(r, w, http.StatusUnauthorized, slog.LevelError, "WithToken was given an empty token: every delivery is refused", "")
 		return
-	}
-	if r.ContentLength > h.cfg.maxBody {
-		h.reject(r, w, http.StatusRequestEntityTooLarge, slog.LevelWarn, "body too large", "")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.maxBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			h.reject(r, w, http.StatusRequestEntityTooLarge, slog.LevelWarn, "body too large", "")
+	case authToken:
+		if !h.authorized(r) {
+			h.reject(r, w, http.StatusUnauthorized, slog.LevelWarn, "missing or wrong token", "")
 			return
 		}
-		h.reject(r, w, http.StatusBadRequest, slog.LevelWarn, "reading body: "+err.Error(), "")
+	}
+	body, status, why := h.readBody(w, r)
+	if status != 0 {
+		h.reject(r, w, status, slog.LevelWarn, why, "")
 		return
 	}
 	ev, err := crispwa.ParseCallback(body)
@@ -99,79 +134,179 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(r, w, http.StatusBadRequest, slog.LevelWarn, err.Error(), "")
 		return
 	}
-	done, release, err := h.claim(r.Context(), ev.RequestID)
-	switch {
-	case err != nil: // the client went away while another delivery was handled
-		h.reject(r, w, http.StatusServiceUnavailable, slog.LevelDebug, "cancelled while waiting: "+err.Error(), ev.RequestID)
+	if len(ev.RequestID) > MaxRequestIDBytes {
+		h.reject(r, w, http.StatusBadRequest, slog.LevelWarn, fmt.Sprintf("request_id longer than %d bytes", MaxRequestIDBytes), "")
 		return
-	case done:
+	}
+	if h.dedup == nil {
+		h.finish(r, w, ev, h.call(r.Context(), ev))
+		return
+	}
+	token, err := h.claim(r, ev.RequestID)
+	switch {
+	case errors.Is(err, errHandled):
 		h.log(r, slog.LevelDebug, "duplicate callback ignored", http.StatusOK, ev.RequestID)
 		writeStatus(w, http.StatusOK, "duplicate")
 		return
-	}
-	ok := false
-	defer func() { release(ok) }() // also on a panic in fn, so that waiters go on
-	if err := h.fn(r.Context(), ev); err != nil {
-		h.reject(r, w, http.StatusInternalServerError, slog.LevelWarn, "handler failed: "+err.Error(), ev.RequestID)
+	case err != nil:
+		h.reject(r, w, http.StatusServiceUnavailable, slog.LevelWarn, err.Error(), ev.RequestID)
 		return
 	}
-	ok = true
-	writeStatus(w, http.StatusOK, "ok")
+	fnErr := h.call(r.Context(), ev)
+	// The outcome is recorded even when the sender went away meanwhile.
+	ctx := context.WithoutCancel(r.Context())
+	if fnErr == nil {
+		if err := h.dedup.Confirm(ctx, ev.RequestID, token); err != nil {
+			h.log(r, slog.LevelWarn, "handled, but not recorded as handled (a redelivery may run the HandlerFunc again): "+err.Error(), http.StatusOK, ev.RequestID)
+		}
+	} else if err := h.dedup.Release(ctx, ev.RequestID, token); err != nil {
+		h.log(r, slog.LevelWarn, "claim not released (it lapses with its TTL): "+err.Error(), http.StatusInternalServerError, ev.RequestID)
+	}
+	h.finish(r, w, ev, fnErr)
 }
 
-// claim makes this delivery the one that handles id. done is true when id
-// was already handled successfully. Otherwise release must be called with
-// the outcome. A delivery of an id being handled elsewhere waits for it.
-func (h *Handler) claim(ctx context.Context, id string) (done bool, release func(ok bool), err error) {
-	if h.seen == nil {
-		return false, func(bool) {}, nil
+// readBody reads the body through the size cap; on failure it returns the
+// status to answer and why.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
+	if r.ContentLength > h.maxBody {
+		return nil, http.StatusRequestEntityTooLarge, "body too large"
 	}
-	for {
-		h.mu.Lock()
-		if h.seen.Contains(id) {
-			h.mu.Unlock()
-			return true, nil, nil
+	if r.ContentLength > 0 {
+		// net/http ends the body at its Content-Length: one exact read.
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, http.StatusBadRequest, "reading body: " + err.Error()
 		}
-		busy, ok := h.inflight[id]
-		if !ok {
-			ch := make(chan struct{})
-			h.inflight[id] = ch
-			h.mu.Unlock()
-			return false, func(success bool) {
-				h.mu.Lock()
-				delete(h.inflight, id)
-				if success {
-					h.seen.Add(id, struct{}{})
-				}
-				h.mu.Unlock()
-				close(ch)
-			}, nil
+		return buf, 0, ""
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, http.StatusRequestEntityTooLarge, "body too large"
 		}
-		h.mu.Unlock()
+		return nil, http.StatusBadRequest, "reading body: " + err.Error()
+	}
+	return buf.Bytes(), 0, ""
+}
+
+// errHandled is claim's answer for a request_id already handled.
+var errHandled = errors.New("already handled")
+
+// claim makes this delivery the one that handles id, and returns the claim's
+// token; errHandled when id was already handled. While another delivery
+// holds the claim, it waits (polling with a growing interval) for that one
+// to confirm or release it, up to MaxClaimWait.
+func (h *Handler) claim(r *http.Request, id string) (string, error) {
+	ctx := r.Context()
+	interval := time.Millisecond
+	for waiting := false; ; waiting = true {
+		token, res, err := h.dedup.Claim(ctx, id)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return "", fmt.Errorf("gave up waiting for a concurrent delivery: %w", ctx.Err())
+		case err != nil:
+			return "", fmt.Errorf("store unavailable: %w", err)
+		case res == ClaimHandled:
+			return "", errHandled
+		case res == ClaimAcquired:
+			return token, nil
+		}
+		if !waiting { // the deadline only when needed: a timer per delivery costs
+			h.log(r, slog.LevelDebug, "waiting for a concurrent delivery of the same request_id", 0, id)
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, MaxClaimWait)
+			defer cancel()
+		}
+		t := time.NewTimer(interval)
 		select {
-		case <-busy:
 		case <-ctx.Done():
-			return false, nil, ctx.Err()
+			t.Stop()
+			return "", fmt.Errorf("gave up waiting for a concurrent delivery: %w", ctx.Err())
+		case <-t.C:
 		}
+		interval = min(2*interval, 100*time.Millisecond)
+	}
+}
+
+// call runs the HandlerFunc; a panic in it becomes an error.
+func (h *Handler) call(ctx context.Context, ev *crispwa.CallbackEvent) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return h.fn(ctx, ev)
+}
+
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// finish answers according to the HandlerFunc's outcome.
+func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.CallbackEvent, fnErr error) {
+	var p *panicError
+	switch {
+	case errors.As(fnErr, &p):
+		if h.logger != nil {
+			h.logger.LogAttrs(r.Context(), slog.LevelError, "crispwa/callback: handler panicked",
+				slog.Int("status", http.StatusInternalServerError), slog.String("request_id", ev.RequestID),
+				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)))
+		}
+		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
+	case fnErr != nil:
+		h.reject(r, w, http.StatusInternalServerError, slog.LevelWarn, "handler failed: "+fnErr.Error(), ev.RequestID)
+	default:
+		writeStatus(w, http.StatusOK, "ok")
 	}
 }
 
 // authorized checks the token in the query or the Basic password, in
 // constant time (hashes of equal length are compared).
 func (h *Handler) authorized(r *http.Request) bool {
-	if h.cfg.token == "" {
-		return true
-	}
-	candidates := []string{r.URL.Query().Get("token")}
-	if _, pass, ok := r.BasicAuth(); ok {
-		candidates = append(candidates, pass)
-	}
 	match := 0
-	for _, c := range candidates {
-		sum := sha256.Sum256([]byte(c))
+	if token, ok := queryToken(r.URL.RawQuery); ok {
+		sum := sha256.Sum256([]byte(token))
+		match |= subtle.ConstantTimeCompare(sum[:], h.tokenSum[:])
+	}
+	if _, pass, ok := r.BasicAuth(); ok {
+		sum := sha256.Sum256([]byte(pass))
 		match |= subtle.ConstantTimeCompare(sum[:], h.tokenSum[:])
 	}
 	return match == 1
+}
+
+// queryToken returns the first token parameter of a raw query, as
+// url.Values.Get would, without building the map.
+func queryToken(raw string) (string, bool) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "token" {
+			continue
+		}
+		token, err := url.QueryUnescape(v)
+		return token, err == nil
+	}
+	return "", false
+}
+
+// Format prints the Handler's settings, never its token, whatever the verb.
+func (h Handler) Format(f fmt.State, _ rune) {
+	auth := [...]string{authNone: "none", authToken: "token", authEmpty: "empty token: refuse all"}[h.auth]
+	dedup := "off"
+	switch h.dedup.(type) {
+	case nil:
+	case *memDedup:
+		dedup = "memory"
+	default:
+		dedup = "store"
+	}
+	fmt.Fprintf(f, "callback.Handler{auth: %s, maxBody: %d, dedup: %s}", auth, h.maxBody, dedup)
 }
 
 func (h *Handler) reject(r *http.Request, w http.ResponseWriter, status int, level slog.Level, why, requestID string) {
@@ -180,19 +315,30 @@ func (h *Handler) reject(r *http.Request, w http.ResponseWriter, status int, lev
 }
 
 func (h *Handler) log(r *http.Request, level slog.Level, msg string, status int, requestID string) {
-	if h.cfg.logger == nil {
+	if h.logger == nil {
 		return
 	}
-	attrs := []slog.Attr{slog.Int("status", status), slog.String("remote", r.RemoteAddr)}
+	attrs := make([]slog.Attr, 0, 3)
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	attrs = append(attrs, slog.String("remote", r.RemoteAddr))
 	if requestID != "" {
 		attrs = append(attrs, slog.String("request_id", requestID))
 	}
-	h.cfg.logger.LogAttrs(r.Context(), level, "crispwa/callback: "+msg, attrs...)
+	h.logger.LogAttrs(r.Context(), level, "crispwa/callback: "+msg, attrs...)
 }
 
+// Answer headers, shared by every answer (net/http only reads them).
+var (
+	textPlain = []string{"text/plain; charset=utf-8"}
+	noSniff   = []string{"nosniff"}
+)
+
 func writeStatus(w http.ResponseWriter, status int, text string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	hdr := w.Header()
+	hdr["Content-Type"] = textPlain
+	hdr["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, text+"\n")
 }

@@ -3,7 +3,9 @@ package callback
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -145,13 +147,14 @@ func TestHandlerConcurrentSameIDRunsOnce(t *testing.T) {
 func TestHandlerConcurrentRetryAfterFailure(t *testing.T) {
 	var calls atomic.Int64
 	first := make(chan struct{})
+	logs := newLogSignal()
 	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error {
 		if calls.Add(1) == 1 {
 			<-first
 			return errors.New("first fails")
 		}
 		return nil
-	})
+	}, WithLogger(logs.logger()))
 	var wg sync.WaitGroup
 	var firstCode, secondCode int
 	wg.Add(1)
@@ -159,7 +162,8 @@ func TestHandlerConcurrentRetryAfterFailure(t *testing.T) {
 	require.Eventually(t, func() bool { return calls.Load() == 1 }, 2*time.Second, time.Millisecond)
 	wg.Add(1)
 	go func() { defer wg.Done(); secondCode = post(h, "/", okBody).Code }()
-	time.Sleep(20 * time.Millisecond) // let the second delivery start waiting
+	logs.wait(t, "waiting for a concurrent delivery") // the second delivery found the first in flight
+	assert.EqualValues(t, 1, calls.Load(), "the second delivery waits rather than run fn")
 	close(first)
 	wg.Wait()
 	assert.Equal(t, 500, firstCode)
@@ -170,26 +174,100 @@ func TestHandlerConcurrentRetryAfterFailure(t *testing.T) {
 func TestHandlerWaitingDeliveryCancelled(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
-	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { <-block; return nil })
+	started := make(chan struct{})
+	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { close(started); <-block; return nil })
 	go post(h, "/", okBody)
-	require.Eventually(t, func() bool { h.mu.Lock(); defer h.mu.Unlock(); return len(h.inflight) == 1 }, 2*time.Second, time.Millisecond)
+	<-started
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	w := post(h, "/", okBody, func(r *http.Request) { *r = *r.WithContext(ctx) })
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 }
 
-func TestHandlerPanicReleasesID(t *testing.T) {
+func TestHandlerPanicRecoveredAndReleased(t *testing.T) {
 	var calls atomic.Int64
+	logs := newLogSignal()
 	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error {
 		if calls.Add(1) == 1 {
 			panic("boom")
 		}
 		return nil
-	})
-	assert.Panics(t, func() { post(h, "/", okBody) })
-	assert.Equal(t, 200, post(h, "/", okBody).Code, "a panicking fn does not block later deliveries")
+	}, WithLogger(logs.logger()))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(okBody))
+	require.NoError(t, err, "a panicking fn must not drop the connection")
+	resp.Body.Close()
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	assert.Contains(t, logs.wait(t, "handler panicked"), "boom")
+	assert.Equal(t, 200, post(h, "/", okBody).Code, "the id was released: the redelivery reaches fn")
 	assert.EqualValues(t, 2, calls.Load())
+	assert.Equal(t, 200, post(h, "/", okBody).Code)
+	assert.EqualValues(t, 2, calls.Load(), "and is then remembered")
+}
+
+func TestHandlerEmptyTokenFailsClosed(t *testing.T) {
+	logs := newLogSignal()
+	var called atomic.Bool
+	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { called.Store(true); return nil },
+		WithToken(""), WithLogger(logs.logger()))
+	for _, target := range []string{"/", "/?token=", "/?token=x"} {
+		assert.Equal(t, http.StatusUnauthorized, post(h, target, okBody).Code, target)
+	}
+	assert.Equal(t, http.StatusUnauthorized, post(h, "/", okBody, func(r *http.Request) { r.SetBasicAuth("crisp", "") }).Code)
+	assert.False(t, called.Load())
+	assert.Contains(t, logs.wait(t, "empty token"), "every delivery is refused")
+
+	open := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { called.Store(true); return nil })
+	assert.Equal(t, http.StatusOK, post(open, "/", okBody).Code, "no WithToken: no authentication")
+	assert.True(t, called.Load())
+}
+
+func TestHandlerRequestIDLength(t *testing.T) {
+	var calls atomic.Int64
+	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { calls.Add(1); return nil })
+	atMax := strings.Repeat("a", MaxRequestIDBytes)
+	assert.Equal(t, http.StatusOK, post(h, "/", `{"request_id":"`+atMax+`"}`).Code)
+	assert.Equal(t, http.StatusBadRequest, post(h, "/", `{"request_id":"`+atMax+`b"}`).Code)
+	assert.Equal(t, http.StatusBadRequest, post(h, "/", `{"data":{"request_id":"`+strings.Repeat("x", 100<<10)+`"}}`).Code)
+	assert.EqualValues(t, 1, calls.Load())
+}
+
+func TestHandlerBodyAtTheCap(t *testing.T) {
+	body := `{"request_id":"r"}`
+	for _, knownLength := range []bool{true, false} {
+		edit := func(r *http.Request) {
+			if !knownLength {
+				r.ContentLength = -1
+			}
+		}
+		at := NewHandler(nil, WithMaxBodyBytes(int64(len(body))))
+		assert.Equal(t, http.StatusOK, post(at, "/", body, edit).Code, "exactly at the cap (length known: %v)", knownLength)
+		over := NewHandler(nil, WithMaxBodyBytes(int64(len(body)-1)))
+		assert.Equal(t, http.StatusRequestEntityTooLarge, post(over, "/", body, edit).Code, "one byte over (length known: %v)", knownLength)
+	}
+}
+
+func TestHandlerNeverPrintsTheToken(t *testing.T) {
+	h := NewHandler(nil, WithToken("tok-secret-123"))
+	js, err := json.Marshal(struct{ Callbacks *Handler }{h}) // as in a config struct logged as JSON
+	require.NoError(t, err)
+	for _, s := range []string{fmt.Sprintf("%v", h), fmt.Sprintf("%+v", h), fmt.Sprintf("%#v", h), fmt.Sprintf("%s", h), fmt.Sprint(*h), string(js)} {
+		assert.NotContains(t, s, "tok-secret-123")
+		assert.NotContains(t, s, "tokenSum")
+	}
+	assert.Equal(t, "callback.Handler{auth: token, maxBody: 1048576, dedup: memory}", fmt.Sprintf("%+v", h))
+}
+
+func TestHandlerOptionsPanicNamingTheOption(t *testing.T) {
+	for name, opt := range map[string]Option{
+		"WithMaxBodyBytes": WithMaxBodyBytes(0),
+		"WithDedup":        WithDedup(-1),
+		"WithStore":        WithStore(nil),
+	} {
+		assert.Contains(t, panicMessage(t, func() { NewHandler(nil, opt) }), name)
+	}
+	assert.NotPanics(t, func() { NewHandler(nil, nil, WithDedup(0)) }, "nil options are ignored")
 }
 
 func TestHandlerPassesRequestContext(t *testing.T) {

@@ -2,7 +2,8 @@ package callback
 
 import (
 	"context"
-	"sync"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/crispwa/crispwa"
@@ -12,161 +13,143 @@ import (
 // NewHandler, and call Wait with the request_id that Templates.Send
 // returned. A callback may arrive before Wait is called (it can even beat
 // Send's return), so delivered events are kept for a while: until they are
-// older than the TTL (default 10 minutes) or pushed out by newer ones beyond
-// the capacity (default 10000), whichever comes first, expired lazily on
-// each call. A Tracker starts no goroutine. It is safe for concurrent use
-// and keeps everything in memory only.
+// older than the TTL (default DefaultTrackerTTL) or pushed out by newer ones
+// beyond the capacity (default DefaultTrackerCapacity distinct
+// request_ids), whichever comes first.
+//
+// By default a Tracker keeps everything in memory and starts no goroutine;
+// with WithTrackerStore, events go through a Store shared by several
+// replicas, so that Wait on one replica sees a callback another received.
+// A Tracker is safe for concurrent use.
 type Tracker struct {
+	events eventStore
+	mem    *memEvents // the default store; nil with WithTrackerStore
+}
+
+// Defaults of a Tracker.
+const (
+	// DefaultTrackerTTL is how long a delivered event is kept for a Wait.
+	DefaultTrackerTTL = 10 * time.Minute
+	// DefaultTrackerCapacity is how many delivered events are kept at most.
+	DefaultTrackerCapacity = 10000
+)
+
+// TrackerOption configures a Tracker; pass options to NewTracker. A nil
+// TrackerOption is ignored; an invalid value makes NewTracker panic with a
+// message naming the option.
+type TrackerOption interface {
+	applyTracker(*trackerConfig) error
+}
+
+type trackerOption func(*trackerConfig) error
+
+func (o trackerOption) applyTracker(c *trackerConfig) error { return o(c) }
+
+type trackerConfig struct {
 	ttl      time.Duration
 	capacity int
 	now      func() time.Time
-
-	mu        sync.Mutex
-	delivered map[string]delivery
-	order     []queued              // delivery order, oldest first, for expiry
-	waiting   map[string]*waitEntry // request_id -> pending Wait calls
+	store    Store
 }
 
-type delivery struct {
-	ev *crispwa.CallbackEvent
-	at time.Time
-}
-
-type queued struct {
-	id string
-	at time.Time
-}
-
-type waitEntry struct {
-	done    chan struct{} // closed when ev is set
-	ev      *crispwa.CallbackEvent
-	waiters int
-}
-
-// TrackerOption configures a Tracker.
-type TrackerOption func(*Tracker)
-
-// WithTTL sets how long a delivered event is kept for a later Wait (default
-// 10 minutes). d <= 0 keeps the default.
-func WithTTL(d time.Duration) TrackerOption {
-	return func(t *Tracker) {
-		if d > 0 {
-			t.ttl = d
+// WithTrackerTTL sets how long a delivered event is kept in memory for a
+// later Wait (default DefaultTrackerTTL). NewTracker panics if d <= 0.
+func WithTrackerTTL(d time.Duration) TrackerOption {
+	return trackerOption(func(c *trackerConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("callback: WithTrackerTTL(%s): need a positive duration", d)
 		}
-	}
+		c.ttl = d
+		return nil
+	})
 }
 
-// WithCapacity sets how many delivered events are kept at most (default
-// 10000); the oldest are dropped first. n <= 0 keeps the default.
-func WithCapacity(n int) TrackerOption {
-	return func(t *Tracker) {
-		if n > 0 {
-			t.capacity = n
+// WithTrackerCapacity sets how many delivered events, with distinct
+// request_ids, are kept in memory at most (default DefaultTrackerCapacity);
+// the oldest are dropped first. NewTracker panics if n < 1.
+func WithTrackerCapacity(n int) TrackerOption {
+	return trackerOption(func(c *trackerConfig) error {
+		if n < 1 {
+			return fmt.Errorf("callback: WithTrackerCapacity(%d): need at least 1", n)
 		}
-	}
+		c.capacity = n
+		return nil
+	})
 }
 
-// NewTracker returns an empty Tracker.
+// WithTrackerClock makes the Tracker read the time from now (default
+// time.Now) to expire events: for tests, and for programs with their own
+// clock. NewTracker panics if now is nil.
+func WithTrackerClock(now func() time.Time) TrackerOption {
+	return trackerOption(func(c *trackerConfig) error {
+		if now == nil {
+			return errors.New("callback: WithTrackerClock(nil)")
+		}
+		c.now = now
+		return nil
+	})
+}
+
+// WithTrackerStore makes the Tracker keep its events in s rather than in
+// memory, so that an event handled on any replica wakes a Wait on any other
+// (package redisstore). The store's own TTL and limits then apply instead of
+// WithTrackerTTL and WithTrackerCapacity. Handle returns s's error (the
+// Handler then answers 500 and Crisp can deliver again), and so does Wait.
+// NewTracker panics if s is nil.
+func WithTrackerStore(s Store) TrackerOption {
+	return trackerOption(func(c *trackerConfig) error {
+		if s == nil {
+			return errors.New("callback: WithTrackerStore(nil)")
+		}
+		c.store = s
+		return nil
+	})
+}
+
+// NewTracker returns an empty Tracker. It panics, naming the option, when an
+// option is given an invalid value.
 func NewTracker(opts ...TrackerOption) *Tracker {
-	t := &Tracker{
-		ttl:       10 * time.Minute,
-		capacity:  10000,
-		now:       time.Now,
-		delivered: map[string]delivery{},
-		waiting:   map[string]*waitEntry{},
-	}
+	cfg := trackerConfig{ttl: DefaultTrackerTTL, capacity: DefaultTrackerCapacity, now: time.Now}
 	for _, o := range opts {
-		if o != nil {
-			o(t)
+		if o == nil {
+			continue
+		}
+		if err := o.applyTracker(&cfg); err != nil {
+			panic(err.Error())
 		}
 	}
-	return t
+	if cfg.store != nil {
+		return &Tracker{events: cfg.store}
+	}
+	mem := newMemEvents(cfg.capacity, cfg.ttl, cfg.now)
+	return &Tracker{events: mem, mem: mem}
 }
 
 // Handle records ev and wakes every Wait for its request_id. It is a
-// HandlerFunc and never fails. A later event for the same request_id
-// replaces the earlier one.
-func (t *Tracker) Handle(_ context.Context, ev *crispwa.CallbackEvent) error {
+// HandlerFunc; in memory it never fails. A later event for the same
+// request_id replaces the earlier one.
+func (t *Tracker) Handle(ctx context.Context, ev *crispwa.CallbackEvent) error {
 	if ev == nil || ev.RequestID == "" {
 		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	t.delivered[ev.RequestID] = delivery{ev: ev, at: now}
-	t.order = append(t.order, queued{id: ev.RequestID, at: now})
-	t.expireLocked(now)
-	if w, ok := t.waiting[ev.RequestID]; ok {
-		w.ev = ev
-		close(w.done)
-		delete(t.waiting, ev.RequestID)
-	}
-	return nil
+	return t.events.Publish(ctx, ev)
 }
 
 // Wait returns the callback event for requestID, waiting for it if it has
 // not been delivered yet. It returns the context's error when ctx ends
-// first; a Wait that gives up leaves nothing behind. Several Wait calls for
-// the same request_id all get the event.
+// first (and the store's error when a Store fails); a Wait that gives up
+// leaves nothing behind. Several Wait calls for the same request_id all get
+// the event.
 func (t *Tracker) Wait(ctx context.Context, requestID string) (*crispwa.CallbackEvent, error) {
-	t.mu.Lock()
-	t.expireLocked(t.now())
-	if d, ok := t.delivered[requestID]; ok {
-		t.mu.Unlock()
-		return d.ev, nil
-	}
-	w, ok := t.waiting[requestID]
-	if !ok {
-		w = &waitEntry{done: make(chan struct{})}
-		t.waiting[requestID] = w
-	}
-	w.waiters++
-	t.mu.Unlock()
-
-	select {
-	case <-w.done:
-		return w.ev, nil
-	case <-ctx.Done():
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		select {
-		case <-w.done: // delivered at the same time: prefer the event
-			return w.ev, nil
-		default:
-		}
-		w.waiters--
-		if w.waiters == 0 {
-			delete(t.waiting, requestID)
-		}
-		return nil, ctx.Err()
-	}
+	return t.events.Await(ctx, requestID)
 }
 
-// Len returns how many delivered events the Tracker holds and how many
-// request_ids have a pending Wait.
+// Len returns how many delivered events the Tracker holds in memory and how
+// many request_ids have a pending Wait, for metrics. With WithTrackerStore
+// it returns 0, 0: the events are in the store.
 func (t *Tracker) Len() (delivered, waiting int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.expireLocked(t.now())
-	return len(t.delivered), len(t.waiting)
-}
-
-// expireLocked drops delivered events older than the TTL or beyond the
-// capacity, oldest first. t.order may hold stale entries for replaced
-// events; they are skipped.
-func (t *Tracker) expireLocked(now time.Time) {
-	drop := 0
-	for _, q := range t.order {
-		live := len(t.order) - drop
-		if now.Sub(q.at) < t.ttl && len(t.delivered) <= t.capacity && live <= 2*t.capacity {
-			break
-		}
-		if d, ok := t.delivered[q.id]; ok && d.at.Equal(q.at) {
-			delete(t.delivered, q.id)
-		}
-		drop++
+	if t.mem == nil {
+		return 0, 0
 	}
-	// Reslicing is amortised O(1): append copies only the live part when it
-	// next grows the array.
-	t.order = t.order[drop:]
+	return t.mem.len()
 }

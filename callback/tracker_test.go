@@ -52,9 +52,9 @@ func TestTrackerSeveralWaitersAfter(t *testing.T) {
 		}()
 	}
 	require.Eventually(t, func() bool {
-		tr.mu.Lock()
-		defer tr.mu.Unlock()
-		w := tr.waiting["a"]
+		tr.mem.mu.Lock()
+		defer tr.mem.mu.Unlock()
+		w := tr.mem.waiting["a"]
 		return w != nil && w.waiters == n
 	}, 2*time.Second, time.Millisecond)
 	require.NoError(t, tr.Handle(context.Background(), event("a")))
@@ -92,9 +92,9 @@ func TestTrackerOneWaiterCancelledOtherServed(t *testing.T) {
 	evc := make(chan *crispwa.CallbackEvent, 1)
 	go func() { ev, _ := tr.Wait(context.Background(), "a"); evc <- ev }()
 	require.Eventually(t, func() bool {
-		tr.mu.Lock()
-		defer tr.mu.Unlock()
-		return tr.waiting["a"] != nil && tr.waiting["a"].waiters == 2
+		tr.mem.mu.Lock()
+		defer tr.mem.mu.Unlock()
+		return tr.mem.waiting["a"] != nil && tr.mem.waiting["a"].waiters == 2
 	}, 2*time.Second, time.Millisecond)
 	cancel()
 	assert.ErrorIs(t, <-errc, context.Canceled)
@@ -104,8 +104,7 @@ func TestTrackerOneWaiterCancelledOtherServed(t *testing.T) {
 
 func TestTrackerExpiry(t *testing.T) {
 	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
-	tr := NewTracker(WithTTL(time.Minute), WithCapacity(3))
-	tr.now = clock.Now
+	tr := NewTracker(WithTrackerTTL(time.Minute), WithTrackerCapacity(3), WithTrackerClock(clock.Now))
 	ctx := context.Background()
 	for _, id := range []string{"a", "b"} {
 		require.NoError(t, tr.Handle(ctx, event(id)))
@@ -129,12 +128,62 @@ func TestTrackerExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "g", ev.RequestID)
 
-	for range 100 { // replacing one id many times keeps the queue bounded
+	for range 100 { // replacing one id many times keeps one entry
 		require.NoError(t, tr.Handle(ctx, event("g")))
 	}
-	tr.mu.Lock()
-	assert.LessOrEqual(t, len(tr.order), 2*3+1)
-	tr.mu.Unlock()
+	delivered, _ = tr.Len()
+	assert.Equal(t, 3, delivered)
+}
+
+// Capacity counts distinct request_ids: redeliveries of B neither evict A
+// nor leave stale entries that would.
+func TestTrackerCapacityCountsDistinctIDs(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	tr := NewTracker(WithTrackerCapacity(10), WithTrackerTTL(time.Minute), WithTrackerClock(clock.Now))
+	ctx := context.Background()
+	require.NoError(t, tr.Handle(ctx, event("A")))
+	for range 25 {
+		clock.Add(time.Second)
+		require.NoError(t, tr.Handle(ctx, event("B")))
+	}
+	short, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	ev, err := tr.Wait(short, "A")
+	require.NoError(t, err, "A was evicted by redeliveries of B")
+	assert.Equal(t, "A", ev.RequestID)
+	delivered, _ := tr.Len()
+	assert.Equal(t, 2, delivered)
+}
+
+// A replaced event lives from its replacement: the first delivery's expiry
+// does not delete it.
+func TestTrackerReplacedEventKeepsItsOwnExpiry(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	tr := NewTracker(WithTrackerTTL(time.Minute), WithTrackerClock(clock.Now))
+	ctx := context.Background()
+	require.NoError(t, tr.Handle(ctx, event("a")))
+	clock.Add(50 * time.Second)
+	second := event("a")
+	second.Reason = "second"
+	require.NoError(t, tr.Handle(ctx, second))
+	clock.Add(20 * time.Second) // the first delivery is now past the TTL, the second is not
+	delivered, _ := tr.Len()
+	assert.Equal(t, 1, delivered)
+	ev, err := tr.Wait(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, "second", ev.Reason)
+}
+
+func TestTrackerOptionsPanicNamingTheOption(t *testing.T) {
+	for name, opt := range map[string]TrackerOption{
+		"WithTrackerTTL":      WithTrackerTTL(0),
+		"WithTrackerCapacity": WithTrackerCapacity(-1),
+		"WithTrackerClock":    WithTrackerClock(nil),
+		"WithTrackerStore":    WithTrackerStore(nil),
+	} {
+		assert.Contains(t, panicMessage(t, func() { NewTracker(opt) }), name)
+	}
+	assert.NotPanics(t, func() { NewTracker(nil, WithTrackerCapacity(1)) }, "nil options are ignored")
 }
 
 func TestTrackerWithHandlerEndToEnd(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/crispwa/crispwa"
@@ -45,9 +46,8 @@ func notifyShipped(ctx context.Context, c *crispwa.Client, to, name, order strin
 // Testing application code against the fake: check what was sent, then
 // check how the code handles a failure.
 func Example() {
-	srv := crispwatest.NewServer()
+	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()[0])) // "order_update"
 	defer srv.Close()
-	srv.AddTemplate(crispwatest.SampleTemplates()[0]) // "order_update"
 	client := srv.Client()
 	ctx := context.Background()
 
@@ -105,4 +105,70 @@ func ExampleServer_SetCallbackURL() {
 	}
 	fmt.Println(ev.Succeeded(), ev.Reason)
 	// Output: false template "order_update" does not exist in language "en_US"
+}
+
+// Deciding each send's outcome from the test: the callback is posted only
+// at Deliver or Fail, and WaitCallbacks waits for it without polling.
+func ExampleWithManualOutcomes() {
+	tracker := callback.NewTracker()
+	receiver := httptest.NewServer(callback.NewHandler(tracker.Handle))
+	defer receiver.Close()
+
+	srv := crispwatest.NewServer(
+		crispwatest.WithTemplates(crispwatest.SampleTemplates()...),
+		crispwatest.WithManualOutcomes(),
+	)
+	defer srv.Close()
+	srv.SetCallbackURL(receiver.URL)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	id, err := notifyShipped(ctx, srv.Client(), "+33612345678", "Alice", "#1042")
+	if err != nil {
+		fmt.Println("unexpected:", err)
+		return
+	}
+	if err := srv.Fail(id, "(#131026) Message undeliverable"); err != nil {
+		fmt.Println("unexpected:", err)
+		return
+	}
+	if err := srv.WaitCallbacks(ctx, 1); err != nil {
+		fmt.Println("no callback:", err)
+		return
+	}
+	ev, _ := tracker.Wait(ctx, id)
+	fmt.Println(ev.Succeeded(), ev.Reason, ev.Failure().Class)
+	// Output: false (#131026) Message undeliverable recipient
+}
+
+// A receiver that answers 500 gets the callback again, as the fake models
+// Crisp's redelivery.
+func ExampleWithRedelivery() {
+	var posts atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if posts.Add(1) == 1 {
+			w.WriteHeader(http.StatusInternalServerError) // e.g. the database was down
+		}
+	}))
+	defer receiver.Close()
+
+	srv := crispwatest.NewServer(
+		crispwatest.WithTemplates(crispwatest.SampleTemplates()...),
+		crispwatest.WithRedelivery(3, 10*time.Millisecond),
+	)
+	defer srv.Close()
+	srv.SetCallbackURL(receiver.URL)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := notifyShipped(ctx, srv.Client(), "+33612345678", "Alice", "#1042"); err != nil {
+		fmt.Println("unexpected:", err)
+		return
+	}
+	if err := srv.WaitCallbacks(ctx, 1); err != nil {
+		fmt.Println("no callback:", err)
+		return
+	}
+	fmt.Println(posts.Load(), "posts;", len(srv.CallbackErrors()), "failed")
+	// Output: 2 posts; 1 failed
 }

@@ -15,6 +15,7 @@ func (s *Server) FailNext(status int, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNext = append(s.failNext, failure{status: status, reason: reason})
+	s.faultsVer = s.bumpLocked()
 }
 
 // RateLimitNext makes the next n requests (of any kind) fail with HTTP 429,
@@ -27,6 +28,7 @@ func (s *Server) RateLimitNext(n int, retryAfter time.Duration) {
 	defer s.mu.Unlock()
 	s.rateLimitN = max(n, 0)
 	s.retryAfter = retryAfter
+	s.faultsVer = s.bumpLocked()
 }
 
 // RateLimitFor makes every request (of any kind) for the duration d, from
@@ -40,6 +42,7 @@ func (s *Server) RateLimitFor(d, retryAfter time.Duration) {
 	defer s.mu.Unlock()
 	s.stormUntil = time.Now().Add(max(d, 0))
 	s.stormRetryAfter = retryAfter
+	s.faultsVer = s.bumpLocked()
 }
 
 // DropNextSends makes the next n template sends end with the connection
@@ -53,6 +56,7 @@ func (s *Server) DropNextSends(n int, accepted bool) {
 	defer s.mu.Unlock()
 	s.dropN = max(n, 0)
 	s.dropAccept = accepted
+	s.faultsVer = s.bumpLocked()
 }
 
 // SetLatency delays every answer by d, before the request is processed. A
@@ -63,6 +67,7 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latency = max(d, 0)
+	s.faultsVer = s.bumpLocked()
 }
 
 // fault is what the fake does to one request before serving it.
@@ -82,8 +87,10 @@ func (s *Server) takeFault() fault {
 	case len(s.failNext) > 0:
 		f.fail = &s.failNext[0]
 		s.failNext = s.failNext[1:]
+		s.faultsVer = s.bumpLocked()
 	case s.rateLimitN > 0:
 		s.rateLimitN--
+		s.faultsVer = s.bumpLocked()
 		f.rateLimit, f.retryAfter = true, s.retryAfter
 	case time.Now().Before(s.stormUntil):
 		f.rateLimit, f.retryAfter = true, s.stormRetryAfter
@@ -100,6 +107,7 @@ func (s *Server) takeDrop() (drop, accepted bool) {
 		return false, false
 	}
 	s.dropN--
+	s.faultsVer = s.bumpLocked()
 	return true, s.dropAccept
 }
 

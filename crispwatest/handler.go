@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -194,10 +195,15 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, verr := decodeSend(body)
+	if verr == nil {
+		if why := refusal(req); why != "" {
+			verr = errors.New(why)
+		}
+	}
 	drop, accepted := s.takeDrop()
 	if drop {
 		if accepted && verr == nil {
-			s.accept(req)
+			s.accept(req, body)
 		}
 		dropConnection(w)
 		return
@@ -206,47 +212,34 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		invalidData(w, verr.Error())
 		return
 	}
-	id := s.accept(req)
+	id := s.accept(req, body)
 	writeEnvelope(w, http.StatusOK, false, "dispatched", map[string]string{"request_id": id})
 }
 
-// decodeSend parses and validates a send body: exactly one JSON object of
-// the right shape that passes the SDK's own validation.
-func decodeSend(body []byte) (*crispwa.SendTemplateRequest, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var req *crispwa.SendTemplateRequest
-	if err := dec.Decode(&req); err != nil {
-		return nil, fmt.Errorf("malformed JSON body: %v", err)
-	}
-	if dec.More() {
-		return nil, errors.New("malformed JSON body: data after the object")
-	}
-	if req == nil {
-		return nil, errors.New("body must be a JSON object")
-	}
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	return req, nil
-}
-
-// accept records a send under a fresh request_id and starts its callback.
-func (s *Server) accept(req *crispwa.SendTemplateRequest) string {
+// accept records a send under a fresh request_id and, unless outcomes are
+// manual, decides its outcome with the fake's rules and posts its callback:
+// in the background, or before returning with WithEarlyCallbacks.
+func (s *Server) accept(req *wireSend, body []byte) string {
 	id := uuid.NewString()
-	b, _ := json.Marshal(req) // decoded from JSON: always encodable
+	var compact bytes.Buffer
+	_ = json.Compact(&compact, body) // decoded already: valid JSON
 	s.mu.Lock()
-	s.records = append(s.records, record{requestID: id, body: b})
-	cbURL := s.callbackURL
-	var tmpl *crispwa.Template
-	for i := range s.templates {
-		if t := s.templates[i].t; t.Name == req.Template.Name && t.Language == req.Template.Language {
-			tmpl = &t
-			break
-		}
+	tmpl := s.templateLocked(req.Template.Name, req.Template.Language)
+	rec := &record{requestID: id, body: compact.Bytes(), send: req, at: time.Now(), verdict: verdict(req, tmpl)}
+	s.records = append(s.records, rec)
+	s.byID[id] = rec
+	rec.ver = s.bumpLocked()
+	var d *delivery
+	if !s.cfg.manual {
+		d = s.decideLocked(rec, rec.verdict == "", rec.verdict)
 	}
 	s.mu.Unlock()
-	if cbURL != "" {
-		s.startCallback(cbURL, outcome(id, req, tmpl))
+	switch {
+	case d == nil:
+	case s.cfg.early:
+		s.deliver(d)
+	default:
+		go s.deliver(d)
 	}
 	return id
 }

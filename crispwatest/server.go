@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,7 +28,10 @@ const basePath = "/urn:crisp.im:whatsapp:0/wa/api/"
 //
 // Server does not persist anything and does not deliver messages: an
 // accepted send is only recorded (see Sends) and, when a callback URL is
-// set, answered with a simulated callback.
+// set, answered with a simulated callback. Its inbox page, at the root of
+// the server's address (URL without the API path), shows every accepted
+// send as the customer would see it on WhatsApp; "crispwa fake" serves the
+// same page.
 type Server struct {
 	// URL is the base URL of the fake API, to give crispwa.WithBaseURL (or
 	// CRISP_WHATSAPP_BASE_URL). It is plain http on 127.0.0.1, which the SDK
@@ -40,11 +44,12 @@ type Server struct {
 	// requests get 401. NewServer picks random ones.
 	Credentials crispwa.Credentials
 
+	cfg  config
 	srv  *httptest.Server
 	auth string // expected Authorization header value
 
-	// stop is cancelled by Close: it cuts SetLatency delays short so that
-	// Close does not wait for them.
+	// stop is cancelled by Close: it cuts SetLatency delays and redelivery
+	// backoffs short, and ends the inbox's event streams.
 	stop       context.Context
 	cancelStop context.CancelFunc
 
@@ -52,14 +57,22 @@ type Server struct {
 	cbWG     sync.WaitGroup // callbacks in flight
 
 	mu          sync.Mutex
-	closed      bool
+	closed      bool // Close has started: no callback starts any more
+	done        bool // Close has finished: no callback is in flight
 	templates   []storedTemplate
 	nextID      int64
-	records     []record
+	records     []*record
+	byID        map[string]*record
 	callbackURL string
 	cbErrors    []error
-	failNext    []failure // FIFO of FailNext answers
-	rateLimitN  int
+	delivered   int // callbacks answered 2xx, for WaitCallbacks
+	// seq counts the changes the inbox shows; changed is closed (and
+	// replaced) at each change.
+	seq        int64
+	faultsVer  int64
+	changed    chan struct{}
+	failNext   []failure // FIFO of FailNext answers
+	rateLimitN int
 	// stormUntil and stormRetryAfter are RateLimitFor's storm.
 	stormUntil      time.Time
 	stormRetryAfter time.Duration
@@ -76,47 +89,73 @@ type storedTemplate struct {
 	json json.RawMessage
 }
 
-// record is one accepted send.
-type record struct {
-	requestID string
-	body      []byte // the request re-encoded as JSON: decoded afresh by Sends
-}
-
 // failure is one queued FailNext answer.
 type failure struct {
 	status int
 	reason string
 }
 
-// callbackTimeout bounds each callback POST, so that Close never waits
-// longer than this for a receiver that does not answer.
-const callbackTimeout = 10 * time.Second
+// defaultCallbackTimeout bounds each callback POST unless
+// WithCallbackTimeout says otherwise, so that Close never waits longer than
+// this for a receiver that does not answer.
+const defaultCallbackTimeout = 10 * time.Second
 
-// NewServer starts a fake API on a random loopback port, with a random
-// website ID (a UUID) and random credentials, no templates and no callback
-// URL. Like httptest.NewServer, it panics if it cannot listen. Call Close
-// when done.
-func NewServer() *Server {
+// NewServer starts a fake API on a random loopback port (or the listener
+// of WithListener), with a random website ID (a UUID) and random
+// credentials, no templates unless WithTemplates gives some, and no
+// callback URL. Like httptest.NewServer, it panics if it cannot listen. Call
+// Close when done.
+func NewServer(opts ...Option) *Server {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
 	s := &Server{
 		WebsiteID: uuid.NewString(),
 		Credentials: crispwa.Credentials{
 			Identifier: uuid.NewString(),
 			Key:        randomHex(32),
 		},
+		cfg:      cfg,
 		nextID:   1_000_000_000_000_000,
-		cbClient: &http.Client{Transport: &http.Transport{}, Timeout: callbackTimeout},
+		byID:     map[string]*record{},
+		changed:  make(chan struct{}),
+		cbClient: &http.Client{Transport: &http.Transport{}, Timeout: cfg.callbackTimeout},
 	}
+	s.cbClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	s.auth = basicAuth(s.Credentials)
 	s.stop, s.cancelStop = context.WithCancel(context.Background())
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	for _, t := range cfg.templates {
+		s.AddTemplate(t)
+	}
+	inbox := s.inboxHandler()
+	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, basePath) {
+			s.serveHTTP(w, r)
+			return
+		}
+		inbox.ServeHTTP(w, r)
+	})
+	if cfg.listener != nil {
+		s.srv = httptest.NewUnstartedServer(mux)
+		_ = s.srv.Listener.Close()
+		s.srv.Listener = cfg.listener
+		s.srv.Start()
+	} else {
+		s.srv = httptest.NewServer(mux)
+	}
 	s.URL = s.srv.URL + basePath
 	return s
 }
 
-// Close stops the server: it cuts SetLatency delays short, waits for the
-// requests being served and for the callbacks in flight (each bounded by a
-// 10-second timeout), and closes the connections of clients made by Client.
-// No goroutine of the fake is left running afterwards. Close is idempotent.
+// Close stops the server: it cuts SetLatency delays and redelivery waits
+// short, ends the inbox page's event streams, waits for the requests being
+// served and for the callback posts in flight (each bounded by the callback
+// timeout), and closes the connections of clients made by Client. No
+// goroutine of the fake is left running afterwards. Sends still waiting
+// for Deliver or Fail are never called back. Close is idempotent.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -127,9 +166,22 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 
 	s.cancelStop()
-	s.srv.Close() // waits for handlers; no callback starts after it returns
+	s.srv.Close() // waits for handlers
 	s.cbWG.Wait()
 	s.cbClient.CloseIdleConnections()
+	s.mu.Lock()
+	s.done = true
+	s.bumpLocked()
+	s.mu.Unlock()
+}
+
+// bumpLocked records a change the inbox page and WaitCallbacks must see.
+// s.mu must be held.
+func (s *Server) bumpLocked() int64 {
+	s.seq++
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return s.seq
 }
 
 // NewClient returns a client wired to the fake: its website ID, credentials,
@@ -179,6 +231,7 @@ func (s *Server) AddTemplate(t crispwa.Template) {
 	_ = json.Unmarshal(b, &cp) // the deep copy
 	cp.Raw = nil
 	st := storedTemplate{t: cp, json: b}
+	s.bumpLocked()
 	for i := range s.templates {
 		if s.templates[i].t.Name == t.Name && s.templates[i].t.Language == t.Language {
 			s.templates[i] = st
@@ -190,8 +243,10 @@ func (s *Server) AddTemplate(t crispwa.Template) {
 
 // SetCallbackURL sets the URL the fake POSTs a callback to after each
 // accepted send (include ?token=... if the receiver requires one). An empty
-// URL turns callbacks off, which is the default. Sends accepted before the
-// call are not called back.
+// URL turns callbacks off, which is the default. A callback goes to the
+// URL set when the send's outcome is decided: at once for an accepted send,
+// or at Deliver or Fail with WithManualOutcomes. Outcomes decided before
+// the call are not called back.
 func (s *Server) SetCallbackURL(u string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -230,8 +285,10 @@ func (s *Server) SendCount() int {
 	return len(s.records)
 }
 
-// CallbackErrors returns the failures of the callback POSTs so far (a
-// receiver that could not be reached or answered a non-2xx status). It is
+// CallbackErrors returns the failed callback posts so far, one error per
+// failed attempt (redeliveries included): a receiver that could not be
+// reached, did not answer in time, or answered a non-2xx status. The
+// errors never contain the callback URL, which may carry a token. It is
 // meant for debugging a test whose callback never arrived.
 func (s *Server) CallbackErrors() []error {
 	s.mu.Lock()
@@ -239,10 +296,15 @@ func (s *Server) CallbackErrors() []error {
 	return append([]error(nil), s.cbErrors...)
 }
 
+// snapshot returns the request_ids and bodies of the accepted sends.
 func (s *Server) snapshot() []record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]record(nil), s.records...)
+	out := make([]record, len(s.records))
+	for i, r := range s.records {
+		out[i] = record{requestID: r.requestID, body: r.body}
+	}
+	return out
 }
 
 func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }

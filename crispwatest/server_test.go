@@ -44,13 +44,10 @@ func orderUpdate(to string) *crispwa.SendTemplateRequest {
 	}
 }
 
-func newServer(t *testing.T) *crispwatest.Server {
+func newServer(t *testing.T, opts ...crispwatest.Option) *crispwatest.Server {
 	t.Helper()
-	s := crispwatest.NewServer()
+	s := crispwatest.NewServer(append([]crispwatest.Option{crispwatest.WithTemplates(crispwatest.SampleTemplates()...)}, opts...)...)
 	t.Cleanup(s.Close)
-	for _, tmpl := range crispwatest.SampleTemplates() {
-		s.AddTemplate(tmpl)
-	}
 	return s
 }
 
@@ -369,7 +366,7 @@ func TestCallbacks(t *testing.T) {
 		{"approved", "order_update", "en_US", false, ""},
 		{"unknown language", "order_update", "fr_FR", true, `template "order_update" does not exist in language "fr_FR"`},
 		{"unknown template", "nope", "en_US", true, `template "nope" does not exist in language "en_US"`},
-		{"parameters mismatch", "new_arrivals", "en_US", true, "parameters do not match the template: "},
+		{"parameters mismatch", "new_arrivals", "en_US", true, "(#132000) Number of parameters does not match the expected number of params: the IMAGE header needs one image parameter"},
 		{"pending", "spring_sale", "en_US", true, `template "spring_sale" in language "en_US" is PENDING, not APPROVED`},
 	}
 	for _, tt := range tests {
@@ -514,11 +511,8 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 	defer rcv.Close()
 	before := runtime.NumGoroutine()
 	func() {
-		s := crispwatest.NewServer()
+		s := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
 		defer s.Close()
-		for _, tm := range crispwatest.SampleTemplates() {
-			s.AddTemplate(tm)
-		}
 		s.SetCallbackURL(rcv.URL)
 		c := s.Client()
 		ctx := context.Background()

@@ -28,6 +28,7 @@ func TestExamplesRunOffline(t *testing.T) {
 		{"send_template", "accepted, request_id: "},
 		{"await_delivery", "sent: whatsapp_message_id=wamid."},
 		{"callback_server", "both callbacks received"},
+		{"delivery_store", "the callback came first: sent"},
 	}
 	bin := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

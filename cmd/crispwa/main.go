@@ -10,6 +10,7 @@
 //	crispwa listen [flags]            print the callbacks Crisp posts (no API variables needed)
 //	crispwa bulk [flags]              send a template to every row of a CSV, resumably
 //	crispwa bulk status|resolve       report on a campaign's journal, or settle one row
+//	crispwa fake [flags]              a local fake Crisp API and its inbox page
 //	crispwa help [command]            help on a command
 //
 // templates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,
@@ -74,6 +75,7 @@ func commands() []command {
 		{"send", "send a template message", runSend},
 		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
 		{"bulk", "send a template to every row of a CSV file, resumably", runBulk},
+		{"fake", "serve a local fake Crisp API and its inbox page (no network, no credentials)", runFake},
 	}
 }
 

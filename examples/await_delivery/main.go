@@ -66,11 +66,8 @@ func run(ctx context.Context) error {
 	var client *crispwa.Client
 	if offline {
 		fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
-		srv := crispwatest.NewServer()
+		srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
 		defer srv.Close()
-		for _, t := range crispwatest.SampleTemplates() {
-			srv.AddTemplate(t)
-		}
 		srv.SetCallbackURL("http://" + ln.Addr().String() + "/")
 		client = srv.Client()
 		*to, *from = or(*to, "+33612345678"), or(*from, "+33100000000")

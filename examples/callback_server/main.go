@@ -97,11 +97,8 @@ func run(ctx context.Context, logger *slog.Logger, addr string) error {
 // callbacks to url, and returns once both callbacks were handled.
 func selfDemo(ctx context.Context, logger *slog.Logger, url string, received <-chan struct{}) error {
 	logger.Info("CRISP_WEBSITE_ID is not set: demonstrating with an in-process fake API")
-	fake := crispwatest.NewServer()
+	fake := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
 	defer fake.Close()
-	for _, t := range crispwatest.SampleTemplates() {
-		fake.AddTemplate(t)
-	}
 	fake.SetCallbackURL(url)
 	client := fake.Client()
 	sends := []crispwa.MessageTemplate{

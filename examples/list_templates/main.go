@@ -62,9 +62,6 @@ func newClient() (client *crispwa.Client, done func(), err error) {
 		return client, func() {}, err
 	}
 	fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
-	srv := crispwatest.NewServer()
-	for _, t := range crispwatest.SampleTemplates() {
-		srv.AddTemplate(t)
-	}
+	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
 	return srv.Client(), srv.Close, nil
 }

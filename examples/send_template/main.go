@@ -91,10 +91,7 @@ func newClient() (client *crispwa.Client, offline bool, done func(), err error) 
 		return client, false, func() {}, err
 	}
 	fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
-	srv := crispwatest.NewServer()
-	for _, t := range crispwatest.SampleTemplates() {
-		srv.AddTemplate(t)
-	}
+	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
 	return srv.Client(), true, srv.Close, nil
 }
 
