@@ -159,8 +159,8 @@ func rootUsage(w io.Writer) {
 	fmt.Fprintf(tw, "  %s\t%s\n", "bulk resolve", "record what you found in Crisp about one row (crispwa bulk resolve --help)")
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\ntemplates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
-	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL; demo, listen,")
-	fmt.Fprintln(w, "bulk status and bulk resolve need none of them.")
+	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL; demo, fake,")
+	fmt.Fprintln(w, "listen, bulk status and bulk resolve need none of them.")
 	fmt.Fprintln(w, "\n"+exitCodesHelp)
 }
 
