@@ -31,6 +31,7 @@ import (
 	"github.com/crispwa/crispwa/bulk"
 	"github.com/crispwa/crispwa/callback"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/examples/internal/offline"
 	"github.com/crispwa/crispwa/redisstore"
 )
 
@@ -88,15 +89,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return nil
 	}
 	websiteID := getenv(crispwa.EnvWebsiteID)
-	offline := websiteID == ""
 	var fake *crispwatest.Server
-	if offline {
-		fmt.Fprintln(stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
-		fake = crispwatest.NewServer()
+	if websiteID == "" { // fresh machine: an in-process fake API
+		fake = offline.NewFake(stderr, "") // calls back replica B, once it listens
 		defer fake.Close()
-		for _, t := range crispwatest.SampleTemplates() {
-			fake.AddTemplate(t)
-		}
 		websiteID = fake.WebsiteID
 	}
 	newStore := func() *redisstore.Store {
@@ -121,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	defer stopB()
 
 	var client *crispwa.Client
-	if offline {
+	if fake != nil {
 		fake.SetCallbackURL("http://" + b.addr + "/")
 		client = fake.Client()
 	} else if client, err = crispwa.NewClientFromEnv(); err != nil {
