@@ -96,7 +96,8 @@ func run(ctx context.Context, logger *slog.Logger, addr string) error {
 // selfDemo sends two templates through an in-process fake that posts its
 // callbacks to url, and returns once both callbacks were handled.
 func selfDemo(ctx context.Context, logger *slog.Logger, url string, received <-chan struct{}) error {
-	fake := offline.NewFake(os.Stderr, url)
+	logger.Info("CRISP_WEBSITE_ID is not set: demonstrating with an in-process fake API")
+	fake := offline.NewFake(url)
 	defer fake.Close()
 	client := fake.Client()
 	sends := []crispwa.MessageTemplate{

@@ -135,14 +135,16 @@ func run(ctx context.Context) error {
 	go func() { _ = receiver.Serve(ln) }()
 	defer receiver.Close()
 
-	// Your code calls crispwa.NewClientFromEnv(). Without CRISP_WEBSITE_ID,
-	// offline.Client returns a fake's client instead, that calls back before
-	// Send returns.
-	client, fake, done, err := offline.Client("http://"+ln.Addr().String()+"/", crispwatest.WithEarlyCallbacks())
-	if err != nil {
+	var client *crispwa.Client
+	var fake *crispwatest.Server
+	if offline.Enabled() {
+		fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API that calls back before Send returns")
+		fake = offline.NewFake("http://"+ln.Addr().String()+"/", crispwatest.WithEarlyCallbacks())
+		defer fake.Close()
+		client = fake.Client()
+	} else if client, err = crispwa.NewClientFromEnv(); err != nil {
 		return err
 	}
-	defer done()
 
 	msg := crispwa.MessageTemplate{Name: "order_update", Language: "en_US", Components: []crispwa.Component{
 		crispwa.Body(crispwa.Text("Alice"), crispwa.Text("#1042")), crispwa.URLButton(0, "1042"),

@@ -90,8 +90,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	websiteID := getenv(crispwa.EnvWebsiteID)
 	var fake *crispwatest.Server
-	if websiteID == "" { // fresh machine: an in-process fake API
-		fake = offline.NewFake(stderr, "") // calls back replica B, once it listens
+	if websiteID == "" {
+		fmt.Fprintln(stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
+		fake = offline.NewFake("") // it calls back replica B, once that listens
 		defer fake.Close()
 		websiteID = fake.WebsiteID
 	}

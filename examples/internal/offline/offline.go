@@ -10,7 +10,6 @@ package offline
 
 import (
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/crispwa/crispwa"
@@ -24,9 +23,9 @@ func Enabled() bool { return os.Getenv(crispwa.EnvWebsiteID) == "" }
 // Client returns a client for the real API, from crispwa.NewClientFromEnv,
 // when CRISP_WEBSITE_ID is set; fake is then nil.
 //
-// Otherwise it returns the client of a fake started by [NewFake] (the
-// notice goes to standard error) with callbackURL and opts; fake is that
-// server, for the examples that drive it.
+// Otherwise it says so on standard error and returns the client of a fake
+// started by [NewFake] with callbackURL and opts; fake is that server, for
+// the examples that drive it.
 //
 // Either way, done releases what Client started; call it when finished.
 func Client(callbackURL string, opts ...crispwatest.Option) (client *crispwa.Client, fake *crispwatest.Server, done func(), err error) {
@@ -34,16 +33,17 @@ func Client(callbackURL string, opts ...crispwatest.Option) (client *crispwa.Cli
 		client, err = crispwa.NewClientFromEnv()
 		return client, nil, func() {}, err
 	}
-	fake = NewFake(os.Stderr, callbackURL, opts...)
+	fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
+	fake = NewFake(callbackURL, opts...)
 	return fake.Client(), fake, fake.Close, nil
 }
 
-// NewFake says on w that CRISP_WEBSITE_ID is not set, and starts an
-// in-process fake API holding crispwatest.SampleTemplates, configured
-// with opts. Unless callbackURL is empty, the fake posts its callbacks
-// there (set it later with SetCallbackURL otherwise). Close it when done.
-func NewFake(w io.Writer, callbackURL string, opts ...crispwatest.Option) *crispwatest.Server {
-	fmt.Fprintln(w, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
+// NewFake starts an in-process fake API holding
+// crispwatest.SampleTemplates, configured with opts. Unless callbackURL is
+// empty, the fake posts its callbacks there (set it later with
+// SetCallbackURL otherwise). It prints nothing: the example says that it
+// runs offline. Close the fake when done.
+func NewFake(callbackURL string, opts ...crispwatest.Option) *crispwatest.Server {
 	fake := crispwatest.NewServer(append([]crispwatest.Option{crispwatest.WithTemplates(crispwatest.SampleTemplates()...)}, opts...)...)
 	if callbackURL != "" {
 		fake.SetCallbackURL(callbackURL)
