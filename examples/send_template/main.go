@@ -44,8 +44,9 @@ func run(ctx context.Context) error {
 	flag.Parse()
 	body := flag.Args()
 
-	// crispwa.NewClientFromEnv() in your code. Without CRISP_WEBSITE_ID,
-	// offline.Client sends to a fake instead, with sample values.
+	// Your code: client, err := crispwa.NewClientFromEnv(). Without
+	// CRISP_WEBSITE_ID, offline.Client returns a fake's client instead, and
+	// sample values fill the flags left empty.
 	client, fake, done, err := offline.Client("")
 	if err != nil {
 		return err
