@@ -25,7 +25,7 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/callback"
-	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/examples/internal/offline"
 )
 
 func main() {
@@ -49,9 +49,8 @@ func run(ctx context.Context) error {
 	body := flag.Args()
 
 	// 1. Receive callbacks before sending, so that none is missed.
-	offline := os.Getenv(crispwa.EnvWebsiteID) == ""
-	if offline {
-		*listen = "127.0.0.1:0"
+	if offline.Enabled() {
+		*listen = "127.0.0.1:0" // the fake calls back this listener
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -62,20 +61,16 @@ func run(ctx context.Context) error {
 	go func() { _ = receiver.Serve(ln) }()
 	defer receiver.Close()
 
-	// 2. A client for the real API, or for a fake that calls back our listener.
-	var client *crispwa.Client
-	if offline {
-		fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
-		srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
-		defer srv.Close()
-		srv.SetCallbackURL("http://" + ln.Addr().String() + "/")
-		client = srv.Client()
-		*to, *from = or(*to, "+33612345678"), or(*from, "+33100000000")
-		if len(body) == 0 && *name == "order_update" {
-			body, *button = []string{"Alice", "#1042"}, "1042"
-		}
-	} else if client, err = crispwa.NewClientFromEnv(); err != nil {
+	// 2. A client for the real API: crispwa.NewClientFromEnv() in your code.
+	// Without CRISP_WEBSITE_ID, a client for a fake that calls back our
+	// listener, and sample values.
+	client, fake, done, err := offline.Client("http://" + ln.Addr().String() + "/")
+	if err != nil {
 		return err
+	}
+	defer done()
+	if fake != nil {
+		offline.FillSample(*name, to, from, &body, button)
 	}
 	if *to == "" || *from == "" {
 		return errors.New("-to and -from are required")
@@ -113,11 +108,4 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("sent: whatsapp_message_id=%s session_id=%s\n", ev.WhatsAppMessageID, ev.SessionID)
 	return nil
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

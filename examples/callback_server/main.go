@@ -28,7 +28,7 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/callback"
-	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/examples/internal/offline"
 )
 
 func main() {
@@ -44,9 +44,9 @@ func main() {
 }
 
 func run(ctx context.Context, logger *slog.Logger, addr string) error {
-	offline := os.Getenv(crispwa.EnvWebsiteID) == ""
 	token := os.Getenv("CRISP_CALLBACK_TOKEN")
-	if offline {
+	demo := offline.Enabled() // no CRISP_WEBSITE_ID: demonstrate with a fake API
+	if demo {
 		addr, token = "127.0.0.1:0", "demo-token"
 	}
 	if token == "" {
@@ -79,7 +79,7 @@ func run(ctx context.Context, logger *slog.Logger, addr string) error {
 	}()
 	logger.Info("listening", "addr", ln.Addr().String(), "path", "/crisp/callback")
 
-	if offline {
+	if demo {
 		return selfDemo(ctx, logger, "http://"+ln.Addr().String()+"/crisp/callback?token="+token, received)
 	}
 	select {
@@ -97,9 +97,8 @@ func run(ctx context.Context, logger *slog.Logger, addr string) error {
 // callbacks to url, and returns once both callbacks were handled.
 func selfDemo(ctx context.Context, logger *slog.Logger, url string, received <-chan struct{}) error {
 	logger.Info("CRISP_WEBSITE_ID is not set: demonstrating with an in-process fake API")
-	fake := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
+	fake := offline.NewFake(url)
 	defer fake.Close()
-	fake.SetCallbackURL(url)
 	client := fake.Client()
 	sends := []crispwa.MessageTemplate{
 		{Name: "order_update", Language: "en_US", Components: []crispwa.Component{

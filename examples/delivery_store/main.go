@@ -40,6 +40,7 @@ import (
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/callback"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/examples/internal/offline"
 )
 
 // Delivery is one send and what became of it.
@@ -122,9 +123,8 @@ func run(ctx context.Context) error {
 	listen := flag.String("listen", ":8080", "address to receive Crisp's callbacks on")
 	flag.Parse()
 
-	offline := os.Getenv(crispwa.EnvWebsiteID) == ""
-	if offline {
-		*listen = "127.0.0.1:0"
+	if offline.Enabled() {
+		*listen = "127.0.0.1:0" // the fake calls back this listener
 	}
 	store := NewStore()
 	ln, err := net.Listen("tcp", *listen)
@@ -137,11 +137,10 @@ func run(ctx context.Context) error {
 
 	var client *crispwa.Client
 	var fake *crispwatest.Server
-	if offline {
+	if offline.Enabled() {
 		fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API that calls back before Send returns")
-		fake = crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...), crispwatest.WithEarlyCallbacks())
+		fake = offline.NewFake("http://"+ln.Addr().String()+"/", crispwatest.WithEarlyCallbacks())
 		defer fake.Close()
-		fake.SetCallbackURL("http://" + ln.Addr().String() + "/")
 		client = fake.Client()
 	} else if client, err = crispwa.NewClientFromEnv(); err != nil {
 		return err
@@ -159,7 +158,7 @@ func run(ctx context.Context) error {
 	}
 	store.RecordSend(res.RequestID, *to, msg.Name)
 
-	if !offline {
+	if fake == nil {
 		fmt.Fprintln(os.Stderr, "accepted; serving callbacks on", ln.Addr(), "until Ctrl-C")
 		<-ctx.Done()
 	} else if err := fake.WaitCallbacks(ctx, 1); err != nil {

@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/crispwa/crispwa"
-	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/examples/internal/offline"
 )
 
 func main() {
@@ -31,7 +31,9 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	client, done, err := newClient()
+	// In your code: client, err := crispwa.NewClientFromEnv(). offline.Client
+	// returns that, or without CRISP_WEBSITE_ID a fake's client.
+	client, _, done, err := offline.Client("")
 	if err != nil {
 		return err
 	}
@@ -51,17 +53,4 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("%d template(s)\n", n)
 	return nil
-}
-
-// newClient returns a client for the real API when CRISP_WEBSITE_ID is set,
-// and otherwise one for an in-process fake with sample templates. done
-// releases what it started.
-func newClient() (client *crispwa.Client, done func(), err error) {
-	if os.Getenv(crispwa.EnvWebsiteID) != "" {
-		client, err = crispwa.NewClientFromEnv()
-		return client, func() {}, err
-	}
-	fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
-	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
-	return srv.Client(), srv.Close, nil
 }

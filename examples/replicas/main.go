@@ -31,6 +31,7 @@ import (
 	"github.com/crispwa/crispwa/bulk"
 	"github.com/crispwa/crispwa/callback"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/examples/internal/offline"
 	"github.com/crispwa/crispwa/redisstore"
 )
 
@@ -88,15 +89,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return nil
 	}
 	websiteID := getenv(crispwa.EnvWebsiteID)
-	offline := websiteID == ""
 	var fake *crispwatest.Server
-	if offline {
+	if websiteID == "" {
 		fmt.Fprintln(stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
-		fake = crispwatest.NewServer()
+		fake = offline.NewFake("") // it calls back replica B, once that listens
 		defer fake.Close()
-		for _, t := range crispwatest.SampleTemplates() {
-			fake.AddTemplate(t)
-		}
 		websiteID = fake.WebsiteID
 	}
 	newStore := func() *redisstore.Store {
@@ -121,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	defer stopB()
 
 	var client *crispwa.Client
-	if offline {
+	if fake != nil {
 		fake.SetCallbackURL("http://" + b.addr + "/")
 		client = fake.Client()
 	} else if client, err = crispwa.NewClientFromEnv(); err != nil {

@@ -23,7 +23,7 @@ import (
 	"os/signal"
 
 	"github.com/crispwa/crispwa"
-	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/examples/internal/offline"
 )
 
 func main() {
@@ -44,16 +44,16 @@ func run(ctx context.Context) error {
 	flag.Parse()
 	body := flag.Args()
 
-	client, offline, done, err := newClient()
+	// Your code: client, err := crispwa.NewClientFromEnv(). Without
+	// CRISP_WEBSITE_ID, offline.Client returns a fake's client instead, and
+	// sample values fill the flags left empty.
+	client, fake, done, err := offline.Client("")
 	if err != nil {
 		return err
 	}
 	defer done()
-	if offline { // sample values for the fake's "order_update" template
-		*to, *from = or(*to, "+33612345678"), or(*from, "+33100000000")
-		if len(body) == 0 && *name == "order_update" {
-			body, *button = []string{"Alice", "#1042"}, "1042"
-		}
+	if fake != nil {
+		offline.FillSample(*name, to, from, &body, button)
 	}
 	if *to == "" || *from == "" {
 		return errors.New("-to and -from are required")
@@ -80,24 +80,4 @@ func run(ctx context.Context) error {
 	}
 	fmt.Println("accepted, request_id:", res.RequestID)
 	return nil
-}
-
-// newClient returns a client for the real API when CRISP_WEBSITE_ID is set,
-// and otherwise one for an in-process fake with sample templates (offline
-// is then true). done releases what it started.
-func newClient() (client *crispwa.Client, offline bool, done func(), err error) {
-	if os.Getenv(crispwa.EnvWebsiteID) != "" {
-		client, err = crispwa.NewClientFromEnv()
-		return client, false, func() {}, err
-	}
-	fmt.Fprintln(os.Stderr, "CRISP_WEBSITE_ID is not set: using an in-process fake API with sample templates")
-	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
-	return srv.Client(), true, srv.Close, nil
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
