@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -147,6 +148,7 @@ func TestCancelEndsRetryWaitAtOnce(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, ErrSendOutcomeUnknown, "the only attempt was answered 429: certainly not sent")
+	assert.Equal(t, 1, strings.Count(err.Error(), context.Canceled.Error()), err.Error())
 	assert.EqualValues(t, 1, n.Load())
 }
 
