@@ -355,20 +355,33 @@ func TestGiveUpKeepsConnectionPool(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	minW, maxW := 100*time.Millisecond, 2*time.Second
 	for attempt := range 10 {
-		for range 50 {
+		ceil := min(minW<<attempt, maxW)
+		seen := map[time.Duration]bool{}
+		for range 100 {
 			d := backoff(minW, maxW, attempt, nil)
 			assert.GreaterOrEqual(t, d, minW)
-			assert.LessOrEqual(t, d, maxW)
-			ceil := min(minW<<attempt, maxW)
+			assert.LessOrEqual(t, d, ceil, "attempt %d", attempt)
 			assert.GreaterOrEqual(t, d, ceil/2, "attempt %d", attempt)
+			seen[d] = true
+		}
+		if attempt > 0 {
+			assert.Greater(t, len(seen), 10, "jittered: attempt %d", attempt)
 		}
 	}
 	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"1"}}}
 	assert.Equal(t, time.Second, backoff(minW, maxW, 0, resp))
 	resp.Header.Set("Retry-After", "3600")
 	assert.Equal(t, maxW, backoff(minW, maxW, 0, resp))
-	d := backoff(minW, maxW, 200, nil)
-	assert.True(t, d >= maxW/2 && d <= maxW, "no overflow on large attempts: %s", d)
+	resp = &http.Response{StatusCode: 503, Header: http.Header{"Retry-After": {"1"}}}
+	assert.Equal(t, time.Second, backoff(minW, maxW, 0, resp))
+	resp = &http.Response{StatusCode: 500, Header: http.Header{"Retry-After": {"1"}}}
+	assert.LessOrEqual(t, backoff(minW, maxW, 0, resp), minW, "Retry-After only counts on 420/429/503")
+	for _, attempt := range []int{62, 63, 64, 200} {
+		d := backoff(minW, maxW, attempt, nil)
+		assert.True(t, d >= maxW/2 && d <= maxW, "no overflow on large attempts: %d: %s", attempt, d)
+	}
+	assert.Zero(t, backoff(0, time.Minute, 5, nil), "min 0 means no wait, not max")
+	assert.Zero(t, backoff(0, 0, 0, nil))
 }
 
 func TestRetryAfterParsing(t *testing.T) {
