@@ -234,6 +234,7 @@ func TestRequestHeaders(t *testing.T) {
 	var got http.Header
 	c, _, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Clone()
+		assert.Equal(t, apiPrefix+"template/send", r.RequestURI, "no stray '?'")
 		okSend(w, r)
 	}, WithUserAgent("acme-shop/2.1"))
 	_, err := c.Templates.Send(context.Background(), validSend())

@@ -33,7 +33,7 @@ func otherOrigin(t *testing.T) (*httptest.Server, *atomic.Int64, *atomic.Value) 
 }
 
 func TestSendNeverFollowsRedirects(t *testing.T) {
-	for _, status := range []int{301, 302, 303, 307, 308} {
+	for _, status := range []int{300, 301, 302, 303, 307, 308} {
 		for _, where := range []string{"same origin", "other port"} {
 			t.Run(strconv.Itoa(status)+" to "+where, func(t *testing.T) {
 				other, otherHits, _ := otherOrigin(t)

@@ -23,6 +23,8 @@ func TestReadCapped(t *testing.T) {
 		{"empty", ``, 0, ``, nil},
 		{"shorter than announced", `{"a"`, 7, ``, io.ErrUnexpectedEOF},
 		{"longer than announced", `{"a":1}trailing`, 7, ``, errResponseTooLarge},
+		{"exactly the cap, unknown length", big[1:], -1, big[1:], nil},
+		{"exactly the cap, announced", big[1:], int64(len(big) - 1), big[1:], nil},
 		{"over the cap, unknown length", big, -1, ``, errResponseTooLarge},
 		{"over the cap, announced", big, int64(len(big)), ``, errResponseTooLarge},
 	}

@@ -28,13 +28,8 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 		}
 	}
 	d := maxWait
-	if attempt < 32 {
-		if m := minWait << attempt; m > 0 && m < maxWait {
-			d = m
-		}
-	}
-	if d < minWait {
-		d = minWait
+	if n := uint(attempt); minWait <= maxWait>>n { // min*2^attempt fits under max
+		d = minWait << n
 	}
 	if half := d / 2; half > 0 {
 		d = half + rand.N(half+1)

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -147,6 +148,7 @@ func TestCancelEndsRetryWaitAtOnce(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, ErrSendOutcomeUnknown, "the only attempt was answered 429: certainly not sent")
+	assert.Equal(t, 1, strings.Count(err.Error(), context.Canceled.Error()), err.Error())
 	assert.EqualValues(t, 1, n.Load())
 }
 
@@ -353,20 +355,37 @@ func TestGiveUpKeepsConnectionPool(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	minW, maxW := 100*time.Millisecond, 2*time.Second
 	for attempt := range 10 {
-		for range 50 {
+		ceil := min(minW<<attempt, maxW)
+		seen := map[time.Duration]bool{}
+		for range 100 {
 			d := backoff(minW, maxW, attempt, nil)
 			assert.GreaterOrEqual(t, d, minW)
-			assert.LessOrEqual(t, d, maxW)
-			ceil := min(minW<<attempt, maxW)
+			assert.LessOrEqual(t, d, ceil, "attempt %d", attempt)
 			assert.GreaterOrEqual(t, d, ceil/2, "attempt %d", attempt)
+			seen[d] = true
+		}
+		if attempt > 0 {
+			assert.Greater(t, len(seen), 10, "jittered: attempt %d", attempt)
 		}
 	}
 	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"1"}}}
 	assert.Equal(t, time.Second, backoff(minW, maxW, 0, resp))
 	resp.Header.Set("Retry-After", "3600")
 	assert.Equal(t, maxW, backoff(minW, maxW, 0, resp))
-	d := backoff(minW, maxW, 200, nil)
-	assert.True(t, d >= maxW/2 && d <= maxW, "no overflow on large attempts: %s", d)
+	resp = &http.Response{StatusCode: 503, Header: http.Header{"Retry-After": {"1"}}}
+	assert.Equal(t, time.Second, backoff(minW, maxW, 0, resp))
+	resp = &http.Response{StatusCode: 500, Header: http.Header{"Retry-After": {"1"}}}
+	assert.LessOrEqual(t, backoff(minW, maxW, 0, resp), minW, "Retry-After only counts on 420/429/503")
+	for _, attempt := range []int{62, 63, 64, 200, -1} {
+		d := backoff(minW, maxW, attempt, nil)
+		assert.True(t, d >= maxW/2 && d <= maxW, "no overflow on large attempts: %d: %s", attempt, d)
+	}
+	assert.Zero(t, backoff(0, time.Minute, 5, nil), "min 0 means no wait, not max")
+	assert.Zero(t, backoff(0, 0, 0, nil))
+	for attempt := range 3 {
+		d := backoff(2, 3, attempt, nil) // nanoseconds: the smallest jitter range
+		assert.True(t, d >= 2 && d <= 3, "%s", d)
+	}
 }
 
 func TestRetryAfterParsing(t *testing.T) {
@@ -377,7 +396,7 @@ func TestRetryAfterParsing(t *testing.T) {
 		ok   bool
 		want time.Duration
 	}{
-		{"", false, 0}, {"5", true, 5 * time.Second}, {"-1", false, 0}, {"soon", false, 0},
+		{"", false, 0}, {"0", true, 0}, {"5", true, 5 * time.Second}, {"-1", false, 0}, {"soon", false, 0},
 		{"99999999999", true, 24 * time.Hour}, {past, true, 0}, {future, true, 30 * time.Second},
 	}
 	for _, tt := range tests {
@@ -531,4 +550,29 @@ func TestSendWithCancelledContextIsNotSent(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, ErrSendOutcomeUnknown, "nothing left the SDK")
 	assert.Zero(t, n.Load())
+}
+
+// Each attempt is judged on its own: after a 429 on a good connection, a
+// second attempt whose connection is refused certainly did not send, even
+// though the first attempt did get a connection.
+func TestSendRateLimitedThenRefusedIsNotUnknown(t *testing.T) {
+	c0, _, n := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		writeEnvelope(w, 429, true, "rate_limited", nil)
+	})
+	var dials atomic.Int64
+	dialer := &net.Dialer{Timeout: time.Second}
+	tr := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) > 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+		}
+		return dialer.DialContext(ctx, network, addr)
+	}}
+	c, err := NewClient(testWebsite, testCreds, WithBaseURL(c0.BaseURL()), WithHTTPClient(&http.Client{Transport: tr}),
+		WithMaxRetries(2), fastRetries())
+	require.NoError(t, err)
+	_, err = c.Templates.Send(context.Background(), validSend())
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrSendOutcomeUnknown, "no attempt can have been processed")
+	assert.EqualValues(t, 1, n.Load())
+	assert.EqualValues(t, 3, dials.Load(), "the refused attempts were retried")
 }

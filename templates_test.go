@@ -172,6 +172,9 @@ func TestGet(t *testing.T) {
 		if tt.wantErr != nil {
 			assert.ErrorIs(t, err, tt.wantErr, "%s/%s", tt.name, tt.lang)
 			assert.Nil(t, tpl)
+			if tt.wantErr == ErrNotFound {
+				assert.Equal(t, tt.lang != "", strings.Contains(err.Error(), "in language"), err.Error())
+			}
 			continue
 		}
 		require.NoError(t, err)
