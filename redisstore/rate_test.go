@@ -85,7 +85,10 @@ func runReplicas(t *testing.T, srv *crispwatest.Server, store bulk.RateStore, ra
 	log := &sendLog{}
 	var wg sync.WaitGroup
 	for i := range 3 {
-		client := srv.Client(crispwa.WithHTTPClient(&http.Client{Transport: recorder{log, i, http.DefaultTransport}}))
+		// The client honours a Retry-After of up to 2 s: the job refused
+		// with 429 is sent again by the client (bulk's one retry layer).
+		client := srv.Client(crispwa.WithHTTPClient(&http.Client{Transport: recorder{log, i, http.DefaultTransport}}),
+			crispwa.WithRetryWait(time.Millisecond, 2*time.Second))
 		j, err := bulk.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = j.Close() })
