@@ -7,9 +7,18 @@ import (
 	"time"
 )
 
-// Option configures a Client. Options are applied in order by NewClient,
-// which reports the first invalid one as an error wrapping ErrInvalidRequest.
-type Option func(*settings) error
+// Option configures a Client; pass options to NewClient (or to
+// crispwatest.Server.Client). Options are applied in order; a nil Option is
+// ignored, and NewClient reports the first invalid value as an error
+// wrapping ErrInvalidRequest, naming the option.
+type Option interface {
+	apply(*settings) error
+}
+
+// optionFunc turns a function into an Option.
+type optionFunc func(*settings) error
+
+func (f optionFunc) apply(s *settings) error { return f(s) }
 
 // settings is what the options build; NewClient turns it into a Client.
 type settings struct {
@@ -44,10 +53,10 @@ func defaultSettings() settings {
 // (localhost, 127.0.0.0/8, ::1), where plain http is allowed for tests. It
 // must not carry user information, a query or a fragment.
 func WithBaseURL(u string) Option {
-	return func(s *settings) error {
+	return optionFunc(func(s *settings) error {
 		s.baseURL = u
 		return nil
-	}
+	})
 }
 
 // WithHTTPClient sets the base HTTP client. The SDK keeps the client's
@@ -58,26 +67,26 @@ func WithBaseURL(u string) Option {
 // origin. Whatever the transport, the SDK clears Request.GetBody so that it
 // cannot re-send a request body by itself. A nil client is an error.
 func WithHTTPClient(c *http.Client) Option {
-	return func(s *settings) error {
+	return optionFunc(func(s *settings) error {
 		if c == nil {
 			return invalid("WithHTTPClient", "nil *http.Client")
 		}
 		s.httpClient = c
 		return nil
-	}
+	})
 }
 
 // WithMaxRetries sets how many times a retryable failure is retried (default
 // 3). 0 disables retries: every call makes at most one attempt. Template sends
 // are only ever retried when they certainly did not reach Crisp, whatever n is.
 func WithMaxRetries(n int) Option {
-	return func(s *settings) error {
+	return optionFunc(func(s *settings) error {
 		if n < 0 {
 			return invalid("WithMaxRetries", "negative retry count %d", n)
 		}
 		s.maxRetries = n
 		return nil
-	}
+	})
 }
 
 // WithRetryWait sets the bounds of the wait between retries (default 500ms
@@ -86,13 +95,13 @@ func WithMaxRetries(n int) Option {
 // call fails at once with ErrRateLimited and the asked duration in
 // APIError.RetryAfter.
 func WithRetryWait(minWait, maxWait time.Duration) Option {
-	return func(s *settings) error {
+	return optionFunc(func(s *settings) error {
 		if minWait < 0 || maxWait < minWait {
 			return invalid("WithRetryWait", "need 0 <= min <= max, got min %s, max %s", minWait, maxWait)
 		}
 		s.retryWaitMin, s.retryWaitMax = minWait, maxWait
 		return nil
-	}
+	})
 }
 
 // WithLogger sets a logger for one debug record per HTTP attempt (method,
@@ -100,16 +109,16 @@ func WithRetryWait(minWait, maxWait time.Duration) Option {
 // recipient). Records never carry bodies or credentials. Nil, or no
 // WithLogger at all, means silent.
 func WithLogger(l *slog.Logger) Option {
-	return func(s *settings) error {
+	return optionFunc(func(s *settings) error {
 		s.logger = l
 		return nil
-	}
+	})
 }
 
 // WithUserAgent appends s to the SDK's own User-Agent, "crispwa/<version>".
 // It must be printable ASCII without line breaks.
 func WithUserAgent(ua string) Option {
-	return func(s *settings) error {
+	return optionFunc(func(s *settings) error {
 		for _, r := range ua {
 			if r < 0x20 || r > 0x7e {
 				return invalid("WithUserAgent", "must be printable ASCII")
@@ -117,7 +126,7 @@ func WithUserAgent(ua string) Option {
 		}
 		s.userAgent = strings.TrimSpace(ua)
 		return nil
-	}
+	})
 }
 
 // WithTemplateCache sets how long Templates.SendChecked keeps a fetched
@@ -128,13 +137,13 @@ func WithUserAgent(ua string) Option {
 // TTL: a template paused meanwhile is seen at the next fetch. A negative ttl
 // is an error. It does not affect List, All, Get or Send.
 func WithTemplateCache(ttl time.Duration) Option {
-	return func(s *settings) error {
+	return optionFunc(func(s *settings) error {
 		if ttl < 0 {
 			return invalid("WithTemplateCache", "negative TTL %s", ttl)
 		}
 		s.templateTTL = ttl
 		return nil
-	}
+	})
 }
 
 // applyOptions runs opts over the defaults and returns the first error.
@@ -144,7 +153,7 @@ func applyOptions(opts []Option) (settings, error) {
 		if o == nil {
 			continue
 		}
-		if err := o(&s); err != nil {
+		if err := o.apply(&s); err != nil {
 			return s, err
 		}
 	}

@@ -120,7 +120,14 @@ type record struct {
 const interruptedReason = "interrupted while sending: the send may have reached Crisp"
 
 // JournalOption configures OpenJournal. A nil JournalOption is ignored.
-type JournalOption func(*Journal)
+type JournalOption interface {
+	applyJournal(*Journal)
+}
+
+// journalOptionFunc turns a function into a JournalOption.
+type journalOptionFunc func(*Journal)
+
+func (f journalOptionFunc) applyJournal(j *Journal) { f(j) }
 
 // WithoutFsync makes the journal write its records without waiting for them
 // to reach the disk (no fsync). Records still survive the process being
@@ -128,7 +135,7 @@ type JournalOption func(*Journal)
 // operating-system crash, after which a send may be made twice. It makes a
 // campaign faster on slow disks; the default, with fsync, is the safe one.
 func WithoutFsync() JournalOption {
-	return func(j *Journal) { j.fsync = false }
+	return journalOptionFunc(func(j *Journal) { j.fsync = false })
 }
 
 // Journal is an append-only JSON-lines file recording, per key, each send
@@ -194,7 +201,7 @@ func OpenJournal(path string, opts ...JournalOption) (*Journal, error) {
 	j.synced = sync.NewCond(&j.mu)
 	for _, o := range opts {
 		if o != nil {
-			o(j)
+			o.applyJournal(j)
 		}
 	}
 	if err := j.load(); err != nil {

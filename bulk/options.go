@@ -47,20 +47,28 @@ func defaultConfig() config {
 	}
 }
 
-// Option configures a Runner. A nil Option is ignored; an invalid value makes
-// NewRunner return an error naming the option.
-type Option func(*config) error
+// Option configures a Runner; pass options to NewRunner. A nil Option is
+// ignored; an invalid value makes NewRunner return an error naming the
+// option.
+type Option interface {
+	apply(*config) error
+}
+
+// optionFunc turns a function into an Option.
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
 
 // WithConcurrency sets how many sends may be in flight at once (default
 // DefaultConcurrency). n must be at least 1.
 func WithConcurrency(n int) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if n < 1 {
 			return fmt.Errorf("bulk: WithConcurrency(%d): need at least 1", n)
 		}
 		c.concurrency = n
 		return nil
-	}
+	})
 }
 
 // WithRate sets the rate limit in sends per second, shared by all workers
@@ -68,7 +76,7 @@ func WithConcurrency(n int) Option {
 // rate-limit answer from Crisp lowers the rate for the rest of the run, then
 // lets it climb back.
 func WithRate(perSecond float64) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if perSecond < 0 || math.IsNaN(perSecond) {
 			return fmt.Errorf("bulk: WithRate(%v): need a rate >= 0", perSecond)
 		}
@@ -77,17 +85,17 @@ func WithRate(perSecond float64) Option {
 		}
 		c.rate = perSecond
 		return nil
-	}
+	})
 }
 
 // WithRetryUnknown makes Run send again the keys whose outcome the journal
 // records as unknown. Off by default, because such a send may have reached
 // Crisp: only turn it on once you know those messages were not sent.
 func WithRetryUnknown(retry bool) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		c.retryUnknown = retry
 		return nil
-	}
+	})
 }
 
 // WithTemplateCheck turns off (or on) checking every job against its
@@ -95,30 +103,30 @@ func WithRetryUnknown(retry bool) Option {
 // distinct template once (Templates.Get) and runs Template.Check on every
 // job; turning it off leaves only SendTemplateRequest.Validate.
 func WithTemplateCheck(check bool) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		c.checkTemplates = check
 		return nil
-	}
+	})
 }
 
 // WithDrainTimeout sets how long the sends in flight when Run's context
 // ends may still take (default DefaultDrainTimeout). Letting them finish
 // records their real outcome; a send cut short is recorded as unknown.
 func WithDrainTimeout(d time.Duration) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if d < 0 {
 			return fmt.Errorf("bulk: WithDrainTimeout(%s): negative", d)
 		}
 		c.drainTimeout = d
 		return nil
-	}
+	})
 }
 
 // WithProgress calls f every interval (DefaultProgressInterval when interval
 // is 0) while Run sends, and once at the end. f runs on its own goroutine,
 // one call at a time; a slow f delays the next call, never the sends.
 func WithProgress(f func(Progress), interval time.Duration) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if interval < 0 {
 			return fmt.Errorf("bulk: WithProgress: negative interval %s", interval)
 		}
@@ -127,7 +135,7 @@ func WithProgress(f func(Progress), interval time.Duration) Option {
 		}
 		c.progress, c.progressInterval = f, interval
 		return nil
-	}
+	})
 }
 
 // WithCallbackWait makes Run, once every job is sent, wait up to d for the
@@ -136,13 +144,13 @@ func WithProgress(f func(Progress), interval time.Duration) Option {
 // summary counts them. Run returns early when all have come; d = 0, the
 // default, does not wait.
 func WithCallbackWait(d time.Duration) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if d < 0 {
 			return fmt.Errorf("bulk: WithCallbackWait(%s): negative", d)
 		}
 		c.callbackWait = d
 		return nil
-	}
+	})
 }
 
 // WithLogger makes Run log one record per job outcome (the job's index,
@@ -150,10 +158,10 @@ func WithCallbackWait(d time.Duration) Option {
 // the phone number) and per rate-limit pause, at debug level
 // for accepted sends and warn level otherwise. Silent by default.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		c.logger = l
 		return nil
-	}
+	})
 }
 
 // WithAbort makes Run stop at once when abort is closed: no new send
@@ -163,10 +171,10 @@ func WithLogger(l *slog.Logger) Option {
 // command: the first cancels Run's context and lets the sends in flight
 // finish.
 func WithAbort(abort <-chan struct{}) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		c.abort = abort
 		return nil
-	}
+	})
 }
 
 // WithRateStore makes the Runner share its rate and its rate-limit pauses
@@ -175,11 +183,11 @@ func WithAbort(abort <-chan struct{}) Option {
 // one WithRate, and a rate limit seen by one pauses all. While s fails, the
 // Runner waits rather than send unpaced. A nil s is an error.
 func WithRateStore(s RateStore) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if s == nil {
 			return fmt.Errorf("bulk: WithRateStore(nil)")
 		}
 		c.rateStore = s
 		return nil
-	}
+	})
 }

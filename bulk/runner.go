@@ -41,7 +41,7 @@ func NewRunner(client *crispwa.Client, journal *Journal, opts ...Option) (*Runne
 		if o == nil {
 			continue
 		}
-		if err := o(&cfg); err != nil {
+		if err := o.apply(&cfg); err != nil {
 			return nil, err
 		}
 	}

@@ -11,7 +11,14 @@ import (
 // Option configures a Server at NewServer. Nil options are ignored. An
 // option given an invalid value panics in NewServer, naming the option: it
 // is a mistake in the test, not a runtime condition.
-type Option func(*config)
+type Option interface {
+	apply(*config)
+}
+
+// optionFunc turns a function into an Option.
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 // config is what the options set.
 type config struct {
@@ -34,7 +41,7 @@ func defaultConfig() config {
 //	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...))
 func WithTemplates(ts ...crispwa.Template) Option {
 	ts = append([]crispwa.Template(nil), ts...) // AddTemplate deep-copies each later
-	return func(c *config) { c.templates = append(c.templates, ts...) }
+	return optionFunc(func(c *config) { c.templates = append(c.templates, ts...) })
 }
 
 // WithManualOutcomes makes every accepted send wait for a decision: the
@@ -43,7 +50,7 @@ func WithTemplates(ts ...crispwa.Template) Option {
 // request_id. Without it, the outcome is decided at once by the fake's
 // rules (see the package documentation).
 func WithManualOutcomes() Option {
-	return func(c *config) { c.manual = true }
+	return optionFunc(func(c *config) { c.manual = true })
 }
 
 // WithRedelivery makes the fake post a callback again when the receiver
@@ -64,7 +71,7 @@ func WithRedelivery(attempts int, backoff time.Duration) Option {
 	if backoff < 0 {
 		panic(fmt.Sprintf("crispwatest: WithRedelivery: backoff must not be negative, got %v", backoff))
 	}
-	return func(c *config) { c.attempts, c.backoff = attempts, backoff }
+	return optionFunc(func(c *config) { c.attempts, c.backoff = attempts, backoff })
 }
 
 // WithCallbackTimeout bounds each callback POST (default 10 seconds): a
@@ -74,7 +81,7 @@ func WithCallbackTimeout(d time.Duration) Option {
 	if d <= 0 {
 		panic(fmt.Sprintf("crispwatest: WithCallbackTimeout: the timeout must be positive, got %v", d))
 	}
-	return func(c *config) { c.callbackTimeout = d }
+	return optionFunc(func(c *config) { c.callbackTimeout = d })
 }
 
 // WithEarlyCallbacks makes the fake post each callback, and wait for the
@@ -85,7 +92,7 @@ func WithCallbackTimeout(d time.Duration) Option {
 // expects the callback to find it there fails under this option. It has no
 // effect with WithManualOutcomes.
 func WithEarlyCallbacks() Option {
-	return func(c *config) { c.early = true }
+	return optionFunc(func(c *config) { c.early = true })
 }
 
 // WithListener serves the fake on ln instead of a new listener on a random
@@ -96,5 +103,5 @@ func WithListener(ln net.Listener) Option {
 	if ln == nil {
 		panic("crispwatest: WithListener: the listener is nil")
 	}
-	return func(c *config) { c.listener = ln }
+	return optionFunc(func(c *config) { c.listener = ln })
 }

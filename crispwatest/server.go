@@ -109,7 +109,7 @@ func NewServer(opts ...Option) *Server {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o != nil {
-			o(&cfg)
+			o.apply(&cfg)
 		}
 	}
 	s := &Server{
