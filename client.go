@@ -54,6 +54,7 @@ type Client struct {
 	// each call copies it (see Client.newExchange).
 	httpBase     http.Client
 	readRedirect func(*http.Request, []*http.Request) error
+	phones       *phoneCache // canonical form of the numbers Send has read
 }
 
 // NewClient returns a client for the website websiteID, authenticated with
@@ -85,6 +86,7 @@ func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, er
 		retryMax:  s.maxRetries,
 		waitMin:   s.retryWaitMin,
 		waitMax:   s.retryWaitMax,
+		phones:    newPhoneCache(),
 	}
 	if s.userAgent != "" {
 		c.userAgent += " " + s.userAgent

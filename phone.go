@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -111,4 +112,40 @@ func quoteShort(s string) string {
 		s = s[:max] + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// normalizeE164 reads a number that must carry its country code, as Send
+// requires.
+func normalizeE164(number string) (e164, reason string) { return normalizePhone(number, "") }
+
+// phoneCacheSize bounds a client's phoneCache: at most this many numbers of
+// at most maxPhoneInput bytes each (about 0.5 MiB).
+const phoneCacheSize = 4096
+
+// phoneCache remembers the canonical form of valid numbers a client has
+// read. Parsing one with libphonenumber's metadata costs about 12 µs and 50
+// allocations; a business sends from one number, and often to the same
+// customers again, so Send parses each number once. Refused numbers are
+// not cached: their reason is computed again.
+type phoneCache struct {
+	known *lru.Cache[string, string]
+}
+
+func newPhoneCache() *phoneCache {
+	known, err := lru.New[string, string](phoneCacheSize)
+	if err != nil { // only for a size < 1
+		panic("crispwa: phone cache: " + err.Error())
+	}
+	return &phoneCache{known: known}
+}
+
+// normalize is normalizeE164 through the cache.
+func (c *phoneCache) normalize(number string) (e164, reason string) {
+	if e164, ok := c.known.Get(number); ok {
+		return e164, ""
+	}
+	if e164, reason = normalizeE164(number); reason == "" {
+		c.known.Add(number, e164)
+	}
+	return e164, reason
 }

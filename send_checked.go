@@ -44,7 +44,7 @@ const DefaultTemplateCacheTTL = 5 * time.Minute
 // after Get, SendChecked for that template makes no second fetch (or use
 // SendCheckedWith with the *Template in hand).
 func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
-	if err := req.Validate(); err != nil {
+	if _, _, err := req.validate(s.client.phones.normalize); err != nil {
 		return nil, err
 	}
 	if ctx == nil {
@@ -82,7 +82,7 @@ func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateReq
 // and t.Check run before any network call; a mismatch makes no send
 // request and returns Check's error.
 func (s *TemplatesService) SendCheckedWith(ctx context.Context, t *Template, req *SendTemplateRequest) (*SendResult, error) {
-	if err := req.Validate(); err != nil {
+	if _, _, err := req.validate(s.client.phones.normalize); err != nil {
 		return nil, err
 	}
 	if ctx == nil {

@@ -161,7 +161,7 @@ func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Tem
 // deliver the message twice. Send does not check req against the template;
 // SendChecked does.
 func (s *TemplatesService) Send(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
-	wire, err := req.prepare()
+	wire, err := req.prepare(s.client.phones.normalize)
 	if err != nil {
 		return nil, err
 	}

@@ -18,21 +18,22 @@ const (
 // problem as a *ValidationError. It does not check the parameters against
 // the template; Template.Check does.
 func (r *SendTemplateRequest) Validate() error {
-	_, _, err := r.validate()
+	_, _, err := r.validate(normalizeE164)
 	return err
 }
 
 // validate is Validate returning the canonical phone numbers it computed,
-// so that prepare does not parse them twice.
-func (r *SendTemplateRequest) validate() (from, to string, err error) {
+// so that prepare does not parse them twice. normalize reads one number
+// (normalizeE164, or a client's phoneCache in front of it).
+func (r *SendTemplateRequest) validate(normalize func(number string) (e164, reason string)) (from, to string, err error) {
 	if r == nil {
 		return "", "", invalid("request", "is nil")
 	}
 	var reason string
-	if from, reason = normalizePhone(r.From, ""); reason != "" {
+	if from, reason = normalize(r.From); reason != "" {
 		return "", "", &ValidationError{Field: "from_number", Reason: reason}
 	}
-	if to, reason = normalizePhone(r.To, ""); reason != "" {
+	if to, reason = normalize(r.To); reason != "" {
 		return "", "", &ValidationError{Field: "to_number", Reason: reason}
 	}
 	switch {
@@ -75,8 +76,8 @@ func (r *SendTemplateRequest) validate() (from, to string, err error) {
 // wire: a copy of r with the phone numbers in canonical +E.164 form. Send
 // marshals what prepare returns, never r itself, so that normalisation lives
 // in one place and the caller's request is left untouched.
-func (r *SendTemplateRequest) prepare() (*SendTemplateRequest, error) {
-	from, to, err := r.validate()
+func (r *SendTemplateRequest) prepare(normalize func(number string) (e164, reason string)) (*SendTemplateRequest, error) {
+	from, to, err := r.validate(normalize)
 	if err != nil {
 		return nil, err
 	}
