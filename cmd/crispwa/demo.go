@@ -67,10 +67,17 @@ func demo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	msg, err := tmpl.Build(crispwa.TemplateValues{Body: []string{"Alice", "#1042"}, Buttons: map[int]string{0: "1042"}})
+	values := crispwa.TemplateValues{Body: []string{"Alice", "#1042"}, Buttons: map[int]string{0: "1042"}}
+	msg, err := tmpl.Build(values)
 	if err != nil {
 		return err
 	}
+	preview, err := tmpl.Render(values)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "   The customer will read (Template.Render):")
+	fmt.Fprintln(indent(out), sanitizeLines(preview))
 	if err := demoSend(ctx, out, callbacks, func() (*crispwa.SendResult, error) {
 		return client.Templates.SendChecked(ctx, &crispwa.SendTemplateRequest{From: from, To: to, Template: msg})
 	}); err != nil {
@@ -112,8 +119,8 @@ func demoSend(ctx context.Context, out io.Writer, callbacks *waiter, send func()
 	return nil
 }
 
-// indent returns a writer that prefixes every line written to w with three
-// spaces.
+// indent returns a writer that prefixes every non-empty line written to w
+// with three spaces.
 func indent(w io.Writer) io.Writer { return &indenter{w: w, bol: true} }
 
 type indenter struct {
@@ -123,7 +130,7 @@ type indenter struct {
 
 func (i *indenter) Write(p []byte) (int, error) {
 	for n, b := range p {
-		if i.bol {
+		if i.bol && b != '\n' {
 			if _, err := io.WriteString(i.w, "   "); err != nil {
 				return n, err
 			}
