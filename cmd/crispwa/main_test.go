@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,26 +12,8 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/internal/testenv"
 )
-
-// syncBuffer is a bytes.Buffer safe for a command writing while the test
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // result is one in-process run of the command.
 type result struct {
@@ -44,7 +24,7 @@ type result struct {
 // runWith runs the command with env as its whole environment.
 func runWith(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	code := run(context.Background(), args, &stdout, &stderr, func(k string) string { return env[k] })
 	return result{code, stdout.String(), stderr.String()}
 }
@@ -176,7 +156,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestNoRepeatedPrefixes(t *testing.T) {
-	var b syncBuffer
+	var b testenv.Buffer
 	code := failure(&cmdEnv{stderr: &b}, "x", fmt.Errorf("fetching: %w", fmt.Errorf("bulk: journal: %w", crispwa.ErrNotFound)))
 	assert.Equal(t, 1, code)
 	assert.Equal(t, "crispwa x: fetching: journal: not found\n", b.String())
