@@ -1,10 +1,14 @@
 package crispwa
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -82,6 +86,30 @@ func dropAfterRead(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// dialCountingTransport is an http.Transport that counts the connections it
+// dials, closed at the end of the test.
+func dialCountingTransport(t *testing.T) (*http.Transport, *atomic.Int64) {
+	dials := new(atomic.Int64)
+	dialer := &net.Dialer{Timeout: time.Second}
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return dialer.DialContext(ctx, network, addr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr, dials
+}
+
+// parseGoldenCallback reads testdata/callbacks/file and parses it.
+func parseGoldenCallback(t *testing.T, file string) ([]byte, *CallbackEvent) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join("testdata", "callbacks", file))
+	require.NoError(t, err)
+	ev, err := ParseCallback(body)
+	require.NoError(t, err)
+	return body, ev
+}
+
+// validSend is a valid send of the "order_update" template.
 func validSend() *SendTemplateRequest {
 	return &SendTemplateRequest{
 		From: "+33100000000",

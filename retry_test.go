@@ -272,13 +272,7 @@ func refusedAddr(t *testing.T) string {
 }
 
 func TestSendRetriedWhenConnectionRefused(t *testing.T) {
-	var dials atomic.Int64
-	dialer := &net.Dialer{Timeout: time.Second}
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		dials.Add(1)
-		return dialer.DialContext(ctx, network, addr)
-	}}
-	defer tr.CloseIdleConnections()
+	tr, dials := dialCountingTransport(t)
 	c, err := NewClient(testWebsite, testCreds, WithBaseURL("http://"+refusedAddr(t)+"/api/"),
 		WithHTTPClient(&http.Client{Transport: tr}), WithMaxRetries(2), fastRetries())
 	require.NoError(t, err)

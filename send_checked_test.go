@@ -56,12 +56,6 @@ func (s *scServer) client(t testing.TB, opts ...Option) *Client {
 	return c
 }
 
-func (s *scServer) envelope(w http.ResponseWriter, status int, isErr bool, reason string, data any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": isErr, "reason": reason, "data": data})
-}
-
 func (s *scServer) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/templates"):
@@ -86,7 +80,7 @@ func (s *scServer) serve(w http.ResponseWriter, r *http.Request) {
 		} else {
 			page = s.templates[1:]
 		}
-		s.envelope(w, http.StatusOK, false, "listed", map[string]any{"templates": page, "paging_next": next})
+		writeEnvelope(w, http.StatusOK, false, "listed", map[string]any{"templates": page, "paging_next": next})
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/template/send"):
 		s.sends.Add(1)
 		body, _ := io.ReadAll(r.Body)
@@ -94,10 +88,10 @@ func (s *scServer) serve(w http.ResponseWriter, r *http.Request) {
 		s.lastSend = body
 		s.mu.Unlock()
 		if s.sendStatus != 0 {
-			s.envelope(w, s.sendStatus, true, "invalid_data", nil)
+			writeEnvelope(w, s.sendStatus, true, "invalid_data", nil)
 			return
 		}
-		s.envelope(w, http.StatusOK, false, "dispatched", map[string]string{"request_id": "req-1"})
+		writeEnvelope(w, http.StatusOK, false, "dispatched", map[string]string{"request_id": "req-1"})
 	default:
 		http.NotFound(w, r)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -37,10 +38,7 @@ func frontEnv(t *testing.T, srv *crispwatest.Server, env map[string]string, inte
 		}
 	}))
 	t.Cleanup(front.Close)
-	out := map[string]string{}
-	for k, v := range env {
-		out[k] = v
-	}
+	out := maps.Clone(env)
 	out[crispwa.EnvBaseURL] = front.URL + target.Path
 	return out
 }

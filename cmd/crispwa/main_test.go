@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -111,12 +112,8 @@ func TestMissingEnvironment(t *testing.T) {
 	for _, args := range cmds {
 		for _, missing := range []string{crispwa.EnvWebsiteID, crispwa.EnvIdentifier, crispwa.EnvKey} {
 			t.Run(args[0]+" without "+missing, func(t *testing.T) {
-				env := map[string]string{}
-				for k, v := range full {
-					if k != missing {
-						env[k] = v
-					}
-				}
+				env := maps.Clone(full)
+				delete(env, missing)
 				r := runWith(t, env, args...)
 				assert.Equal(t, 2, r.code, "configuration")
 				assert.Equal(t, "crispwa "+args[0]+": environment variable(s) not set: "+missing+" (see 'crispwa help')\n", r.stderr)
@@ -126,10 +123,7 @@ func TestMissingEnvironment(t *testing.T) {
 		}
 	}
 	t.Run("bad base URL", func(t *testing.T) {
-		env := map[string]string{}
-		for k, v := range full {
-			env[k] = v
-		}
+		env := maps.Clone(full)
 		env[crispwa.EnvBaseURL] = "http://example.com/"
 		r := runWith(t, env, "templates")
 		assert.Equal(t, 2, r.code)
