@@ -36,6 +36,13 @@ func fastRetries() Option { return WithRetryWait(time.Millisecond, 5*time.Millis
 // opts can override them).
 func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux, *httptest.Server) {
 	t.Helper()
+	mux, srv := newTestServer(t)
+	return newTestServerClient(t, srv, opts...), mux, srv
+}
+
+// newTestServer is setup's server alone: a mux behind the API-prefix guard.
+func newTestServer(t testing.TB) (*http.ServeMux, *httptest.Server) {
+	t.Helper()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, apiPrefix) {
@@ -46,10 +53,17 @@ func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux, *httptest.Ser
 		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	return mux, srv
+}
+
+// newTestServerClient is setup's client alone: a client of srv with the
+// test credentials and fast retries (opts can override them).
+func newTestServerClient(t testing.TB, srv *httptest.Server, opts ...Option) *Client {
+	t.Helper()
 	c, err := NewClient(testWebsite, testCreds, append([]Option{WithBaseURL(srv.URL + "/wa/api/"), fastRetries()}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
-	return c, mux, srv
+	return c
 }
 
 // newTestClient is setup with one handler for every path, and a counter of
