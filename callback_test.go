@@ -1,8 +1,6 @@
 package crispwa
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,10 +26,7 @@ func TestParseCallbackGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", "callbacks", tt.file))
-			require.NoError(t, err)
-			ev, err := ParseCallback(body)
-			require.NoError(t, err)
+			body, ev := parseGoldenCallback(t, tt.file)
 			assert.Equal(t, string(body), string(ev.Raw), "Raw keeps the original bytes")
 			ev.Raw = nil
 			assert.Equal(t, tt.want, *ev)

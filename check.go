@@ -26,7 +26,10 @@ import (
 // the template does not have, with the wrong sub_type, or for a button that
 // takes no parameter; a carousel whose card count or card headers differ
 // from the template's; a parameter whose Type disagrees with its fields or
-// whose value breaks a limit Meta documents (see the limit constants); and
+// whose value breaks a limit Meta documents (in characters: a header text
+// parameter over 60, a body one over 1024, or 32768 when the body is the
+// only component, a coupon code over 20, a one-time or offer code over 15);
+// and
 // a component Text that differs from the template rendered with the
 // message's values (the Crisp inbox would show what the customer never
 // got).

@@ -1,8 +1,6 @@
 package crispwa
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -31,10 +29,7 @@ func TestFailureGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", "callbacks", tt.file))
-			require.NoError(t, err)
-			ev, err := ParseCallback(body)
-			require.NoError(t, err)
+			_, ev := parseGoldenCallback(t, tt.file)
 			f := ev.Failure()
 			require.NotNil(t, f)
 			assert.Equal(t, tt.want, *f)
@@ -44,10 +39,7 @@ func TestFailureGolden(t *testing.T) {
 
 func TestFailureNilOnSuccess(t *testing.T) {
 	for _, file := range []string{"success_envelope.json", "success_flat.json"} {
-		body, err := os.ReadFile(filepath.Join("testdata", "callbacks", file))
-		require.NoError(t, err)
-		ev, err := ParseCallback(body)
-		require.NoError(t, err)
+		_, ev := parseGoldenCallback(t, file)
 		assert.Nil(t, ev.Failure(), file)
 	}
 	var nilEvent *CallbackEvent

@@ -1,10 +1,14 @@
 package crispwa
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -32,6 +36,13 @@ func fastRetries() Option { return WithRetryWait(time.Millisecond, 5*time.Millis
 // opts can override them).
 func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux, *httptest.Server) {
 	t.Helper()
+	mux, srv := newTestServer(t)
+	return newTestServerClient(t, srv, opts...), mux, srv
+}
+
+// newTestServer is setup's server alone: a mux behind the API-prefix guard.
+func newTestServer(t testing.TB) (*http.ServeMux, *httptest.Server) {
+	t.Helper()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, apiPrefix) {
@@ -42,10 +53,17 @@ func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux, *httptest.Ser
 		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	return mux, srv
+}
+
+// newTestServerClient is setup's client alone: a client of srv with the
+// test credentials and fast retries (opts can override them).
+func newTestServerClient(t testing.TB, srv *httptest.Server, opts ...Option) *Client {
+	t.Helper()
 	c, err := NewClient(testWebsite, testCreds, append([]Option{WithBaseURL(srv.URL + "/wa/api/"), fastRetries()}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
-	return c, mux, srv
+	return c
 }
 
 // newTestClient is setup with one handler for every path, and a counter of
@@ -82,6 +100,30 @@ func dropAfterRead(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// dialCountingTransport is an http.Transport that counts the connections it
+// dials, closed at the end of the test.
+func dialCountingTransport(t *testing.T) (*http.Transport, *atomic.Int64) {
+	dials := new(atomic.Int64)
+	dialer := &net.Dialer{Timeout: time.Second}
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return dialer.DialContext(ctx, network, addr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr, dials
+}
+
+// parseGoldenCallback reads testdata/callbacks/file and parses it.
+func parseGoldenCallback(t *testing.T, file string) ([]byte, *CallbackEvent) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join("testdata", "callbacks", file))
+	require.NoError(t, err)
+	ev, err := ParseCallback(body)
+	require.NoError(t, err)
+	return body, ev
+}
+
+// validSend is a valid send of the "order_update" template.
 func validSend() *SendTemplateRequest {
 	return &SendTemplateRequest{
 		From: "+33100000000",

@@ -2,14 +2,12 @@ package crispwa
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,13 +69,7 @@ func TestSendNeverFollowsRedirects(t *testing.T) {
 // A send redirected to an address where nothing listens: not followed, so
 // no dial after the first connection, and a definite answer.
 func TestSendRedirectThenDialFailure(t *testing.T) {
-	var dials atomic.Int64
-	dialer := &net.Dialer{Timeout: time.Second}
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		dials.Add(1)
-		return dialer.DialContext(ctx, network, addr)
-	}}
-	defer tr.CloseIdleConnections()
+	tr, dials := dialCountingTransport(t)
 	dead := "http://" + refusedAddr(t) + "/x"
 	c, _, n := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, dead, http.StatusTemporaryRedirect)

@@ -37,12 +37,12 @@ const DefaultTemplateCacheTTL = 5 * time.Minute
 // The check is only as fresh as the cache: within the TTL, a template that
 // Meta paused after it was fetched still passes, and the send then fails in
 // its callback. The other way round, a send that fails the check against a
-// cached copy fetched more than 30 seconds ago (a tenth of the TTL if
-// shorter) is checked again against a fresh fetch before it is refused, so
-// that editing a template does not block correct sends for a whole TTL. Concurrent calls for the same
-// template that is not cached share one fetch. Get fills the same cache:
-// after Get, SendChecked for that template makes no second fetch (or use
-// SendCheckedWith with the *Template in hand).
+// cached copy that is not brand new is checked again against a fresh fetch
+// before it is refused, so that editing a template does not block correct
+// sends for a whole TTL. Concurrent calls for the same template that is not
+// cached share one fetch. Get fills the same cache: after Get, SendChecked
+// for that template makes no second fetch (or use SendCheckedWith with the
+// *Template in hand).
 func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
 	if _, _, err := req.validate(s.client.phones.normalize); err != nil {
 		return nil, err

@@ -21,7 +21,8 @@ import (
 
 // scServer is a minimal fake of the plugin API for SendChecked: it lists
 // templates (on two pages, so that Get walks the cursor) and accepts sends,
-// counting both.
+// counting both. It serves on the harness of setup (newTestServer), so a
+// request outside the API prefix fails the test.
 type scServer struct {
 	srv       *httptest.Server
 	templates []*Template
@@ -37,29 +38,17 @@ type scServer struct {
 	lastSend   []byte
 }
 
-// scKey is the API key of the test clients; it must never be logged.
-const scKey = "sc-s3cr3t-key"
-
 func newSCServer(t testing.TB, templates ...*Template) *scServer {
 	s := &scServer{templates: templates}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	var mux *http.ServeMux
+	mux, s.srv = newTestServer(t)
+	mux.HandleFunc("/", s.serve)
 	return s
 }
 
 func (s *scServer) client(t testing.TB, opts ...Option) *Client {
 	t.Helper()
-	c, err := NewClient("website-1", Credentials{Identifier: "id", Key: scKey},
-		append([]Option{WithBaseURL(s.srv.URL + "/wa/api/"), WithRetryWait(time.Millisecond, 5*time.Millisecond)}, opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
-	return c
-}
-
-func (s *scServer) envelope(w http.ResponseWriter, status int, isErr bool, reason string, data any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": isErr, "reason": reason, "data": data})
+	return newTestServerClient(t, s.srv, opts...)
 }
 
 func (s *scServer) serve(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +75,7 @@ func (s *scServer) serve(w http.ResponseWriter, r *http.Request) {
 		} else {
 			page = s.templates[1:]
 		}
-		s.envelope(w, http.StatusOK, false, "listed", map[string]any{"templates": page, "paging_next": next})
+		writeEnvelope(w, http.StatusOK, false, "listed", map[string]any{"templates": page, "paging_next": next})
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/template/send"):
 		s.sends.Add(1)
 		body, _ := io.ReadAll(r.Body)
@@ -94,10 +83,10 @@ func (s *scServer) serve(w http.ResponseWriter, r *http.Request) {
 		s.lastSend = body
 		s.mu.Unlock()
 		if s.sendStatus != 0 {
-			s.envelope(w, s.sendStatus, true, "invalid_data", nil)
+			writeEnvelope(w, s.sendStatus, true, "invalid_data", nil)
 			return
 		}
-		s.envelope(w, http.StatusOK, false, "dispatched", map[string]string{"request_id": "req-1"})
+		writeEnvelope(w, http.StatusOK, false, "dispatched", map[string]string{"request_id": "req-1"})
 	default:
 		http.NotFound(w, r)
 	}
@@ -438,7 +427,7 @@ func TestSendCheckedLogsRefusalWithoutValues(t *testing.T) {
 	assert.Contains(t, out, "mismatches=1")
 	assert.NotContains(t, out, "+33612345678")
 	assert.NotContains(t, out, "SecretValue")
-	assert.NotContains(t, out, scKey)
+	assert.NotContains(t, out, testKey)
 }
 
 // BenchmarkSendChecked compares checked sends with the template cache (the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
+	"github.com/crispwa/crispwa/internal/testenv"
 )
 
 // The crash test re-runs this test binary as the campaign process, so that
@@ -55,7 +56,7 @@ func TestSIGKILLMidCampaignThenResume(t *testing.T) {
 		"CRASH_URL="+srv.URL, "CRASH_WEBSITE="+srv.WebsiteID,
 		"CRASH_IDENTIFIER="+srv.Credentials.Identifier, "CRASH_KEY="+srv.Credentials.Key,
 		"CRASH_JOURNAL="+journal)
-	out := &lockedBuffer{}
+	out := &testenv.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

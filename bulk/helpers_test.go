@@ -1,12 +1,10 @@
 package bulk_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -99,23 +97,4 @@ func newCallbackReceiver(t testing.TB, j *bulk.Journal) string {
 	s := httptest.NewServer(callback.NewHandler(j.RecordCallback))
 	t.Cleanup(s.Close)
 	return s.URL
-}
-
-// lockedBuffer is a bytes.Buffer safe for a subprocess's output and a test
-// reading it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

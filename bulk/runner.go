@@ -18,7 +18,9 @@ type Job struct {
 	// key, and a re-run skips the keys already accepted. Make it stable and
 	// unique per campaign and recipient (e.g. "spring-2026/+33612345678");
 	// two jobs with the same key in one Run are refused.
-	Key     string
+	Key string
+	// Request is the send; Run validates it before the first send of the
+	// campaign.
 	Request *crispwa.SendTemplateRequest
 }
 

@@ -28,7 +28,7 @@ type Progress struct {
 	Limit float64
 	// RateLimited counts the rate-limit answers (429/420) seen so far.
 	RateLimited int
-	Elapsed     time.Duration
+	Elapsed     time.Duration // since Run started
 	// InFlight is how many sends have left and have no answer yet.
 	InFlight int
 	// Stopping is true once Run's context has ended (or WithAbort's channel
@@ -40,10 +40,10 @@ type Progress struct {
 
 // JobError is a job that was not sent, or not accepted: its key and why.
 type JobError struct {
-	Key string
+	Key string // the job's Key
 	// Index is the job's position in the slice given to Run.
 	Index int
-	Err   error
+	Err   error // why it was not sent or not accepted
 }
 
 // Error returns "key: error".
@@ -86,8 +86,8 @@ type Summary struct {
 	// will not receive the message (crispwa.FailureRecipient): do not send
 	// to them again, in this campaign or the next.
 	Suppress    []string
-	RateLimited int // rate-limit answers seen
-	Duration    time.Duration
+	RateLimited int           // rate-limit answers seen
+	Duration    time.Duration // how long Run took
 }
 
 // OK reports whether every job is accepted: in this run or an earlier one.

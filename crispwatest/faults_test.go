@@ -175,11 +175,14 @@ func TestSetLatency(t *testing.T) {
 	assert.Equal(t, 0, s.SendCount(), "a request abandoned during the delay is not processed")
 
 	// Close cuts an hour-long delay short.
-	go func() { _, _ = c.Templates.List(context.Background(), nil) }()
-	time.Sleep(20 * time.Millisecond)
-	start = time.Now()
+	listed := listInFlight(t, c)
 	s.Close()
-	assert.Less(t, time.Since(start), 2*time.Second)
+	select {
+	case err := <-listed:
+		assert.Error(t, err, "the List was cut short, not answered")
+	case <-time.After(30 * time.Second): // a guard against a hang only
+		t.Fatal("Close did not cut the delay short")
+	}
 }
 
 // TestFaultCountsUnderConcurrency checks that "the next n requests" means

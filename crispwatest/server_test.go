@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/internal/testenv"
 )
 
 const (
@@ -49,6 +51,28 @@ func newServer(t *testing.T, opts ...crispwatest.Option) *crispwatest.Server {
 	s := crispwatest.NewServer(append([]crispwatest.Option{crispwatest.WithTemplates(crispwatest.SampleTemplates()...)}, opts...)...)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// listInFlight starts c.Templates.List and returns once its request is
+// written to the server, with a channel that gets the List's error.
+func listInFlight(t *testing.T, c *crispwa.Client) <-chan error {
+	t.Helper()
+	wrote := make(chan struct{})
+	var once sync.Once
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(wrote) }) },
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Templates.List(ctx, nil)
+		done <- err
+	}()
+	select {
+	case <-wrote:
+	case err := <-done:
+		require.FailNow(t, "the List ended before its request was written", "%v", err)
+	}
+	return done
 }
 
 // rawDo sends a request to the fake's API path with the fake's credentials
@@ -524,15 +548,7 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 		_, err := c.Templates.Send(ctx, orderUpdate(toNumber))
 		require.ErrorIs(t, err, crispwa.ErrSendOutcomeUnknown)
 		s.SetLatency(time.Hour) // cut short by Close
-		go func() { _, _ = c.Templates.List(ctx, nil) }()
-		time.Sleep(20 * time.Millisecond) // let the List reach the delay
+		listInFlight(t, c)
 	}()
-	var after int
-	for range 100 {
-		if after = runtime.NumGoroutine(); after <= before {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("goroutines: %d before, %d after Close", before, after)
+	testenv.NoGoroutinesAbove(t, before)
 }

@@ -60,12 +60,10 @@ func TestExamplesRunOffline(t *testing.T) {
 			cmd.Env = env
 			var stdout, stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			start := time.Now()
-			err := cmd.Run()
+			err := cmd.Run() // runCtx ends a hung example
 			require.NoError(t, err, "stderr: %s", stderr.String())
 			assert.Contains(t, stdout.String(), tt.wantStdout)
 			assert.Contains(t, stderr.String(), "in-process fake API", "says it runs offline")
-			assert.Less(t, time.Since(start), 10*time.Second)
 		})
 	}
 }

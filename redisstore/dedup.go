@@ -14,8 +14,10 @@ import (
 // handled is the value of a claim key once its request_id was handled.
 const handled = "handled"
 
-// Claim sets the claim key to a fresh token if it does not exist (SET NX PX
-// with GET: one round trip), else reports what holds it.
+// Claim implements callback.Store: it takes the claim on requestID for the
+// claim TTL, or reports who holds it, in one round trip.
+//
+// SET NX PX with GET: the key gets a fresh token unless it exists.
 func (s *Store) Claim(ctx context.Context, requestID string) (string, callback.ClaimResult, error) {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
@@ -35,9 +37,9 @@ func (s *Store) Claim(ctx context.Context, requestID string) (string, callback.C
 	}
 }
 
-// Confirm marks the request_id handled for the dedup TTL. It does so
-// whoever holds the claim now (one that lapsed may have passed to another
-// delivery): the HandlerFunc did run successfully.
+// Confirm implements callback.Store: it marks requestID handled for the
+// dedup TTL, whoever holds the claim now (one that lapsed may have passed to
+// another delivery): the HandlerFunc did run successfully.
 func (s *Store) Confirm(ctx context.Context, requestID, _ string) error {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
@@ -54,8 +56,10 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// Release drops the claim if token still holds it (a Lua script: compare
-// and delete in one step).
+// Release implements callback.Store: it drops the claim on requestID if
+// token still holds it, so that a redelivery runs the HandlerFunc again.
+//
+// A Lua script compares and deletes in one step.
 func (s *Store) Release(ctx context.Context, requestID, token string) error {
 	ctx, cancel := s.op(ctx)
 	defer cancel()

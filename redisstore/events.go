@@ -37,8 +37,10 @@ func decodeEvent(b []byte) (*crispwa.CallbackEvent, error) {
 		WhatsAppMessageID: w.WhatsAppMessageID, SessionID: w.SessionID, Raw: w.Raw}, nil
 }
 
-// Publish stores ev for the event TTL and publishes it to the Store's
-// channel, in one round trip (a MULTI/EXEC pipeline).
+// Publish implements callback.Store: it keeps ev for the event TTL and wakes
+// the Awaits for it on every replica, in one round trip.
+//
+// A MULTI/EXEC pipeline: SET then PUBLISH on the Store's channel.
 func (s *Store) Publish(ctx context.Context, ev *crispwa.CallbackEvent) error {
 	b, err := encodeEvent(ev)
 	if err != nil {
@@ -62,10 +64,15 @@ func (s *Store) Publish(ctx context.Context, ev *crispwa.CallbackEvent) error {
 // back is noticed at once; a silent one only by this).
 const recheck = 5 * time.Second
 
-// Await returns the event for requestID. It registers the Await, reads the
-// stored event, and if there is none yet makes sure the Store's
-// subscription is confirmed and only then reads the stored event again: an event stored before the read is found by it, one stored after is
-// published to a subscription that is already listening. No window is lost.
+// Await implements callback.Store: it returns the event for requestID,
+// whether it was published before or during the call, and otherwise
+// waits for it until ctx ends.
+//
+// It registers the Await, reads the stored event, and if there is none yet
+// makes sure the Store's subscription is confirmed and only then reads the
+// stored event again: an event stored before the read is found by it, one
+// stored after is published to a subscription that is already listening.
+// No window is lost.
 func (s *Store) Await(ctx context.Context, requestID string) (*crispwa.CallbackEvent, error) {
 	ch := make(chan *crispwa.CallbackEvent, 1)
 	s.addWaiter(requestID, ch)

@@ -38,7 +38,8 @@ if slot < now then
 end
 return {slot - now, 1}`)
 
-// Reserve takes the next send slot of websiteID (one round trip).
+// Reserve implements bulk.RateStore: it takes the next send slot of
+// websiteID, shared by every Runner on this Redis, in one round trip.
 func (s *Store) Reserve(ctx context.Context, websiteID string, interval time.Duration) (time.Duration, bool, error) {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
@@ -58,7 +59,8 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
 end
 return 0`)
 
-// Pause pauses every runner of websiteID for d.
+// Pause implements bulk.RateStore: it pauses every Runner of websiteID for
+// d.
 func (s *Store) Pause(ctx context.Context, websiteID string, d time.Duration) error {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
@@ -68,7 +70,10 @@ func (s *Store) Pause(ctx context.Context, websiteID string, d time.Duration) er
 	return nil
 }
 
-// PausedFor returns the remaining pause of websiteID: its key's TTL.
+// PausedFor implements bulk.RateStore: it returns what remains of the
+// pause of websiteID (0 when there is none).
+//
+// The remaining pause is its key's TTL.
 func (s *Store) PausedFor(ctx context.Context, websiteID string) (time.Duration, error) {
 	ctx, cancel := s.op(ctx)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/internal/testenv"
 )
 
 // frontEnv puts a handler in front of the fake API and returns the
@@ -36,10 +38,7 @@ func frontEnv(t *testing.T, srv *crispwatest.Server, env map[string]string, inte
 		}
 	}))
 	t.Cleanup(front.Close)
-	out := map[string]string{}
-	for k, v := range env {
-		out[k] = v
-	}
+	out := maps.Clone(env)
 	out[crispwa.EnvBaseURL] = front.URL + target.Path
 	return out
 }
@@ -172,7 +171,7 @@ func TestBulkCtrlCTwice(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stopNow := make(chan struct{})
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- dispatch(ctx, &cmdEnv{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }, stopNow: stopNow}, args)

@@ -18,13 +18,14 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/callback"
+	"github.com/crispwa/crispwa/internal/testenv"
 )
 
 // runningFake is "crispwa fake" running in the background.
 type runningFake struct {
 	env    map[string]string // the printed CRISP_* variables
 	page   string            // the inbox page's URL
-	stderr *syncBuffer
+	stderr *testenv.Buffer
 	cancel context.CancelFunc
 	done   chan int
 }
@@ -34,8 +35,8 @@ type runningFake struct {
 func startFake(t *testing.T, args ...string) *runningFake {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &runningFake{env: map[string]string{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
-	var stdout syncBuffer
+	f := &runningFake{env: map[string]string{}, stderr: &testenv.Buffer{}, cancel: cancel, done: make(chan int, 1)}
+	var stdout testenv.Buffer
 	go func() {
 		f.done <- run(ctx, append([]string{"fake", "--addr", "127.0.0.1:0"}, args...), &stdout, f.stderr, func(string) string { return "" })
 	}()

@@ -21,15 +21,11 @@ with why. Stops on Ctrl-C.
 
 listen does not call the API: it needs none of the CRISP_* variables.`
 
-// callbackLine is the JSON line printed for one callback.
+// callbackLine is the JSON line printed for one callback: the event's
+// fields, and the body as received (which CallbackEvent does not marshal).
 type callbackLine struct {
-	RequestID         string          `json:"request_id"`
-	Error             bool            `json:"error"`
-	Reason            string          `json:"reason,omitempty"`
-	CrispFingerprint  int64           `json:"crisp_fingerprint,omitempty"`
-	WhatsAppMessageID string          `json:"whatsapp_message_id,omitempty"`
-	SessionID         string          `json:"session_id,omitempty"`
-	Raw               json.RawMessage `json:"raw"`
+	crispwa.CallbackEvent
+	Raw json.RawMessage `json:"raw"`
 }
 
 func runListen(ctx context.Context, e *cmdEnv, args []string) int {
@@ -41,11 +37,7 @@ func runListen(ctx context.Context, e *cmdEnv, args []string) int {
 	}
 	var mu sync.Mutex // one line at a time
 	print := func(_ context.Context, ev *crispwa.CallbackEvent) error {
-		line, err := json.Marshal(callbackLine{
-			RequestID: ev.RequestID, Error: ev.Error, Reason: ev.Reason,
-			CrispFingerprint: ev.CrispFingerprint, WhatsAppMessageID: ev.WhatsAppMessageID,
-			SessionID: ev.SessionID, Raw: ev.Raw,
-		})
+		line, err := json.Marshal(callbackLine{CallbackEvent: *ev, Raw: ev.Raw})
 		if err != nil {
 			return err
 		}

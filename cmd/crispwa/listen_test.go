@@ -12,42 +12,41 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/crispwa/crispwa/internal/testenv"
 )
 
 var listeningRE = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 
 // startListen runs "crispwa listen" in the background and returns its
 // address, its output and a stop function that returns the exit status.
-func startListen(t *testing.T, extra ...string) (addr string, stdout *syncBuffer, stop func() int) {
+func startListen(t *testing.T, extra ...string) (addr string, stdout *testenv.Buffer, stop func() int) {
 	t.Helper()
 	addr, out, stop := startListenErr(t, extra...)
 	return addr, out.stdout, stop
 }
 
 // outputs are a command's two streams.
-type outputs struct{ stdout, stderr *syncBuffer }
+type outputs struct{ stdout, stderr *testenv.Buffer }
 
 // startListenErr is startListen returning both streams.
 func startListenErr(t *testing.T, extra ...string) (addr string, out outputs, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testenv.Buffer{}, &testenv.Buffer{}
 	out = outputs{stdout, stderr}
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, append([]string{"listen", "--addr", "127.0.0.1:0"}, extra...), stdout, stderr, func(string) string { return "" })
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for addr == "" {
-		if m := listeningRE.FindStringSubmatch(stderr.String()); m != nil {
+	t.Cleanup(cancel)
+	require.Eventually(t, func() bool {
+		m := listeningRE.FindStringSubmatch(stderr.String())
+		if m != nil {
 			addr = m[1]
-		} else if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("listen did not start: %q", stderr.String())
-		} else {
-			time.Sleep(5 * time.Millisecond)
 		}
-	}
+		return m != nil
+	}, 5*time.Second, 5*time.Millisecond, "listen did not start")
 	var once bool
 	var status int
 	stop = func() int {

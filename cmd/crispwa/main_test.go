@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,26 +13,8 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/internal/testenv"
 )
-
-// syncBuffer is a bytes.Buffer safe for a command writing while the test
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // result is one in-process run of the command.
 type result struct {
@@ -44,7 +25,7 @@ type result struct {
 // runWith runs the command with env as its whole environment.
 func runWith(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	code := run(context.Background(), args, &stdout, &stderr, func(k string) string { return env[k] })
 	return result{code, stdout.String(), stderr.String()}
 }
@@ -131,12 +112,8 @@ func TestMissingEnvironment(t *testing.T) {
 	for _, args := range cmds {
 		for _, missing := range []string{crispwa.EnvWebsiteID, crispwa.EnvIdentifier, crispwa.EnvKey} {
 			t.Run(args[0]+" without "+missing, func(t *testing.T) {
-				env := map[string]string{}
-				for k, v := range full {
-					if k != missing {
-						env[k] = v
-					}
-				}
+				env := maps.Clone(full)
+				delete(env, missing)
 				r := runWith(t, env, args...)
 				assert.Equal(t, 2, r.code, "configuration")
 				assert.Equal(t, "crispwa "+args[0]+": environment variable(s) not set: "+missing+" (see 'crispwa help')\n", r.stderr)
@@ -146,10 +123,7 @@ func TestMissingEnvironment(t *testing.T) {
 		}
 	}
 	t.Run("bad base URL", func(t *testing.T) {
-		env := map[string]string{}
-		for k, v := range full {
-			env[k] = v
-		}
+		env := maps.Clone(full)
 		env[crispwa.EnvBaseURL] = "http://example.com/"
 		r := runWith(t, env, "templates")
 		assert.Equal(t, 2, r.code)
@@ -176,7 +150,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestNoRepeatedPrefixes(t *testing.T) {
-	var b syncBuffer
+	var b testenv.Buffer
 	code := failure(&cmdEnv{stderr: &b}, "x", fmt.Errorf("fetching: %w", fmt.Errorf("bulk: journal: %w", crispwa.ErrNotFound)))
 	assert.Equal(t, 1, code)
 	assert.Equal(t, "crispwa x: fetching: journal: not found\n", b.String())

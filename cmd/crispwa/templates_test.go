@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -103,10 +104,7 @@ func TestTemplatesFailures(t *testing.T) {
 		assert.Equal(t, "crispwa templates: website not found (HTTP 404 on its templates list): check CRISP_WEBSITE_ID\n", r.stderr)
 	})
 	t.Run("wrong key", func(t *testing.T) {
-		bad := map[string]string{}
-		for k, v := range env {
-			bad[k] = v
-		}
+		bad := maps.Clone(env)
 		bad[crispwa.EnvKey] = "wrong"
 		r := runWith(t, bad, "templates")
 		assert.Equal(t, 2, r.code)
