@@ -131,3 +131,21 @@ func TestTrackerEventExpiresAtExactlyTheTTL(t *testing.T) {
 	delivered, _ = newAged(time.Minute).Len()
 	assert.Equal(t, 0, delivered, "at the TTL")
 }
+
+// A delivery whose sender has already gone away when it claims the
+// request_id never leaves the claim held: the next delivery of the same
+// request_id is handled at once, not made to wait MaxClaimWait for a claim
+// nobody will release.
+func TestHandlerCancelledDeliveryLeavesNoClaim(t *testing.T) {
+	var calls atomic.Int64
+	h := NewHandler(func(context.Context, *crispwa.CallbackEvent) error { calls.Add(1); return nil })
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	post(h, "/", okBody, func(r *http.Request) { *r = *r.WithContext(gone) })
+
+	live, cancelLive := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelLive()
+	w := post(h, "/", okBody, func(r *http.Request) { *r = *r.WithContext(live) })
+	assert.Equal(t, http.StatusOK, w.Code, "the next delivery did not find the claim held")
+	assert.EqualValues(t, 1, calls.Load(), "the HandlerFunc ran once in all")
+}
