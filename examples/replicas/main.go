@@ -63,7 +63,12 @@ func startReplica(store *redisstore.Store, listen string, handled func(*crispwa.
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return &replica{tracker: tracker, addr: ln.Addr().String()}, func() { _ = srv.Close() }, nil
+	stop := func() { // waits for the callbacks being handled, so none outlives run
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+	return &replica{tracker: tracker, addr: ln.Addr().String()}, stop, nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
