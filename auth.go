@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -71,19 +72,91 @@ type authTransport struct {
 	// header returns "Basic base64(identifier:key)". A func, because fmt
 	// prints a func as an address: no formatting path can reach the token.
 	header func() string
-	scheme string
+	// secrets returns every spelling of the credentials a server could echo
+	// back (the header value, its base64 token, identifier:key, the key),
+	// longest first, for scrub. A func for the same reason as header.
+	secrets func() []string
+	scheme  string
 	host   string // lower-cased host[:port] of the API
 	next   http.RoundTripper
 }
 
 func newAuthTransport(creds Credentials, base *url.URL, next http.RoundTripper) *authTransport {
-	value := "Basic " + base64.StdEncoding.EncodeToString([]byte(creds.Identifier+":"+creds.Key))
+	token := base64.StdEncoding.EncodeToString([]byte(creds.Identifier + ":" + creds.Key))
+	value := "Basic " + token
+	secrets := echoedForms(token, creds.Identifier+":"+creds.Key, creds.Key)
 	return &authTransport{
-		header: func() string { return value },
-		scheme: base.Scheme,
-		host:   strings.ToLower(base.Host),
-		next:   next,
+		header:  func() string { return value },
+		secrets: func() []string { return secrets },
+		scheme:  base.Scheme,
+		host:    strings.ToLower(base.Host),
+		next:    next,
 	}
+}
+
+// scrubError returns err with every echoed spelling of the credentials
+// removed from its text: an *APIError's Reason is scrubbed in place by
+// decode; any other error whose text carries one (a transport error quoting
+// a URL a server redirected to, say) is wrapped so that Error prints the
+// scrubbed text, while errors.Is and errors.As still see the cause.
+func (t *authTransport) scrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := t.scrub(msg); clean != msg {
+		return &scrubbedError{msg: clean, err: err}
+	}
+	return err
+}
+
+// scrubbedError is an error whose text had credentials removed.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// echoedForms lists the spellings of the secrets a server or proxy may echo
+// in an error text: each as is, URL-escaped, and (for the base64 token)
+// without its padding, longest first so that a longer form is replaced
+// whole before a shorter one inside it. A form shorter than
+// minScrubbedLen is left out: Crisp's keys are long random strings, and
+// scrubbing a two-letter test key would mangle every word holding it.
+func echoedForms(secrets ...string) []string {
+	var forms []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if len(s) >= minScrubbedLen && !seen[s] {
+			seen[s] = true
+			forms = append(forms, s)
+		}
+	}
+	for _, s := range secrets {
+		add(s)
+		add(url.QueryEscape(s))
+		add(url.PathEscape(s))
+		add(strings.TrimRight(s, "="))
+	}
+	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	return forms
+}
+
+// minScrubbedLen is the shortest secret spelling scrub looks for.
+const minScrubbedLen = 6
+
+// scrub replaces every echoed spelling of the credentials in s (text from a
+// server: an error reason) with "[redacted]". The identifier alone is not a
+// secret and stays.
+func (t *authTransport) scrub(s string) string {
+	for _, secret := range t.secrets() {
+		if strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, redacted)
+		}
+	}
+	return s
 }
 
 // RoundTrip makes sure the Authorization header is exactly ours when the

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -72,10 +74,11 @@ func do[T any](ctx context.Context, c *Client, cl call) (*T, error) {
 		if resp != nil { // a refused redirect hands back a closed response too
 			_ = resp.Body.Close()
 		}
-		return nil, transportFailure(ctx, cl, x, err)
+		return nil, c.auth.scrubError(transportFailure(ctx, cl, x, err))
 	}
 	defer resp.Body.Close()
-	return decode[T](cl, req.URL.Path, resp)
+	data, err := decode[T](cl, req.URL.Path, resp, c.auth.scrub)
+	return data, c.auth.scrubError(err)
 }
 
 // transportFailure classifies a call that got no HTTP answer: a send is
@@ -92,7 +95,8 @@ func transportFailure(ctx context.Context, cl call, x *exchange, err error) erro
 
 // decode reads a response (through the size cap) and turns it into the
 // envelope's data or an error.
-func decode[T any](cl call, path string, resp *http.Response) (*T, error) {
+// scrub removes echoed credentials from the server's reason.
+func decode[T any](cl call, path string, resp *http.Response, scrub func(string) string) (*T, error) {
 	raw, err := readCapped(resp)
 	var env envelope[T]
 	if err == nil {
@@ -112,7 +116,7 @@ func decode[T any](cl call, path string, resp *http.Response) (*T, error) {
 			e.RetryAfter = d
 		}
 		if envelopeRead {
-			e.Reason = env.Reason
+			e.Reason = cleanReason(scrub(env.Reason))
 		}
 		return e
 	}
@@ -132,6 +136,32 @@ func decode[T any](cl call, path string, resp *http.Response) (*T, error) {
 		return nil, failed(fmt.Errorf("crispwa: %s %s: HTTP %d without data", cl.method, path, resp.StatusCode))
 	}
 	return env.Data, nil
+}
+
+// maxReasonBytes caps the server's reason kept in an APIError: real reasons
+// are short words ("invalid_data"); a page of HTML or an echoed request is
+// not kept whole.
+const maxReasonBytes = 512
+
+// cleanReason makes the server's reason safe to print: control and
+// bidirectional-override characters become spaces, invalid UTF-8 is
+// replaced, and it is cut to maxReasonBytes (on a character boundary).
+func cleanReason(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > maxReasonBytes {
+		cut := maxReasonBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }
 
 // dataTypeError reports a JSON type error inside "data" only: the
