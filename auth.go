@@ -77,8 +77,8 @@ type authTransport struct {
 	// longest first, for scrub. A func for the same reason as header.
 	secrets func() []string
 	scheme  string
-	host   string // lower-cased host[:port] of the API
-	next   http.RoundTripper
+	host    string // lower-cased host[:port] of the API
+	next    http.RoundTripper
 }
 
 func newAuthTransport(creds Credentials, base *url.URL, next http.RoundTripper) *authTransport {
