@@ -29,6 +29,8 @@ type templatesData struct {
 
 // List fetches one page of templates. opts may be nil. To walk every page,
 // use All. List does not retry beyond the client's read retry policy.
+//
+// Crisp API: GET website/{website_id}/templates
 func (s *TemplatesService) List(ctx context.Context, opts *ListTemplatesOptions) (*TemplatePage, error) {
 	var q ListTemplatesOptions
 	if opts != nil {
@@ -49,6 +51,9 @@ func (s *TemplatesService) List(ctx context.Context, opts *ListTemplatesOptions)
 	if data.PagingNext != nil {
 		page.Next = *data.PagingNext
 	}
+	if n := len(page.Next); n > MaxPagingCursorBytes {
+		return nil, fmt.Errorf("crispwa: GET templates: paging cursor of %d bytes, over MaxPagingCursorBytes (%d): refusing to send it back", n, MaxPagingCursorBytes)
+	}
 	// A nil entry ("templates":[null]) is a malformed answer, not a template.
 	for i, t := range page.Templates {
 		if t == nil {
@@ -57,6 +62,13 @@ func (s *TemplatesService) List(ctx context.Context, opts *ListTemplatesOptions)
 	}
 	return page, nil
 }
+
+// MaxPagingCursorBytes is the longest paging cursor List accepts from the
+// server. Real cursors are short opaque tokens (Meta's are a few dozen
+// base64 characters); a server answering kilobytes of cursor, which the next
+// request would carry back, is broken or hostile, and a walk over such pages
+// would send megabytes of requests before MaxTemplatePages ends it.
+const MaxPagingCursorBytes = 2048
 
 // MaxTemplatePages is the most pages one All (or Get) walk fetches. It is far
 // above any real website (Meta caps a WhatsApp account's templates in the
@@ -70,6 +82,8 @@ const MaxTemplatePages = 10_000
 // ends the iteration, as does a cursor the server repeats (which would
 // otherwise loop forever) and a walk longer than MaxTemplatePages pages.
 // opts.After, if set, is the starting cursor.
+//
+// Crisp API: GET website/{website_id}/templates, once per page
 func (s *TemplatesService) All(ctx context.Context, opts *ListTemplatesOptions) iter.Seq2[*Template, error] {
 	var start ListTemplatesOptions
 	if opts != nil {
@@ -130,6 +144,8 @@ func (s *cursorSet) add(cursor string) bool {
 // until it finds one. An empty language matches any language (the first
 // match is returned). When nothing matches, the error wraps ErrNotFound.
 // The template found fills SendChecked's cache.
+//
+// Crisp API: GET website/{website_id}/templates, page after page
 func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Template, error) {
 	if name == "" {
 		return nil, invalid("name", "is empty")
@@ -160,11 +176,20 @@ func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Tem
 // returns an error wrapping ErrSendOutcomeUnknown: sending again might
 // deliver the message twice. Send does not check req against the template;
 // SendChecked does.
+//
+// Crisp API: POST website/{website_id}/template/send
 func (s *TemplatesService) Send(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
 	wire, err := req.prepare(s.client.phones.normalize)
 	if err != nil {
 		return nil, err
 	}
+	return s.send(ctx, req, wire)
+}
+
+// send posts wire, the request as prepare returned it (validated, numbers
+// canonical), so that Send, SendChecked and SendCheckedWith validate and
+// normalise a send once. req is the caller's request, for the log record.
+func (s *TemplatesService) send(ctx context.Context, req, wire *SendTemplateRequest) (*SendResult, error) {
 	res, err := do[SendResult](ctx, s.client, call{kind: kindSend, method: http.MethodPost, path: "template/send", body: wire})
 	if err != nil {
 		return nil, err

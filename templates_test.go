@@ -346,3 +346,49 @@ func TestCursorSet(t *testing.T) {
 	assert.False(t, s.add(""))
 	assert.True(t, s.add("b"))
 }
+
+// A server handing out absurd cursors (64 KB each, new every page) ends the
+// walk at the first page with a clear error instead of sending the cursor
+// back thousands of times; a cursor right at the bound is still followed.
+func TestAllRefusesAbsurdCursor(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		size      int
+		wantPages int
+		wantErr   string
+	}{
+		{"64 KB", 64 << 10, 1, "paging cursor of 65"},
+		{"one over", MaxPagingCursorBytes + 1, 1, fmt.Sprintf("paging cursor of %d bytes", MaxPagingCursorBytes+1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := &endlessPages{cursor: strings.Repeat("c", tc.size-1)} // + one digit
+			c, err := NewClient(testWebsite, testCreds, WithBaseURL("http://127.0.0.1:1/wa/api/"), WithHTTPClient(&http.Client{Transport: tr}))
+			require.NoError(t, err)
+			var errs []error
+			for _, err := range c.Templates.All(context.Background(), nil) {
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}
+			require.Len(t, errs, 1)
+			assert.Contains(t, errs[0].Error(), tc.wantErr)
+			assert.Equal(t, tc.wantPages, tr.n)
+		})
+	}
+	t.Run("at the bound", func(t *testing.T) {
+		next := strings.Repeat("c", MaxPagingCursorBytes)
+		c, _, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("after") == next {
+				_, _ = io.WriteString(w, `{"error":false,"data":{"templates":[{"name":"b"}]}}`)
+				return
+			}
+			_, _ = fmt.Fprintf(w, `{"error":false,"data":{"templates":[{"name":"a"}],"paging_next":%q}}`, next)
+		})
+		var names []string
+		for tpl, err := range c.Templates.All(context.Background(), nil) {
+			require.NoError(t, err)
+			names = append(names, tpl.Name)
+		}
+		assert.Equal(t, []string{"a", "b"}, names)
+	})
+}
