@@ -100,7 +100,7 @@ func decode[T any](cl call, path string, resp *http.Response, scrub func(string)
 	raw, err := readCapped(resp)
 	var env envelope[T]
 	if err == nil {
-		err = json.Unmarshal(raw, &env)
+		err = unmarshalEnvelope(raw, &env)
 	}
 	envelopeRead := err == nil || dataTypeError(err)
 	// failed wraps a failure of a send that may have been accepted.
@@ -162,6 +162,16 @@ func cleanReason(s string) string {
 		s = s[:cut] + "…"
 	}
 	return s
+}
+
+// unmarshalEnvelope decodes an answer's envelope: a templates page through
+// its one-pass decoder (templates_decode.go), every other answer with
+// json.Unmarshal.
+func unmarshalEnvelope[T any](raw []byte, env *envelope[T]) error {
+	if page, ok := any(env).(*envelope[templatesData]); ok {
+		return decodeTemplatesEnvelope(raw, page)
+	}
+	return json.Unmarshal(raw, env)
 }
 
 // dataTypeError reports a JSON type error inside "data" only: the

@@ -1,0 +1,306 @@
+package crispwa
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// allTemplates is how many templates the All benchmarks walk, in pages of
+// allPageSize, cycling through the real-world templates of testdata with
+// fresh names.
+const (
+	allTemplates = 1000
+	allPageSize  = 100
+)
+
+// allServer serves allTemplates real-world-shaped templates in pages, keyed
+// by the "after" cursor ("p1", "p2", ...).
+func allServer(b *testing.B) *httptest.Server {
+	b.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "realworld", "templates", "*.json"))
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no real-world templates: %v", err)
+	}
+	var real []map[string]any
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			b.Fatal(err)
+		}
+		real = append(real, m)
+	}
+	var pages [][]byte
+	for start := 0; start < allTemplates; start += allPageSize {
+		var ts []map[string]any
+		for i := start; i < start+allPageSize; i++ {
+			m := map[string]any{}
+			for k, v := range real[i%len(real)] {
+				m[k] = v
+			}
+			m["id"], m["name"], m["status"] = strconv.Itoa(i), fmt.Sprintf("template_%04d", i), "APPROVED"
+			ts = append(ts, m)
+		}
+		data := map[string]any{"templates": ts}
+		if next := start/allPageSize + 1; next*allPageSize < allTemplates {
+			data["paging_next"] = "p" + strconv.Itoa(next)
+		}
+		page, err := json.Marshal(map[string]any{"error": false, "reason": "listed", "data": data})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages = append(pages, page)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := 0
+		if after := r.URL.Query().Get("after"); after != "" {
+			n, _ = strconv.Atoi(after[1:])
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(pages[n])
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// plainTemplate is the floor's template: the same fields decoded by
+// encoding/json with no method of ours and no copy of the raw bytes.
+// Meta's loosely typed examples (a string or a list) are kept as raw bytes,
+// which costs the floor less than decoding them.
+type plainTemplate struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	Language        string `json:"language"`
+	Status          string `json:"status"`
+	Category        string `json:"category"`
+	ParameterFormat string `json:"parameter_format"`
+	Components      []struct {
+		Type    string          `json:"type"`
+		Format  string          `json:"format"`
+		Text    string          `json:"text"`
+		Example json.RawMessage `json:"example"`
+		Buttons []struct {
+			Type        string          `json:"type"`
+			Text        string          `json:"text"`
+			URL         string          `json:"url"`
+			PhoneNumber string          `json:"phone_number"`
+			Example     json.RawMessage `json:"example"`
+		} `json:"buttons"`
+		Cards            []json.RawMessage `json:"cards"`
+		LimitedTimeOffer *struct {
+			Text          string `json:"text"`
+			HasExpiration bool   `json:"has_expiration"`
+		} `json:"limited_time_offer"`
+	} `json:"components"`
+}
+
+// handAll is the floor: a hand-written GET-and-decode loop over the pages
+// with net/http and encoding/json, reading every body whole.
+func handAll(ctx context.Context, hc *http.Client, url string) (int, error) {
+	n, after := 0, ""
+	for {
+		u := url
+		if after != "" {
+			u += "?after=" + after
+		}
+		r, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return n, err
+		}
+		r.SetBasicAuth(testIdent, testKey)
+		r.Header.Set("Accept", "application/json")
+		resp, err := hc.Do(r)
+		if err != nil {
+			return n, err
+		}
+		var env struct {
+			Error bool `json:"error"`
+			Data  struct {
+				Templates  []plainTemplate `json:"templates"`
+				PagingNext string          `json:"paging_next"`
+			} `json:"data"`
+		}
+		err = json.NewDecoder(io.LimitReader(resp.Body, maxResponseBytes)).Decode(&env)
+		resp.Body.Close()
+		if err != nil {
+			return n, err
+		}
+		if resp.StatusCode != http.StatusOK || env.Error {
+			return n, fmt.Errorf("list failed: %d", resp.StatusCode)
+		}
+		n += len(env.Data.Templates)
+		if env.Data.PagingNext == "" {
+			return n, nil
+		}
+		after = env.Data.PagingNext
+	}
+}
+
+// sdkAll walks the same pages with Templates.All.
+func sdkAll(ctx context.Context, c *Client) (int, error) {
+	n := 0
+	for _, err := range c.Templates.All(ctx, nil) {
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// BenchmarkAll compares Templates.All over 1,000 real-world-shaped
+// templates (10 pages) with the hand-written loop decoding into a plain
+// struct. BenchmarkAllRatio reports the ratio as the median of alternating
+// rounds, which a drifting machine load moves alike.
+func BenchmarkAll(b *testing.B) {
+	srv := allServer(b)
+	ctx := context.Background()
+	listURL := srv.URL + "/website/" + testWebsite + "/templates"
+	b.Run("SDK", func(b *testing.B) {
+		c := benchClient(b, srv)
+		serial(b, func() error { return expect(sdkAll(ctx, c)) })
+	})
+	b.Run("Hand", func(b *testing.B) {
+		hc := handClient(b)
+		serial(b, func() error { return expect(handAll(ctx, hc, listURL)) })
+	})
+}
+
+func BenchmarkAllRatio(b *testing.B) {
+	srv := allServer(b)
+	ctx := context.Background()
+	listURL := srv.URL + "/website/" + testWebsite + "/templates"
+	c, hc := benchClient(b, srv), handClient(b)
+	sdk := func() error { return expect(sdkAll(ctx, c)) }
+	hand := func() error { return expect(handAll(ctx, hc, listURL)) }
+	timed := func(f func() error) time.Duration {
+		start := time.Now()
+		for range 4 {
+			if err := f(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	var ratios []float64
+	for i := 0; b.Loop(); i++ {
+		var ts, th time.Duration
+		if i%2 == 0 {
+			ts, th = timed(sdk), timed(hand)
+		} else {
+			th, ts = timed(hand), timed(sdk)
+		}
+		ratios = append(ratios, float64(ts)/float64(th))
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "sdk/hand")
+}
+
+// expect checks that a walk saw every template.
+func expect(n int, err error) error {
+	if err == nil && n != allTemplates {
+		err = fmt.Errorf("walked %d templates, want %d", n, allTemplates)
+	}
+	return err
+}
+
+// BenchmarkTemplateDecode isolates the decoding of one page of 100
+// real-world-shaped templates: the SDK's envelope and Template decoder
+// against encoding/json into plainTemplate.
+func BenchmarkTemplateDecode(b *testing.B) {
+	srv := allServer(b)
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		b.Fatal(err)
+	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("SDK", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var env envelope[templatesData]
+			if err := unmarshalEnvelope(page, &env); err != nil || len(env.Data.Templates) != allPageSize {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var env struct {
+				Data struct {
+					Templates []plainTemplate `json:"templates"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(page, &env); err != nil || len(env.Data.Templates) != allPageSize {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkTemplateDecodeRatio reports the SDK's page decoding time over
+// the plain decode's, as the median of alternating rounds.
+func BenchmarkTemplateDecodeRatio(b *testing.B) {
+	srv := allServer(b)
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		b.Fatal(err)
+	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sdk := func() {
+		var env envelope[templatesData]
+		if err := unmarshalEnvelope(page, &env); err != nil || len(env.Data.Templates) != allPageSize {
+			b.Fatal(err)
+		}
+	}
+	plain := func() {
+		var env struct {
+			Data struct {
+				Templates []plainTemplate `json:"templates"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(page, &env); err != nil || len(env.Data.Templates) != allPageSize {
+			b.Fatal(err)
+		}
+	}
+	timed := func(f func()) time.Duration {
+		start := time.Now()
+		for range 8 {
+			f()
+		}
+		return time.Since(start)
+	}
+	var ratios []float64
+	for i := 0; b.Loop(); i++ {
+		var ts, tp time.Duration
+		if i%2 == 0 {
+			ts, tp = timed(sdk), timed(plain)
+		} else {
+			tp, ts = timed(plain), timed(sdk)
+		}
+		ratios = append(ratios, float64(ts)/float64(tp))
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "sdk/plain")
+}
