@@ -184,29 +184,41 @@ func BenchmarkAllRatio(b *testing.B) {
 	ctx := context.Background()
 	listURL := srv.URL + "/website/" + testWebsite + "/templates"
 	c, hc := benchClient(b, srv), handClient(b)
-	sdk := func() error { return expect(sdkAll(ctx, c)) }
-	hand := func() error { return expect(handAll(ctx, hc, listURL)) }
-	timed := func(f func() error) time.Duration {
-		start := time.Now()
-		for range 4 {
+	must := func(f func() error) func() {
+		return func() {
 			if err := f(); err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+	sdk := must(func() error { return expect(sdkAll(ctx, c)) })
+	hand := must(func() error { return expect(handAll(ctx, hc, listURL)) })
+	b.ReportMetric(medianRatio(b, 4, sdk, hand), "sdk/hand")
+}
+
+// medianRatio times n runs of x and n runs of y per round, in alternating
+// order, until b.Loop ends, and returns the median of x's time over y's:
+// a machine whose load drifts moves both sides of each round alike.
+func medianRatio(b *testing.B, n int, x, y func()) float64 {
+	timed := func(f func()) time.Duration {
+		start := time.Now()
+		for range n {
+			f()
 		}
 		return time.Since(start)
 	}
 	var ratios []float64
 	for i := 0; b.Loop(); i++ {
-		var ts, th time.Duration
+		var tx, ty time.Duration
 		if i%2 == 0 {
-			ts, th = timed(sdk), timed(hand)
+			tx, ty = timed(x), timed(y)
 		} else {
-			th, ts = timed(hand), timed(sdk)
+			ty, tx = timed(y), timed(x)
 		}
-		ratios = append(ratios, float64(ts)/float64(th))
+		ratios = append(ratios, float64(tx)/float64(ty))
 	}
 	slices.Sort(ratios)
-	b.ReportMetric(ratios[len(ratios)/2], "sdk/hand")
+	return ratios[len(ratios)/2]
 }
 
 // expect checks that a walk saw every template.
@@ -217,10 +229,10 @@ func expect(n int, err error) error {
 	return err
 }
 
-// BenchmarkTemplateDecode isolates the decoding of one page of 100
-// real-world-shaped templates: the SDK's envelope and Template decoder
-// against encoding/json into plainTemplate.
-func BenchmarkTemplateDecode(b *testing.B) {
+// decoders returns one page of allPageSize templates and two functions that
+// decode it: the SDK's envelope and Template decoder, and encoding/json
+// into plainTemplate.
+func decoders(b *testing.B) (sdk, plain func()) {
 	srv := allServer(b)
 	resp, err := http.Get(srv.URL + "/")
 	if err != nil {
@@ -231,50 +243,13 @@ func BenchmarkTemplateDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("SDK", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var env envelope[templatesData]
-			if err := unmarshalEnvelope(page, &env); err != nil || len(env.Data.Templates) != allPageSize {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Plain", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var env struct {
-				Data struct {
-					Templates []plainTemplate `json:"templates"`
-				} `json:"data"`
-			}
-			if err := json.Unmarshal(page, &env); err != nil || len(env.Data.Templates) != allPageSize {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
-// BenchmarkTemplateDecodeRatio reports the SDK's page decoding time over
-// the plain decode's, as the median of alternating rounds.
-func BenchmarkTemplateDecodeRatio(b *testing.B) {
-	srv := allServer(b)
-	resp, err := http.Get(srv.URL + "/")
-	if err != nil {
-		b.Fatal(err)
-	}
-	page, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	sdk := func() {
+	sdk = func() {
 		var env envelope[templatesData]
 		if err := unmarshalEnvelope(page, &env); err != nil || len(env.Data.Templates) != allPageSize {
 			b.Fatal(err)
 		}
 	}
-	plain := func() {
+	plain = func() {
 		var env struct {
 			Data struct {
 				Templates []plainTemplate `json:"templates"`
@@ -284,23 +259,26 @@ func BenchmarkTemplateDecodeRatio(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	timed := func(f func()) time.Duration {
-		start := time.Now()
-		for range 8 {
-			f()
-		}
-		return time.Since(start)
+	return sdk, plain
+}
+
+// BenchmarkTemplateDecode isolates the decoding of one page of 100
+// real-world-shaped templates, SDK against plain.
+func BenchmarkTemplateDecode(b *testing.B) {
+	sdk, plain := decoders(b)
+	for name, f := range map[string]func(){"SDK": sdk, "Plain": plain} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				f()
+			}
+		})
 	}
-	var ratios []float64
-	for i := 0; b.Loop(); i++ {
-		var ts, tp time.Duration
-		if i%2 == 0 {
-			ts, tp = timed(sdk), timed(plain)
-		} else {
-			tp, ts = timed(plain), timed(sdk)
-		}
-		ratios = append(ratios, float64(ts)/float64(tp))
-	}
-	slices.Sort(ratios)
-	b.ReportMetric(ratios[len(ratios)/2], "sdk/plain")
+}
+
+// BenchmarkTemplateDecodeRatio reports the SDK's page decoding time over
+// the plain decode's, as the median of alternating rounds.
+func BenchmarkTemplateDecodeRatio(b *testing.B) {
+	sdk, plain := decoders(b)
+	b.ReportMetric(medianRatio(b, 8, sdk, plain), "sdk/plain")
 }
