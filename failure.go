@@ -178,10 +178,7 @@ var metaPhrases = sync.OnceValue(func() []metaPhrase {
 		if len(all[i].text) != len(all[j].text) {
 			return len(all[i].text) > len(all[j].text)
 		}
-		if all[i].text != all[j].text {
-			return all[i].text < all[j].text
-		}
-		return all[i].code < all[j].code
+		return all[i].text < all[j].text // each text is one code's (TestMetaPhrasesUnique)
 	})
 	return all
 })

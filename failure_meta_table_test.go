@@ -2,6 +2,7 @@ package crispwa
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +136,22 @@ func TestFailureTableCoversMeta(t *testing.T) {
 	}
 	for code := range metaErrors {
 		assert.True(t, audit[code], "%d in metaErrors but not audited", code)
+	}
+}
+
+// TestMetaPhrasesUnique: no title or phrase belongs to two codes (a shared
+// one is left out of failure.go's table), and every phrase is lower-case,
+// as codeFromPhrases compares it.
+func TestMetaPhrasesUnique(t *testing.T) {
+	owner := map[string]int{}
+	for _, p := range metaPhrases() {
+		if prev, ok := owner[p.text]; ok {
+			t.Errorf("%q is both %d's and %d's", p.text, prev, p.code)
+		}
+		owner[p.text] = p.code
+		assert.Equal(t, strings.ToLower(p.text), p.text)
+	}
+	for i := 1; i < len(metaPhrases()); i++ {
+		assert.GreaterOrEqual(t, len(metaPhrases()[i-1].text), len(metaPhrases()[i].text), "longest first")
 	}
 }
