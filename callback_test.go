@@ -1,7 +1,9 @@
 package crispwa
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,12 +40,9 @@ func TestParseCallbackGolden(t *testing.T) {
 func TestParseCallbackRejects(t *testing.T) {
 	for _, body := range []string{
 		``, `   `, `null`, `[]`, `[{"request_id":"a"}]`, `"request_id"`, `42`, `true`, `{`, `{}`,
-		`{"request_id":""}`, `{"request_id":null}`, `{"request_id":42}`, `{"request_id":["a"]}`,
-		`{"data":{"request_id":""}}`, `{"data":[],"request_id":"a"}`, `{"data":"x","request_id":"a"}`,
-		`{"request_id":"a","crisp_fingerprint":"12x"}`, `{"request_id":"a","crisp_fingerprint":1.5}`,
-		`{"request_id":"a","crisp_fingerprint":99999999999999999999}`, `{"request_id":"a","crisp_fingerprint":{}}`,
-		`{"request_id":"a","error":1}`, `{"request_id":"a","whatsapp_message_id":7}`,
-		`{"request_id":"a"} trailing`,
+		`{"request_id":""}`, `{"request_id":null}`, `{"request_id":42}`, `{"request_id":["a"]}`, `{"request_id":{"id":"a"}}`,
+		`{"data":{"request_id":""}}`, `{"data":{"request_id":7}}`, `{"error":{"code":131026},"reason":{"message":"x"}}`,
+		`{"request_id":"a"} trailing`, `{"request_id":"a",}`, `{"request_id":"a","error":tru}`,
 	} {
 		ev, err := ParseCallback([]byte(body))
 		assert.ErrorIs(t, err, ErrInvalidCallback, "%q", body)
@@ -68,7 +67,39 @@ func TestParseCallbackFields(t *testing.T) {
 		{`{"request_id":"top","data":null}`, "top", false, "", 0, false},
 		{`{"error":true,"data":{"request_id":"a","error":false,"whatsapp_message_id":"w"}}`, "a", true, "", 0, false},
 		{`{"data":{"request_id":"a","error":true,"reason":"code","message":"human"}}`, "a", true, "human", 0, false},
-		{`{"request_id":"a","error":"template paused"}`, "a", true, "", 0, false},
+		{`{"request_id":"a","error":"template paused"}`, "a", true, "template paused", 0, false},
+		{`{"request_id":"a","error":"false"}`, "a", false, "", 0, false},
+		{`{"request_id":"a","error":"true","reason":"r"}`, "a", true, "r", 0, false},
+		{`{"request_id":"a","error":""}`, "a", false, "", 0, false},
+		// Shapes that used to be refused on every redelivery (issue 22):
+		// what can be read is recorded, the rest stays in Raw.
+		{`{"request_id":"a","error":1}`, "a", true, "", 0, false},
+		{`{"request_id":"a","error":-1}`, "a", true, "", 0, false},
+		{`{"request_id":"a","error":0,"whatsapp_message_id":"w"}`, "a", false, "", 0, true},
+		{`{"request_id":"a","error":0.0}`, "a", false, "", 0, false},
+		{`{"request_id":"a","error":[]}`, "a", true, "", 0, false},
+		{`{"request_id":"a","error":{}}`, "a", true, "{}", 0, false},
+		{`{"request_id":"a","error":{"code":131026,"message":"Message undeliverable"}}`, "a", true, "Message undeliverable (code 131026)", 0, false},
+		{`{"request_id":"a","error":{"code":131026,"message":"x"},"reason":"wins"}`, "a", true, "wins", 0, false},
+		{`{"request_id":"a","error":true,"reason":{"message":"(#132001) Template does not exist","code":132001}}`, "a", true, "(#132001) Template does not exist", 0, false},
+		{`{"request_id":"a","error":true,"reason":{"text":"paused"}}`, "a", true, "paused", 0, false},
+		{`{"request_id":"a","error":true,"reason":{"code":"131050"}}`, "a", true, "code 131050", 0, false},
+		{`{"request_id":"a","error":true,"reason":{"error_data":{"details":"d"},"code":4}}`, "a", true, "d (code 4)", 0, false},
+		{`{"request_id":"a","error":true,"reason":{"message":7,"kind":"odd"}}`, "a", true, `{"message":7,"kind":"odd"}`, 0, false},
+		{`{"request_id":"a","error":true,"reason":{"code":"12x"}}`, "a", true, `{"code":"12x"}`, 0, false},
+		{`{"request_id":"a","error":true,"reason":["a", "b"]}`, "a", true, `["a","b"]`, 0, false},
+		{`{"request_id":"a","error":true,"reason":132015}`, "a", true, "132015", 0, false},
+		{`{"request_id":"a","error":true,"reason":true,"message":null}`, "a", true, "", 0, false},
+		{`{"request_id":"a","error":true,"data":{"message":{"message":"inner"}}}`, "a", true, "inner", 0, false},
+		{`{"data":[],"request_id":"a"}`, "a", false, "", 0, false},
+		{`{"data":"x","request_id":"a"}`, "a", false, "", 0, false},
+		{`{"request_id":"a","crisp_fingerprint":"12x"}`, "a", false, "", 0, false},
+		{`{"request_id":"a","crisp_fingerprint":1.5}`, "a", false, "", 0, false},
+		{`{"request_id":"a","crisp_fingerprint":99999999999999999999}`, "a", false, "", 0, false},
+		{`{"request_id":"a","crisp_fingerprint":{}}`, "a", false, "", 0, false},
+		{`{"request_id":"a","crisp_fingerprint":"\u0031\u0032"}`, "a", false, "", 12, false},
+		{`{"request_id":"a","whatsapp_message_id":7}`, "a", false, "", 0, false},
+		{`{"request_id":"a","session_id":{"x":1},"whatsapp_message_id":"w"}`, "a", false, "", 0, true},
 		{`{"request_id":"a","error":false,"whatsapp_message_id":"w"}`, "a", false, "", 0, true},
 	}
 	for _, tt := range tests {
@@ -82,4 +113,24 @@ func TestParseCallbackFields(t *testing.T) {
 	}
 	var nilEvent *CallbackEvent
 	assert.False(t, nilEvent.Succeeded())
+}
+
+// TestParseCallbackReasonCapped: a reason built from an object or array is
+// capped on a character boundary, and Raw keeps everything.
+func TestParseCallbackReasonCapped(t *testing.T) {
+	big := strings.Repeat("é", 2*maxCallbackReason)
+	for _, body := range []string{
+		`{"request_id":"a","error":true,"reason":{"message":"` + big + `"}}`,
+		`{"request_id":"a","error":true,"reason":{"other":"` + big + `"}}`,
+		`{"request_id":"a","error":true,"reason":["` + big + `"]}`,
+		`{"request_id":"a","error":"` + big + `"}`,
+	} {
+		ev, err := ParseCallback([]byte(body))
+		require.NoError(t, err)
+		assert.True(t, ev.Error)
+		assert.LessOrEqual(t, len(ev.Reason), maxCallbackReason)
+		assert.GreaterOrEqual(t, len(ev.Reason), maxCallbackReason-2)
+		assert.True(t, utf8.ValidString(ev.Reason))
+		assert.Equal(t, body, string(ev.Raw))
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,6 +55,19 @@ func TestNormalizePhoneRefuses(t *testing.T) {
 		{"double plus", "++33612345678", "", "not a phone number"},
 		{"plus inside", "33+612345678", "", "not a phone number"},
 		{"too long input", "+33612345678" + string(make([]byte, 100)), "", "not a phone number"},
+		{"over the size cap, blanks only", "+33612345678" + strings.Repeat(" ", maxPhoneInput), "", "not a phone number"},
+		{"NUL inside", "+3361234\x005678", "", "not a phone number"},
+		{"letters with ext-like marker", "+33612345678 extra", "", "not a phone number"},
+		{"ext without digits", "+1 202 555 0143 ext", "", "not a phone number"},
+		{"extension only", "x12", "", "not a phone number"},
+		{"hash only", "#123", "", "not a phone number"},
+		{"tel prefix only", "tel:", "", "not a phone number"},
+		{"tel inside", "+33 tel:612345678", "", "not a phone number"},
+		{"letters in Arabic text", "+٩٦٦ ٥٠ abc", "", "not a phone number"},
+		{"Brazil mobile without its ninth digit", "+55 11 8765-4321", "", "without its ninth digit"},
+		{"Brazil national mobile without its ninth digit", "(11) 8765-4321", "BR", "without its ninth digit"},
+		{"Brazil landline too short is not a mobile", "+55 11 2345-678", "", "not a valid phone number for its country (BR)"},
+		{"Mexico 521 with too few digits", "+521 55 1234 567", "", "not a valid phone number for its country (MX)"},
 		{"national without region", "0612345678", "", "no country code and no default region"},
 		{"too short for France", "+3361234567", "", "not a valid phone number for its country (FR)"},
 		{"too long for France", "+336123456789", "", "not a valid phone number for its country (FR)"},
