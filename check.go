@@ -152,6 +152,7 @@ func (c *tmplChecker) checkPart(prefix string, part *partShape, comps []Componen
 	}
 	c.checkVoiceCall(prefix+"button[voice_call]", pc.voice, part.buttons)
 	c.checkMissingButtons(prefix, part.buttons, pc.buttonSeen)
+	c.checkAuthCode(prefix, part, pc)
 	return pc.topLevel
 }
 
@@ -442,6 +443,28 @@ func (c *tmplChecker) checkButton(field string, mc *Component, buttons []shapeBu
 		if p.Type == ParamCouponCode && !isAlphanumeric(p.CouponCode) {
 			c.add(pf+".coupon_code", "must be letters and digits only (Meta accepts alphanumeric coupon codes)")
 		}
+		if p.Type == ParamText && !b.otp {
+			c.checkURLSuffix(pf+".text", b.TemplateButton, p.Text)
+		}
+		if p.Type == ParamAction {
+			c.checkAction(pf+".action", rule.subType, p.Action)
+		}
+	}
+}
+
+// checkURLSuffix refuses a whole URL given as the suffix of a URL button
+// whose template URL already has its scheme and host
+// ("https://x/t/{{1}}" given "https://x/t/123" would open
+// "https://x/t/https://x/t/123").
+func (c *tmplChecker) checkURLSuffix(field string, b TemplateButton, suffix string) {
+	prefix, _, ok := strings.Cut(b.URL, "{{1}}")
+	if !ok || !strings.Contains(prefix, "://") {
+		return
+	}
+	lower := strings.ToLower(suffix)
+	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		c.add(field, "is a whole URL (%q), but the template's URL is %q: give only what replaces {{1}}, or the link would be %q",
+			truncate(suffix), b.URL, truncate(prefix+suffix))
 	}
 }
 
@@ -481,8 +504,15 @@ func (c *tmplChecker) checkMissingButtons(prefix string, buttons []shapeButton, 
 		if !b.known || !b.rule.required || seen[k] {
 			continue
 		}
-		c.addStructural(prefix+buttonField(k), "the template's %s needs %s parameter; the message has no BUTTON component with index %d",
-			describeButton(b.TemplateButton), withArticle(b.rule.paramType), k)
+		hint := ""
+		switch strings.ToUpper(b.Type) {
+		case ButtonFlow:
+			hint = fmt.Sprintf(" (WhatsApp refuses the send without it, error 131009): add FlowButton(%d, token, data)", k)
+		case ButtonCatalog:
+			hint = fmt.Sprintf(" (WhatsApp refuses the send without it, error 131009): add CatalogButton(%d, thumbnailRetailerID)", k)
+		}
+		c.addStructural(prefix+buttonField(k), "the template's %s needs %s parameter; the message has no BUTTON component with index %d%s",
+			describeButton(b.TemplateButton), withArticle(b.rule.paramType), k, hint)
 	}
 }
 

@@ -179,7 +179,14 @@ func buttonLine(b shapeButton, c *Component) string {
 		first = p[0]
 	}
 	switch strings.ToUpper(b.Type) {
-	case ButtonURL:
+	case ButtonURL, ButtonOTP:
+		if b.otp {
+			// The one-time code, not Meta's internal OTP link.
+			if first.Text == "" {
+				return "[" + otpButtonLabel(b.TemplateButton) + "]"
+			}
+			return "[" + otpButtonLabel(b.TemplateButton) + ": " + first.Text + "]"
+		}
 		detail = b.URL
 		if b.rule.paramType == ParamText {
 			if first.Text == "" {
