@@ -41,6 +41,30 @@ type OrderDetails struct {
 	TotalAmount Amount `json:"total_amount"`
 	// Order is the itemised order (required in India, optional in Brazil).
 	Order *Order `json:"order,omitempty"`
+	// ShippingInfo is where physical goods go, when the business knows.
+	ShippingInfo *ShippingInfo `json:"shipping_info,omitempty"`
+}
+
+// ShippingInfo is the delivery address(es) of an order, as Meta's India
+// checkout example gives them.
+type ShippingInfo struct {
+	Country   string            `json:"country"`
+	Addresses []ShippingAddress `json:"addresses"`
+}
+
+// ShippingAddress is one delivery address (India's fields).
+type ShippingAddress struct {
+	Name         string `json:"name,omitempty"`
+	PhoneNumber  string `json:"phone_number,omitempty"`
+	InPinCode    string `json:"in_pin_code,omitempty"`
+	FloorNumber  string `json:"floor_number,omitempty"`
+	BuildingName string `json:"building_name,omitempty"`
+	Address      string `json:"address,omitempty"`
+	LandmarkArea string `json:"landmark_area,omitempty"`
+	City         string `json:"city,omitempty"`
+	State        string `json:"state,omitempty"`
+	HouseNumber  string `json:"house_number,omitempty"`
+	TowerNumber  string `json:"tower_number,omitempty"`
 }
 
 // Order types (OrderDetails.Type).
@@ -88,7 +112,9 @@ type OrderExpiration struct {
 // OrderItem is one line of an order. A physical-goods item outside a
 // catalog also names its country of origin and importer.
 type OrderItem struct {
-	RetailerID      string           `json:"retailer_id"`
+	// RetailerID is the item's ID in the order's catalog (required with
+	// Order.CatalogID).
+	RetailerID      string           `json:"retailer_id,omitempty"`
 	Name            string           `json:"name"`
 	Amount          Amount           `json:"amount"`
 	SaleAmount      *Amount          `json:"sale_amount,omitempty"`
@@ -256,8 +282,8 @@ func (c *tmplChecker) checkOrder(field string, od *OrderDetails) {
 	var list, sale int64
 	for i, it := range o.Items {
 		f := field + ".items[" + strconv.Itoa(i) + "]"
-		if it.RetailerID == "" {
-			c.add(f+".retailer_id", "is empty")
+		if it.RetailerID == "" && o.CatalogID != "" {
+			c.add(f+".retailer_id", "is empty: an item of the order's catalog names its retailer ID")
 		}
 		if it.Name == "" {
 			c.add(f+".name", "is empty")
