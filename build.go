@@ -27,11 +27,20 @@ type TemplateValues struct {
 	HeaderMedia *Parameter
 	// Buttons holds, by button index (0-based, in the template's order), the
 	// suffix of a URL button with {{1}}, the code of a COPY_CODE or OTP
-	// button, or the payload of a QUICK_REPLY button (optional: without one
-	// WhatsApp uses the button's text). FLOW, CATALOG, MPM and
-	// ORDER_DETAILS buttons take an action: assemble them with FlowButton,
-	// CatalogButton or MPMButton and use Check.
+	// button, the payload of a QUICK_REPLY button (optional: without one
+	// WhatsApp uses the button's text), the flow token of a FLOW button
+	// (may be "": Meta then uses "unused") or the thumbnail product's
+	// retailer ID of a CATALOG button (may be ""). A FLOW button with
+	// flow_action_data, and MPM and ORDER_DETAILS buttons, take an action
+	// Build cannot make from a string: assemble them with FlowButton,
+	// MPMButton or OrderDetailsButton and use Check.
 	Buttons map[int]string
+	// Code is an authentication template's one-time code: it fills both the
+	// body's {{1}} and the OTP (copy-code or one-tap) button, which must
+	// carry the same code. With Code, leave Body and that button's Buttons
+	// entry out (or give the same code; a listed template whose body has
+	// more placeholders takes Body with the code first).
+	Code string
 	// Cards holds a carousel template's cards, one per template card, in
 	// order.
 	Cards []CardValues
@@ -98,6 +107,7 @@ func newBuilder(t *Template, s *templateShape, v TemplateValues) *tmplBuilder {
 // build assembles the components (without Text); problems go to b.c.
 func (b *tmplBuilder) build() MessageTemplate {
 	m := MessageTemplate{Name: b.t.Name, Language: b.t.Language}
+	b.applyCode()
 	s, v := b.s, b.v
 	m.Components = b.part("", &s.partShape, v.HeaderMedia, v.Header, v.Body, v.Buttons)
 	b.offer(&m)
@@ -224,9 +234,16 @@ func (b *tmplBuilder) buttons(prefix string, tButtons []shapeButton, given map[i
 			if has {
 				b.c.add(field, "the template's %s takes no value", describeButton(tb.TemplateButton))
 			}
+		case rule.paramType == ParamAction && has && rule.subType == SubTypeFlow:
+			out = append(out, FlowButton(k, val, nil))
+		case rule.paramType == ParamAction && has && rule.subType == SubTypeCatalog:
+			out = append(out, CatalogButton(k, val))
+		case rule.paramType == ParamAction && (rule.subType == SubTypeFlow || rule.subType == SubTypeCatalog):
+			b.c.add(field, "the template's %s needs its BUTTON component (WhatsApp refuses the send without it, error 131009): give Buttons[%d], the %s (may be \"\")",
+				describeButton(tb.TemplateButton), k, map[string]string{SubTypeFlow: "flow token", SubTypeCatalog: "thumbnail product's retailer ID"}[rule.subType])
 		case rule.paramType == ParamAction:
 			if has || rule.required {
-				b.c.add(field, "the template's %s takes an action, not a string: use FlowButton, CatalogButton or MPMButton and Check", describeButton(tb.TemplateButton))
+				b.c.add(field, "the template's %s takes an action, not a string: use MPMButton or OrderDetailsButton and Check", describeButton(tb.TemplateButton))
 			}
 		case !has:
 			if rule.required {
@@ -249,6 +266,40 @@ func (b *tmplBuilder) buttons(prefix string, tButtons []shapeButton, given map[i
 		}
 	}
 	return out
+}
+
+// applyCode fills an authentication template's body and OTP buttons with
+// v.Code, on a copy of v.Buttons.
+func (b *tmplBuilder) applyCode() {
+	code := b.v.Code
+	if code == "" {
+		return
+	}
+	if !b.s.auth {
+		b.c.add("code", "the template is %s, not AUTHENTICATION: give its values in Body and Buttons", orNone(b.t.Category))
+		return
+	}
+	switch {
+	case len(b.v.Body) == 0:
+		b.v.Body = []string{code}
+	case b.v.Body[0] != code:
+		b.c.add("body", "{{1}} is %q but Code is %q: an authentication template's body shows the code; give it once, in Code", b.v.Body[0], code)
+	}
+	buttons := maps.Clone(b.v.Buttons)
+	if buttons == nil {
+		buttons = map[int]string{}
+	}
+	for k, tb := range b.s.buttons {
+		if !tb.otp {
+			continue
+		}
+		if val, has := buttons[k]; has && val != code {
+			b.c.add(buttonField(k), "is %q but Code is %q: the OTP button copies the code the body shows; give it once, in Code", val, code)
+			continue
+		}
+		buttons[k] = code
+	}
+	b.v.Buttons = buttons
 }
 
 // offer builds the LIMITED_TIME_OFFER component.

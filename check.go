@@ -126,86 +126,124 @@ type topLevel struct {
 	carousel, offer *Component
 }
 
+// partComponents are the components of a message (or of one carousel
+// card) sorted by kind: the first HEADER, BODY and FOOTER, the voice-call
+// button, the BUTTON components by index in message order, and (for the
+// message itself) the CAROUSEL and LIMITED_TIME_OFFER.
+type partComponents struct {
+	header, body, footer, voice *Component
+	buttons                     []*Component // in message order, one per index
+	buttonSeen                  map[int]bool
+	onlyBody                    bool // every component is a BODY
+	topLevel
+}
+
 // checkPart compares the components of a message (prefix "") or of one
-// carousel card (prefix "card[0].") with the template's part.
+// carousel card (prefix "card[0].") with the template's part: it sorts
+// them, then checks each kind.
 func (c *tmplChecker) checkPart(prefix string, part *partShape, comps []Component, top bool) topLevel {
-	var mHeader, mBody, mFooter, voice *Component
-	var tl topLevel
-	buttonSeen := map[int]bool{}
-	var buttons []*Component // checked after the header and body, in message order
-	onlyBody := true
+	pc := c.sortComponents(prefix, comps, top)
+	r := renderer{named: c.shape.named}
+	c.checkHeader(prefix+"header", part, pc.header, r)
+	c.checkBody(prefix+"body", part, pc.body, pc.onlyBody, r)
+	c.checkFooter(prefix+"footer", part, pc.footer)
+	for _, mc := range pc.buttons {
+		c.checkButton(prefix+buttonField(*mc.Index), mc, part.buttons)
+	}
+	c.checkVoiceCall(prefix+"button[voice_call]", pc.voice, part.buttons)
+	c.checkMissingButtons(prefix, part.buttons, pc.buttonSeen)
+	c.checkAuthCode(prefix, part, pc)
+	return pc.topLevel
+}
+
+// sortComponents sorts comps by kind, reporting a second component of a
+// kind, a BUTTON without index, and a kind the part cannot have.
+func (c *tmplChecker) sortComponents(prefix string, comps []Component, top bool) *partComponents {
+	pc := &partComponents{buttonSeen: map[int]bool{}, onlyBody: true}
 	second := func(i int, what string) {
 		c.addStructural(prefix+positionField(i), "a second %s component; a message has at most one", what)
 	}
 	for i := range comps {
 		mc := &comps[i]
 		typ := strings.ToUpper(mc.Type)
-		if typ != ComponentBody {
-			onlyBody = false
-		}
-		switch {
-		case typ == ComponentHeader && mHeader == nil:
-			mHeader = mc
-		case typ == ComponentBody && mBody == nil:
-			mBody = mc
-		case typ == ComponentFooter && mFooter == nil:
-			mFooter = mc
-		case typ == ComponentHeader, typ == ComponentBody, typ == ComponentFooter:
-			second(i, typ)
-		case typ == ComponentButton && mc.Index == nil && strings.EqualFold(mc.SubType, SubTypeVoiceCall):
-			if voice != nil {
-				second(i, "voice_call BUTTON")
-				continue
-			}
-			voice = mc
-		case typ == ComponentButton && mc.Index == nil:
-			c.addStructural(prefix+positionField(i), "a BUTTON component needs an index")
-		case typ == ComponentButton:
-			idx := *mc.Index
-			if buttonSeen[idx] {
-				c.addStructural(prefix+buttonField(idx), "a second BUTTON component for index %d", idx)
-				continue
-			}
-			buttonSeen[idx] = true
-			buttons = append(buttons, mc)
-		case top && typ == ComponentCarousel && tl.carousel == nil:
-			tl.carousel = mc
-		case top && typ == ComponentLimitedTimeOffer && tl.offer == nil:
-			tl.offer = mc
-		case typ == ComponentCarousel, typ == ComponentLimitedTimeOffer:
-			if top {
-				second(i, typ)
+		pc.onlyBody = pc.onlyBody && typ == ComponentBody
+		switch typ {
+		case ComponentHeader, ComponentBody, ComponentFooter:
+			if slot := pc.slot(typ); *slot == nil {
+				*slot = mc
 			} else {
-				c.addStructural(prefix+positionField(i), "type %q: a carousel card has HEADER, BODY and BUTTON components only", mc.Type)
+				second(i, typ)
 			}
-		case typ == ComponentButtons:
+		case ComponentButton:
+			c.sortButton(prefix, i, mc, pc)
+		case ComponentCarousel, ComponentLimitedTimeOffer:
+			if !top {
+				c.addStructural(prefix+positionField(i), "type %q: a carousel card has HEADER, BODY and BUTTON components only", mc.Type)
+			} else if slot := pc.slot(typ); *slot == nil {
+				*slot = mc
+			} else {
+				second(i, typ)
+			}
+		case ComponentButtons:
 			c.addStructural(prefix+positionField(i), "type %q: a send has one BUTTON component per button (with its index), not BUTTONS", mc.Type)
-		case top && c.shape.types[typ]:
-			// A kind the SDK does not model, which the template has: not checked.
 		default:
+			if top && c.shape.types[typ] {
+				continue // a kind the SDK does not model, which the template has: not checked
+			}
 			c.addStructural(prefix+positionField(i), "type %q: the template has no such component (want HEADER, BODY, FOOTER or BUTTON)", mc.Type)
 		}
 	}
-	r := renderer{named: c.shape.named}
-	c.checkHeader(prefix+"header", part, mHeader, r)
+	return pc
+}
+
+// slot is where the first component of type typ goes.
+func (pc *partComponents) slot(typ string) **Component {
+	switch typ {
+	case ComponentHeader:
+		return &pc.header
+	case ComponentBody:
+		return &pc.body
+	case ComponentFooter:
+		return &pc.footer
+	case ComponentCarousel:
+		return &pc.carousel
+	}
+	return &pc.offer
+}
+
+// sortButton files one BUTTON component: the voice-call button (no index),
+// or the button of its index.
+func (c *tmplChecker) sortButton(prefix string, i int, mc *Component, pc *partComponents) {
+	switch {
+	case mc.Index == nil && strings.EqualFold(mc.SubType, SubTypeVoiceCall):
+		if pc.voice != nil {
+			c.addStructural(prefix+positionField(i), "a second voice_call BUTTON component; a message has at most one")
+			return
+		}
+		pc.voice = mc
+	case mc.Index == nil:
+		c.addStructural(prefix+positionField(i), "a BUTTON component needs an index")
+	case pc.buttonSeen[*mc.Index]:
+		c.addStructural(prefix+buttonField(*mc.Index), "a second BUTTON component for index %d", *mc.Index)
+	default:
+		pc.buttonSeen[*mc.Index] = true
+		pc.buttons = append(pc.buttons, mc)
+	}
+}
+
+// checkBody compares the message's BODY component with the template's.
+func (c *tmplChecker) checkBody(field string, part *partShape, mc *Component, onlyBody bool, r renderer) {
 	bodyMax := maxBodyTextParam
 	if onlyBody {
 		bodyMax = maxBodyOnlyTextParam
 	}
 	switch {
 	case part.body != nil:
-		c.checkTextComponent(prefix+"body", "body", part.body.Text, part.bodyParams, mBody, bodyMax)
-		c.checkRendered(prefix+"body", mBody, part.body.Text, r)
-	case mBody != nil:
-		c.addStructural(prefix+"body", "the template has no BODY component")
+		c.checkTextComponent(field, "body", part.body.Text, part.bodyParams, mc, bodyMax)
+		c.checkRendered(field, mc, part.body.Text, r)
+	case mc != nil:
+		c.addStructural(field, "the template has no BODY component")
 	}
-	c.checkFooter(prefix+"footer", part, mFooter)
-	for _, mc := range buttons {
-		c.checkButton(prefix+buttonField(*mc.Index), mc, part.buttons)
-	}
-	c.checkVoiceCall(prefix+"button[voice_call]", voice, part.buttons)
-	c.checkMissingButtons(prefix, part.buttons, buttonSeen)
-	return tl
 }
 
 // checkRendered reports a component Text that differs from the template
@@ -405,6 +443,28 @@ func (c *tmplChecker) checkButton(field string, mc *Component, buttons []shapeBu
 		if p.Type == ParamCouponCode && !isAlphanumeric(p.CouponCode) {
 			c.add(pf+".coupon_code", "must be letters and digits only (Meta accepts alphanumeric coupon codes)")
 		}
+		if p.Type == ParamText && !b.otp {
+			c.checkURLSuffix(pf+".text", b.TemplateButton, p.Text)
+		}
+		if p.Type == ParamAction {
+			c.checkAction(pf+".action", rule.subType, p.Action)
+		}
+	}
+}
+
+// checkURLSuffix refuses a whole URL given as the suffix of a URL button
+// whose template URL already has its scheme and host
+// ("https://x/t/{{1}}" given "https://x/t/123" would open
+// "https://x/t/https://x/t/123").
+func (c *tmplChecker) checkURLSuffix(field string, b TemplateButton, suffix string) {
+	prefix, _, ok := strings.Cut(b.URL, "{{1}}")
+	if !ok || !strings.Contains(prefix, "://") {
+		return
+	}
+	lower := strings.ToLower(suffix)
+	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		c.add(field, "is a whole URL (%q), but the template's URL is %q: give only what replaces {{1}}, or the link would be %q",
+			truncate(suffix), b.URL, truncate(prefix+suffix))
 	}
 }
 
@@ -444,8 +504,15 @@ func (c *tmplChecker) checkMissingButtons(prefix string, buttons []shapeButton, 
 		if !b.known || !b.rule.required || seen[k] {
 			continue
 		}
-		c.addStructural(prefix+buttonField(k), "the template's %s needs %s parameter; the message has no BUTTON component with index %d",
-			describeButton(b.TemplateButton), withArticle(b.rule.paramType), k)
+		hint := ""
+		switch strings.ToUpper(b.Type) {
+		case ButtonFlow:
+			hint = fmt.Sprintf(" (WhatsApp refuses the send without it, error 131009): add FlowButton(%d, token, data)", k)
+		case ButtonCatalog:
+			hint = fmt.Sprintf(" (WhatsApp refuses the send without it, error 131009): add CatalogButton(%d, thumbnailRetailerID)", k)
+		}
+		c.addStructural(prefix+buttonField(k), "the template's %s needs %s parameter; the message has no BUTTON component with index %d%s",
+			describeButton(b.TemplateButton), withArticle(b.rule.paramType), k, hint)
 	}
 }
 

@@ -167,6 +167,10 @@ func FuzzCheck(f *testing.F) {
 		{"meta_carousel_template_media_cards_v1", "meta_send_carousel_template_media_cards_v1"},
 		{"meta_limited_time_offer_caribbean_pkg_2023", "meta_send_limited_time_offer_caribbean_pkg_2023"},
 		{"meta_wa_voice_call", "meta_send_wa_voice_call"},
+		{"meta_authentication_code_copy_code_button", "meta_send_verification_code_copy_code"},
+		{"meta_abandoned_cart_mpm", "meta_send_abandoned_cart_mpm"},
+		{"meta_item_back_in_stock_v1", "meta_send_item_back_in_stock_v2"},
+		{"meta_intro_catalog_offer", "meta_send_intro_catalog_offer"},
 	} {
 		tb, _ := os.ReadFile(filepath.Join("testdata", "realworld", "templates", pair[0]+".json"))
 		sb, _ := os.ReadFile(filepath.Join("testdata", "realworld", "sends", pair[1]+".json"))

@@ -1,9 +1,12 @@
 package crispwa
 
 import (
+	"fmt"
 	"math"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 	"unicode"
 )
 
@@ -18,6 +21,9 @@ func (c *tmplChecker) checkShape(field string, p Parameter, named bool) {
 		want = "text"
 		if p.Text == "" {
 			c.add(field+".text", "is empty")
+		} else if why := textParamProblem(p.Text); why != "" {
+			c.add(field+".text", "%s: WhatsApp refuses a text parameter with a new-line or tab character or more than %d consecutive spaces (error 132018); "+
+				"put line breaks in the template's own text, or replace them with a space", why, maxConsecutiveSpaces)
 		}
 	case ParamCurrency:
 		want = "currency"
@@ -26,7 +32,7 @@ func (c *tmplChecker) checkShape(field string, p Parameter, named bool) {
 				c.add(field+".currency.fallback_value", "is empty")
 			}
 			if !isCurrencyCode(cur.Code) {
-				c.add(field+".currency.code", "is %q; want an ISO 4217 code of three capital letters, e.g. \"USD\"", cur.Code)
+				c.add(field+".currency.code", "is %q, not an active ISO 4217 currency code: give one in capitals, e.g. \"USD\", \"EUR\" or \"INR\"", cur.Code)
 			}
 		}
 	case ParamDateTime:
@@ -61,13 +67,23 @@ func (c *tmplChecker) checkShape(field string, p Parameter, named bool) {
 		want = "action"
 	case ParamProduct:
 		want = "product"
-		if pr := p.Product; pr != nil && pr.ProductRetailerID == "" {
-			c.add(field+".product.product_retailer_id", "is empty")
+		if pr := p.Product; pr != nil {
+			if pr.ProductRetailerID == "" {
+				c.add(field+".product.product_retailer_id", "is empty")
+			}
+			if pr.CatalogID == "" {
+				c.add(field+".product.catalog_id", "is empty: a product header names the ID of the catalog connected to the WhatsApp account, with its product_retailer_id")
+			}
 		}
 	case ParamLimitedTimeOffer:
 		want = "limited_time_offer"
-		if o := p.LimitedTimeOffer; o != nil && o.ExpirationTimeMS <= 0 {
+		switch o := p.LimitedTimeOffer; {
+		case o == nil:
+		case o.ExpirationTimeMS <= 0:
 			c.add(field+".limited_time_offer.expiration_time_ms", "is %d; want the offer's end in milliseconds since the Unix epoch", o.ExpirationTimeMS)
+		case o.ExpirationTimeMS <= time.Now().UnixMilli():
+			c.add(field+".limited_time_offer.expiration_time_ms", "is %s, already past: the offer would arrive expired; give a time in the future",
+				time.UnixMilli(o.ExpirationTimeMS).UTC().Format(time.RFC3339))
 		}
 	case ParamTapTarget:
 		want = "tap_target_configuration"
@@ -169,19 +185,6 @@ func isObjectKind(typ string) bool {
 	return true
 }
 
-// isCurrencyCode reports whether s looks like an ISO 4217 code.
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		if s[i] < 'A' || s[i] > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
 // isAlphanumeric reports whether s has only letters and digits.
 func isAlphanumeric(s string) bool {
 	for _, r := range s {
@@ -190,4 +193,28 @@ func isAlphanumeric(s string) bool {
 		}
 	}
 	return true
+}
+
+// textParamProblem says why WhatsApp would refuse s as a text parameter
+// (Meta's error 132018, "Param text cannot have new-line/tab characters or
+// more than 4 consecutive spaces"), or "" when it would not.
+func textParamProblem(s string) string {
+	if i := strings.IndexAny(s, "\n\r\t"); i >= 0 {
+		what := "a new-line"
+		if s[i] == '\t' {
+			what = "a tab"
+		}
+		return fmt.Sprintf("has %s at byte %d", what, i)
+	}
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' {
+			run = 0
+			continue
+		}
+		if run++; run > maxConsecutiveSpaces {
+			return fmt.Sprintf("has more than %d consecutive spaces at byte %d", maxConsecutiveSpaces, i-maxConsecutiveSpaces)
+		}
+	}
+	return ""
 }

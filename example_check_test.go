@@ -186,3 +186,53 @@ func ExampleCallbackEvent_Failure() {
 	fmt.Println(f.Code, f.Class, f.RetryAfter)
 	// Output: 131049 retry_later 24h0m0s
 }
+
+// An authentication template's one-time code fills its body and its
+// copy-code button; Render shows Meta's fixed texts with the code.
+func ExampleTemplate_Render_authentication() {
+	tpl := &crispwa.Template{
+		Name: "login_code", Language: "en_US", Status: crispwa.StatusApproved, Category: crispwa.CategoryAuthentication,
+		Components: []crispwa.TemplateComponent{
+			{Type: "BODY", AddSecurityRecommendation: true},
+			{Type: "FOOTER", CodeExpirationMinutes: 10},
+			{Type: "BUTTONS", Buttons: []crispwa.TemplateButton{{Type: "OTP", OTPType: "COPY_CODE", Text: "Copy code"}}},
+		},
+	}
+	text, err := tpl.Render(crispwa.TemplateValues{Code: "482913"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(text)
+	// Output:
+	// 482913 is your verification code. For your security, do not share this code.
+	//
+	// This code expires in 10 minutes.
+	//
+	// [Copy code: 482913]
+}
+
+// OrderDetailsButton carries a payments template's order; Check verifies
+// that it adds up.
+func ExampleOrderDetailsButton() {
+	tpl := &crispwa.Template{Name: "order_pay", Language: "en", Status: crispwa.StatusApproved,
+		Components: []crispwa.TemplateComponent{
+			{Type: "BODY", Text: "Your order is ready to pay."},
+			{Type: "BUTTONS", Buttons: []crispwa.TemplateButton{{Type: "ORDER_DETAILS", Text: "Review and Pay"}}},
+		}}
+	order := &crispwa.OrderDetails{
+		ReferenceID: "order-0001", Type: crispwa.OrderDigitalGoods, Currency: "INR",
+		PaymentSettings: []crispwa.PaymentSetting{{Type: "payment_link", PaymentLink: &crispwa.PaymentLink{URI: "https://pay.example/order-0001"}}},
+		TotalAmount:     crispwa.Money(25000), // 250.00
+		Order: &crispwa.Order{
+			Status:   "pending",
+			Items:    []crispwa.OrderItem{{Name: "E-book", Amount: crispwa.Money(25000), Quantity: 1}},
+			Subtotal: crispwa.Money(25000),
+			Tax:      crispwa.Money(0),
+		},
+	}
+	m := crispwa.MessageTemplate{Name: "order_pay", Language: "en", Components: []crispwa.Component{crispwa.OrderDetailsButton(0, order)}}
+	fmt.Println(tpl.Check(m))
+	// Output:
+	// <nil>
+}

@@ -20,4 +20,16 @@ const (
 	// maxOfferCode: a limited-time offer's copy-code button code.
 	// https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates/limited-time-offer-templates
 	maxOfferCode = 15
+	// maxConsecutiveSpaces: a text parameter has no new-line or tab and at
+	// most 4 consecutive spaces (error 132018, "Param text cannot have
+	// new-line/tab characters or more than 4 consecutive spaces").
+	// https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
+	maxConsecutiveSpaces = 4
+	// maxMPMSections, maxMPMItems, maxMPMSectionTitle: a multi-product
+	// button's sections (1 to 10), products across all sections (1 to 30)
+	// and section title (24 characters).
+	// https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates/mpm-templates
+	maxMPMSections     = 10
+	maxMPMItems        = 30
+	maxMPMSectionTitle = 24
 )

@@ -132,9 +132,9 @@ type Action struct {
 	ThumbnailProductRetailerID string `json:"thumbnail_product_retailer_id,omitempty"`
 	// Sections are an MPM (multi-product) button's product sections.
 	Sections []ProductSection `json:"sections,omitempty"`
-	// OrderDetails is an ORDER_DETAILS (checkout) button's order, passed
-	// through as given.
-	OrderDetails json.RawMessage `json:"order_details,omitempty"`
+	// OrderDetails is an ORDER_DETAILS (checkout) button's order: see
+	// OrderDetailsButton.
+	OrderDetails *OrderDetails `json:"order_details,omitempty"`
 }
 
 // ProductSection is one titled section of an MPM button's products.

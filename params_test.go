@@ -58,6 +58,8 @@ func paramGoldenCases() map[string]MessageTemplate {
 		"product":            mt(HeaderProduct("194836987003835", "nqryix03ez")),
 		"mpm":                mt(MPMButton(0, "2lc20305pt", ProductSection{Title: "Popular Bundles", ProductItems: []ProductItem{{ProductRetailerID: "2lc20305pt"}, {ProductRetailerID: "nseiw1x3ch"}}})),
 		"voice_call":         mt(VoiceCallButton(100, "payload data")),
+		"order_details":      mt(OrderDetailsButton(0, odIndia())),
+		"order_details_pix":  mt(OrderDetailsButton(0, odBrazil())),
 		"limited_time_offer": mt(LimitedTimeOfferComponent(time.UnixMilli(1209600000)), CopyCodeButton(0, "CARIBE25")),
 		"carousel": mt(Body(Text("Pablo")), Carousel(
 			CarouselCard(0, Header(ImageID("1558081531584829")), QuickReplyButton(0, "more-aloes"), URLButton(1, "blue-elf")),

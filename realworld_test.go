@@ -115,6 +115,11 @@ var realworldSends = map[string]string{
 // pair: Meta's product-carousel page creates two cards and sends three.
 var realworldSendExpected = map[string][]string{
 	"meta_send_carousel_template_product_cards_v1": {"carousel: the template has 2 cards; the message gives 3 cards", "carousel.cards[2].card_index: is 2"},
+	// Meta's page sends expiration_time_ms 1209600000 (1970-01-15), a
+	// placeholder: a send with it would arrive expired.
+	"meta_send_limited_time_offer_caribbean_pkg_2023": {"limited_time_offer.parameters[0].limited_time_offer.expiration_time_ms: is 1970-01-15T00:00:00Z, already past"},
+	// Meta's checkout page orders with an expiration of 2024-09-18, past.
+	"meta_send_item_back_in_stock_v2": {"button[0].parameters[0].action.order_details.order.expiration.timestamp: is 2024-09-18T02:39:10Z; an order expires at least 5m0s after it is sent"},
 }
 
 // realworldUnpaired are the send files without a template in the

@@ -37,64 +37,6 @@ func (t *Template) RenderMessage(m MessageTemplate) (string, error) {
 	return t.render(m, t.shape())
 }
 
-// renderer fills a template's placeholders with a send's parameters.
-type renderer struct{ named bool }
-
-// paramValue is what the customer reads for a placeholder's parameter.
-func paramValue(p Parameter) string {
-	switch p.Type {
-	case ParamCurrency:
-		if p.Currency != nil {
-			return p.Currency.FallbackValue
-		}
-	case ParamDateTime:
-		if p.DateTime != nil {
-			return p.DateTime.FallbackValue
-		}
-	}
-	return p.Text
-}
-
-// fill replaces the placeholders of text with the parameters' values:
-// {{n}} by the n-th parameter (POSITIONAL), {{name}} by the parameter of
-// that name (NAMED). ok is false when a placeholder has no value.
-func (r renderer) fill(text string, params []Parameter) (out string, ok bool) {
-	var b strings.Builder
-	last := 0
-	ok = true
-	scanPlaceholders(text, r.named, func(start, end int, inner string) {
-		val, found := r.value(inner, params)
-		if !found {
-			ok = false
-			return
-		}
-		b.WriteString(text[last:start])
-		b.WriteString(val)
-		last = end
-	})
-	if last == 0 {
-		return text, ok
-	}
-	b.WriteString(text[last:])
-	return b.String(), ok
-}
-
-func (r renderer) value(inner string, params []Parameter) (string, bool) {
-	if r.named {
-		for _, p := range params {
-			if p.ParameterName == inner {
-				return paramValue(p), true
-			}
-		}
-		return "", false
-	}
-	n, _ := strconv.Atoi(inner)
-	if n < 1 || n > len(params) {
-		return "", false
-	}
-	return paramValue(params[n-1]), true
-}
-
 // messageParts are the first components of each kind in a send (or card).
 type messageParts struct {
 	header, body *Component
@@ -237,7 +179,14 @@ func buttonLine(b shapeButton, c *Component) string {
 		first = p[0]
 	}
 	switch strings.ToUpper(b.Type) {
-	case ButtonURL:
+	case ButtonURL, ButtonOTP:
+		if b.otp {
+			// The one-time code, not Meta's internal OTP link.
+			if first.Text == "" {
+				return "[" + otpButtonLabel(b.TemplateButton) + "]"
+			}
+			return "[" + otpButtonLabel(b.TemplateButton) + ": " + first.Text + "]"
+		}
 		detail = b.URL
 		if b.rule.paramType == ParamText {
 			if first.Text == "" {

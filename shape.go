@@ -16,6 +16,8 @@ type templateShape struct {
 	offer *TemplateComponent
 	// types holds every component type of the template, upper-cased.
 	types map[string]bool
+	// auth: an AUTHENTICATION template (one-time codes).
+	auth bool
 }
 
 // partShape is the shape of a template, or of one carousel card.
@@ -34,6 +36,10 @@ type shapeButton struct {
 	TemplateButton
 	rule  buttonRule
 	known bool // false: a button type the SDK does not model (left unchecked)
+	// otp marks an authentication template's one-time-code button: an OTP
+	// button, or the URL button Meta lists it as once created. Its
+	// parameter is the code, which the body shows too.
+	otp bool
 }
 
 // buttonRule says what a template button takes at send time.
@@ -49,11 +55,8 @@ type buttonRule struct {
 func (t *Template) shape() *templateShape {
 	s := &templateShape{named: strings.EqualFold(t.ParameterFormat, ParameterFormatNamed), types: map[string]bool{}}
 	s.partShape = derivePart(t.Components, s.named)
-	if s.body != nil && s.body.Text == "" && strings.EqualFold(t.Category, "AUTHENTICATION") {
-		// An authentication template's body text is Meta's own ("{{1}} is
-		// your verification code."): a creation payload leaves it out, and
-		// a send gives the code as its one parameter.
-		s.bodyParams = []string{"1"}
+	if s.auth = strings.EqualFold(t.Category, CategoryAuthentication); s.auth {
+		s.authTexts()
 	}
 	for i := range t.Components {
 		tc := &t.Components[i]
@@ -108,7 +111,7 @@ func derivePart(comps []TemplateComponent, named bool) partShape {
 				buttonsSeen = true
 				for _, b := range tc.Buttons {
 					rule, ok := ruleFor(b)
-					p.buttons = append(p.buttons, shapeButton{TemplateButton: b, rule: rule, known: ok})
+					p.buttons = append(p.buttons, shapeButton{TemplateButton: b, rule: rule, known: ok, otp: strings.EqualFold(b.Type, ButtonOTP)})
 				}
 			}
 		}
@@ -142,9 +145,11 @@ func ruleFor(b TemplateButton) (rule buttonRule, ok bool) {
 	case ButtonOTP:
 		return buttonRule{subType: SubTypeURL, paramType: ParamText, required: true, maxLen: maxOTPCode}, true
 	case ButtonFlow:
-		return buttonRule{subType: SubTypeFlow, paramType: ParamAction}, true
+		// Without its BUTTON component WhatsApp refuses the send (131009),
+		// though every field of the action is optional.
+		return buttonRule{subType: SubTypeFlow, paramType: ParamAction, required: true}, true
 	case ButtonCatalog:
-		return buttonRule{subType: SubTypeCatalog, paramType: ParamAction}, true
+		return buttonRule{subType: SubTypeCatalog, paramType: ParamAction, required: true}, true
 	case ButtonMPM:
 		return buttonRule{subType: SubTypeMPM, paramType: ParamAction, required: true}, true
 	case ButtonOrderDetails:

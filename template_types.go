@@ -110,6 +110,12 @@ type TemplateComponent struct {
 	Cards []TemplateCard `json:"cards,omitempty"`
 	// LimitedTimeOffer is a LIMITED_TIME_OFFER component's offer.
 	LimitedTimeOffer *TemplateLimitedTimeOffer `json:"limited_time_offer,omitempty"`
+	// AddSecurityRecommendation is set on an authentication template's
+	// BODY that shows Meta's "For your security, do not share this code."
+	AddSecurityRecommendation bool `json:"add_security_recommendation,omitempty"`
+	// CodeExpirationMinutes is set on an authentication template's FOOTER
+	// that shows Meta's "This code expires in N minutes."
+	CodeExpirationMinutes int `json:"code_expiration_minutes,omitempty"`
 }
 
 // TemplateCard is one card of a carousel template.
@@ -146,6 +152,10 @@ type TemplateButton struct {
 	URL         string   `json:"url,omitempty"`
 	PhoneNumber string   `json:"phone_number,omitempty"`
 	Example     []string `json:"example,omitempty"`
+	// OTPType is an authentication template's OTP button kind: COPY_CODE,
+	// ONE_TAP or ZERO_TAP (Meta lists the button as a URL button once the
+	// template is created; see Template.Render).
+	OTPType string `json:"otp_type,omitempty"`
 }
 
 // ListTemplatesOptions filters and pages Templates.List. The zero value (or
