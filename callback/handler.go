@@ -141,17 +141,19 @@ func (h *Handler) Stats() Stats {
 		}}
 }
 
-// refusal is how a Handler answers and logs a cause.
+// refusals say how a Handler answers and logs each cause, and whether the
+// body is still unread then.
 var refusals = [numCauses]struct {
-	status int
-	level  slog.Level
+	status     int
+	level      slog.Level
+	bodyUnread bool
 }{
-	causeNotPost:     {http.StatusMethodNotAllowed, slog.LevelDebug},
-	causeNoToken:     {http.StatusUnauthorized, slog.LevelError},
-	causeBadToken:    {http.StatusUnauthorized, slog.LevelWarn},
-	causeTooLarge:    {http.StatusRequestEntityTooLarge, slog.LevelWarn},
-	causeMalformed:   {http.StatusBadRequest, slog.LevelWarn},
-	causeUnavailable: {http.StatusServiceUnavailable, slog.LevelWarn},
+	causeNotPost:     {http.StatusMethodNotAllowed, slog.LevelDebug, true},
+	causeNoToken:     {http.StatusUnauthorized, slog.LevelError, true},
+	causeBadToken:    {http.StatusUnauthorized, slog.LevelWarn, true},
+	causeTooLarge:    {http.StatusRequestEntityTooLarge, slog.LevelWarn, true},
+	causeMalformed:   {http.StatusBadRequest, slog.LevelWarn, false},
+	causeUnavailable: {http.StatusServiceUnavailable, slog.LevelWarn, false},
 }
 
 type authMode int
@@ -221,6 +223,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, c, why := h.readBody(w, r)
 	if why != "" {
+		dropBody(w)
 		h.reject(r, w, c, why, "")
 		return
 	}
@@ -423,6 +426,9 @@ func (h Handler) Format(f fmt.State, _ rune) {
 // reject counts, logs and answers a delivery refused for c.
 func (h *Handler) reject(r *http.Request, w http.ResponseWriter, c cause, why, requestID string) {
 	h.counts.refused[c].Add(1)
+	if refusals[c].bodyUnread {
+		dropBody(w)
+	}
 	status := refusals[c].status
 	h.log(r, refusals[c].level, "callback rejected: "+why, status, requestID)
 	writeStatus(w, status, http.StatusText(status))
@@ -441,6 +447,16 @@ func (h *Handler) log(r *http.Request, level slog.Level, msg string, status int,
 		attrs = append(attrs, slog.String("request_id", requestID))
 	}
 	h.logger.LogAttrs(r.Context(), level, "crispwa/callback: "+msg, attrs...)
+}
+
+// dropBody makes the server close the connection of a delivery refused
+// before its body was read (wrong method or token, too large, a read that
+// failed) once answered, instead of reading what is left of the body as
+// slowly as the sender sends it: the answer goes at once, and a sender
+// trickling its body holds no connection.
+func dropBody(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
 // Answer headers, shared by every answer (net/http only reads them).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -159,4 +160,28 @@ func TestHandlerAnswersBeforeConfirm(t *testing.T) {
 	close(store.release)
 	assert.Equal(t, "duplicate\n", <-second)
 	assert.EqualValues(t, 1, calls.Load())
+}
+
+// A delivery refused before its body is read is answered and its
+// connection closed at once, even when the sender trickles its body and
+// the server has no read timeout.
+func TestHandlerRefusalDoesNotWaitForTheBody(t *testing.T) {
+	srv := httptest.NewServer(NewHandler(nil, WithToken("right"), WithMaxBodyBytes(10)))
+	defer srv.Close()
+	for _, head := range []string{
+		"POST /?token=wrong HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
+		"GET /?token=right HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
+		"POST /?token=right HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n",
+	} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		require.NoError(t, err)
+		start := time.Now()
+		require.NoError(t, conn.SetDeadline(start.Add(3*time.Second)))
+		_, err = io.WriteString(conn, head+"{")
+		require.NoError(t, err)
+		b, _ := io.ReadAll(conn) // the rest of the body never comes
+		conn.Close()
+		assert.Less(t, time.Since(start), 2*time.Second, head)
+		assert.Regexp(t, `^HTTP/1.1 (401|405|413)`, string(b))
+	}
 }
