@@ -360,6 +360,9 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.CallbackEvent, fnErr error) {
 	var p *panicError
 	switch {
+	case fnErr == nil:
+		h.counts.handled.Add(1)
+		writeStatus(w, http.StatusOK, "ok")
 	case errors.As(fnErr, &p):
 		h.counts.failed.Add(1)
 		if h.logger != nil {
@@ -372,9 +375,6 @@ func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.Cal
 		h.counts.failed.Add(1)
 		h.log(r, slog.LevelWarn, "handler failed: "+fnErr.Error(), http.StatusInternalServerError, ev.RequestID)
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
-	default:
-		h.counts.handled.Add(1)
-		writeStatus(w, http.StatusOK, "ok")
 	}
 }
 
@@ -468,10 +468,34 @@ var (
 // writeStatus answers status with text. The length is stated, so that an
 // answer flushed before the handler returns is complete at once.
 func writeStatus(w http.ResponseWriter, status int, text string) {
+	a, ok := answers[text]
+	if !ok {
+		a = newAnswer(text)
+	}
 	hdr := w.Header()
 	hdr["Content-Type"] = textPlain
 	hdr["X-Content-Type-Options"] = noSniff
-	hdr["Content-Length"] = []string{strconv.Itoa(len(text) + 1)}
+	hdr["Content-Length"] = a.length
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, text+"\n")
+	_, _ = w.Write(a.body)
 }
+
+// answer is the body of an answer and its length, made once.
+type answer struct {
+	body   []byte
+	length []string
+}
+
+func newAnswer(text string) answer {
+	return answer{body: []byte(text + "\n"), length: []string{strconv.Itoa(len(text) + 1)}}
+}
+
+// answers are the Handler's answers, by text (net/http only reads them).
+var answers = func() map[string]answer {
+	m := map[string]answer{"ok": newAnswer("ok"), "duplicate": newAnswer("duplicate")}
+	for _, c := range refusals {
+		m[http.StatusText(c.status)] = newAnswer(http.StatusText(c.status))
+	}
+	m[http.StatusText(http.StatusInternalServerError)] = newAnswer(http.StatusText(http.StatusInternalServerError))
+	return m
+}()
