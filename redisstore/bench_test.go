@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -155,5 +156,89 @@ func TestRoundTripsPerDelivery(t *testing.T) {
 				"round trips in all: want %d", tc.after)
 			t.Logf("%d round trip(s) before the answer, %d in all", got, hook.n.Load()-before)
 		})
+	}
+}
+
+// answerClock is a ResponseWriter that notes when the answer left: at
+// Flush, or when the handler returned.
+type answerClock struct {
+	hdr     http.Header
+	code    int
+	flushed time.Time
+}
+
+func (a *answerClock) Header() http.Header         { return a.hdr }
+func (a *answerClock) Write(p []byte) (int, error) { return len(p), nil }
+func (a *answerClock) WriteHeader(code int)        { a.code = code }
+func (a *answerClock) Flush()                      { a.flushed = time.Now() }
+
+// BenchmarkRedisVsFloor alternates, in chunks of 64 deliveries with fresh
+// request_ids served directly (ServeHTTP, one at a time), the Handler with
+// a Redis Store and the floor of a Redis deduplication (decode, one SET NX
+// PX), and reports the medians of the chunks' ratios: "answer", the time
+// until the delivery is answered, and "total", until ServeHTTP returns
+// (the Handler records the request_id as handled after answering):
+//
+//	CRISPWA_REDIS_ADDR=127.0.0.1:6379 go test -run '^$' -bench RedisVsFloor -benchtime 20000x ./redisstore
+func BenchmarkRedisVsFloor(b *testing.B) {
+	rdb := sharedRedis(b)
+	prefix := testPrefix(b)
+	floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			Data struct {
+				RequestID string `json:"request_id"`
+			} `json:"data"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if err := rdb.SetArgs(r.Context(), prefix+":floor:"+ev.Data.RequestID, "1", redis.SetArgs{Mode: "NX", TTL: time.Minute}).Err(); err != nil && !errors.Is(err, redis.Nil) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	h := callback.NewHandler(nil, callback.WithStore(newStore(b, rdb)))
+	n := 0
+	serve := func(handler http.Handler) (answer, total time.Duration) {
+		n++
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body("vs-"+strconv.Itoa(n))))
+		w := &answerClock{hdr: http.Header{}}
+		start := time.Now()
+		handler.ServeHTTP(w, r)
+		end := time.Now()
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d", w.code)
+		}
+		if w.flushed.IsZero() {
+			w.flushed = end
+		}
+		return w.flushed.Sub(start), end.Sub(start)
+	}
+	const chunk = 64
+	var answers, totals []float64
+	i := 0
+	for b.Loop() {
+		if i%chunk == 0 {
+			var fa, ha, ht time.Duration
+			for range chunk {
+				a, _ := serve(floor)
+				fa += a
+			}
+			for range chunk {
+				a, t := serve(h)
+				ha, ht = ha+a, ht+t
+			}
+			answers = append(answers, float64(ha)/float64(fa))
+			totals = append(totals, float64(ht)/float64(fa))
+		}
+		i++
+	}
+	sort.Float64s(answers)
+	sort.Float64s(totals)
+	if len(answers) > 0 {
+		b.ReportMetric(answers[len(answers)/2], "answer-ratio")
+		b.ReportMetric(totals[len(totals)/2], "total-ratio")
 	}
 }
