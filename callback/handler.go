@@ -17,7 +17,9 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/crispwa/crispwa"
@@ -46,6 +48,15 @@ type HandlerFunc func(ctx context.Context, ev *crispwa.CallbackEvent) error
 //     HandlerFunc is not called, and Crisp can deliver again;
 //   - 200 otherwise.
 //
+// With a Store (WithStore), a successful delivery is answered 200 before
+// the request_id is recorded as handled in the Store: the sender does not
+// wait for that second round trip, and a concurrent delivery of the same
+// request_id still waits for it.
+//
+// Stats counts the answers by outcome and the refusals by cause, so that a
+// misconfiguration (a wrong token, a forgotten callback URL) shows even
+// without a logger; Tracker.Watch puts them in Wait's timeout error.
+//
 // Concurrent deliveries of the same request_id do not run the HandlerFunc
 // twice: the later ones wait (up to MaxClaimWait) for the first one's
 // outcome, and run the HandlerFunc themselves only if it failed. A Handler
@@ -57,7 +68,92 @@ type Handler struct {
 	auth     authMode
 	tokenSum [sha256.Size]byte
 	dedup    dedupStore // nil: deduplication off
+	inMemory bool       // dedup is the in-memory one: recording an outcome costs nothing
 	logger   *slog.Logger
+	counts   *counts // a pointer: a Handler value can be formatted (Format)
+}
+
+// counts are a Handler's Stats, counted as deliveries are answered.
+type counts struct {
+	handled, duplicates, failed atomic.Int64
+	refused                     [numCauses]atomic.Int64
+}
+
+// cause is why a delivery was refused before the HandlerFunc.
+type cause int
+
+const (
+	causeNotPost cause = iota
+	causeNoToken
+	causeBadToken
+	causeTooLarge
+	causeMalformed
+	causeUnavailable
+	numCauses
+)
+
+// Stats counts what a Handler answered since NewHandler: the deliveries it
+// handled, answered as duplicates, whose HandlerFunc failed, and those it
+// refused before the HandlerFunc, by cause. Every delivery is counted in
+// exactly one of them.
+type Stats struct {
+	Handled    int64 // the HandlerFunc returned nil: 200
+	Duplicates int64 // already handled: 200 without calling the HandlerFunc
+	Failed     int64 // the HandlerFunc returned an error or panicked: 500
+	Refused    Refusals
+}
+
+// Refusals counts the deliveries a Handler refused before calling the
+// HandlerFunc, by cause.
+type Refusals struct {
+	NotPost     int64 // 405: not a POST
+	NoToken     int64 // 401: WithToken was given an empty token, so every delivery is refused
+	BadToken    int64 // 401: the token is missing or wrong
+	TooLarge    int64 // 413: the body is over the size cap
+	Malformed   int64 // 400: not a callback, a request_id too long, or a body that could not be read
+	Unavailable int64 // 503: the Store failed, or a concurrent delivery held the request_id too long
+}
+
+// Total is the number of refused deliveries.
+func (r Refusals) Total() int64 {
+	return r.NotPost + r.NoToken + r.BadToken + r.TooLarge + r.Malformed + r.Unavailable
+}
+
+// Received is the number of deliveries the Handler answered.
+func (s Stats) Received() int64 { return s.Handled + s.Duplicates + s.Failed + s.Refused.Total() }
+
+func (s Stats) add(o Stats) Stats {
+	r, q := s.Refused, o.Refused
+	return Stats{Handled: s.Handled + o.Handled, Duplicates: s.Duplicates + o.Duplicates, Failed: s.Failed + o.Failed,
+		Refused: Refusals{NotPost: r.NotPost + q.NotPost, NoToken: r.NoToken + q.NoToken, BadToken: r.BadToken + q.BadToken,
+			TooLarge: r.TooLarge + q.TooLarge, Malformed: r.Malformed + q.Malformed, Unavailable: r.Unavailable + q.Unavailable}}
+}
+
+// Stats returns the Handler's counts so far. It is safe to call at any
+// time, from any goroutine (for metrics, a health check, a test).
+func (h *Handler) Stats() Stats {
+	c := h.counts
+	return Stats{Handled: c.handled.Load(), Duplicates: c.duplicates.Load(), Failed: c.failed.Load(),
+		Refused: Refusals{
+			NotPost: c.refused[causeNotPost].Load(), NoToken: c.refused[causeNoToken].Load(),
+			BadToken: c.refused[causeBadToken].Load(), TooLarge: c.refused[causeTooLarge].Load(),
+			Malformed: c.refused[causeMalformed].Load(), Unavailable: c.refused[causeUnavailable].Load(),
+		}}
+}
+
+// refusals say how a Handler answers and logs each cause, and whether the
+// body is still unread then.
+var refusals = [numCauses]struct {
+	status     int
+	level      slog.Level
+	bodyUnread bool
+}{
+	causeNotPost:     {http.StatusMethodNotAllowed, slog.LevelDebug, true},
+	causeNoToken:     {http.StatusUnauthorized, slog.LevelError, true},
+	causeBadToken:    {http.StatusUnauthorized, slog.LevelWarn, true},
+	causeTooLarge:    {http.StatusRequestEntityTooLarge, slog.LevelWarn, true},
+	causeMalformed:   {http.StatusBadRequest, slog.LevelWarn, false},
+	causeUnavailable: {http.StatusServiceUnavailable, slog.LevelWarn, false},
 }
 
 type authMode int
@@ -86,7 +182,7 @@ func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
 			panic(err.Error())
 		}
 	}
-	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger}
+	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger, counts: &counts{}}
 	if h.fn == nil {
 		h.fn = func(context.Context, *crispwa.CallbackEvent) error { return nil }
 	}
@@ -103,6 +199,7 @@ func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
 		h.dedup = cfg.store
 	default:
 		h.dedup = newMemDedup(cfg.dedup)
+		h.inMemory = true
 	}
 	return h
 }
@@ -111,31 +208,32 @@ func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.reject(r, w, http.StatusMethodNotAllowed, slog.LevelDebug, "method not allowed", "")
+		h.reject(r, w, causeNotPost, "method not allowed", "")
 		return
 	}
 	switch h.auth {
 	case authEmpty:
-		h.reject(r, w, http.StatusUnauthorized, slog.LevelError, "WithToken was given an empty token: every delivery is refused", "")
+		h.reject(r, w, causeNoToken, "WithToken was given an empty token: every delivery is refused", "")
 		return
 	case authToken:
 		if !h.authorized(r) {
-			h.reject(r, w, http.StatusUnauthorized, slog.LevelWarn, "missing or wrong token", "")
+			h.reject(r, w, causeBadToken, "missing or wrong token", "")
 			return
 		}
 	}
-	body, status, why := h.readBody(w, r)
-	if status != 0 {
-		h.reject(r, w, status, slog.LevelWarn, why, "")
+	body, c, why := h.readBody(w, r)
+	if why != "" {
+		dropBody(w)
+		h.reject(r, w, c, why, "")
 		return
 	}
 	ev, err := crispwa.ParseCallback(body)
 	if err != nil {
-		h.reject(r, w, http.StatusBadRequest, slog.LevelWarn, err.Error(), "")
+		h.reject(r, w, causeMalformed, err.Error(), "")
 		return
 	}
 	if len(ev.RequestID) > MaxRequestIDBytes {
-		h.reject(r, w, http.StatusBadRequest, slog.LevelWarn, fmt.Sprintf("request_id longer than %d bytes", MaxRequestIDBytes), "")
+		h.reject(r, w, causeMalformed, fmt.Sprintf("request_id longer than %d bytes", MaxRequestIDBytes), "")
 		return
 	}
 	if h.dedup == nil {
@@ -145,37 +243,49 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, err := h.claim(r, ev.RequestID)
 	switch {
 	case errors.Is(err, errHandled):
+		h.counts.duplicates.Add(1)
 		h.log(r, slog.LevelDebug, "duplicate callback ignored", http.StatusOK, ev.RequestID)
 		writeStatus(w, http.StatusOK, "duplicate")
 		return
 	case err != nil:
-		h.reject(r, w, http.StatusServiceUnavailable, slog.LevelWarn, err.Error(), ev.RequestID)
+		h.reject(r, w, causeUnavailable, err.Error(), ev.RequestID)
 		return
 	}
 	fnErr := h.call(r.Context(), ev)
 	// The outcome is recorded even when the sender went away meanwhile.
 	ctx := context.WithoutCancel(r.Context())
-	if fnErr == nil {
-		if err := h.dedup.Confirm(ctx, ev.RequestID, token); err != nil {
-			h.log(r, slog.LevelWarn, "handled, but not recorded as handled (a redelivery may run the HandlerFunc again): "+err.Error(), http.StatusOK, ev.RequestID)
+	if fnErr != nil {
+		if err := h.dedup.Release(ctx, ev.RequestID, token); err != nil {
+			h.log(r, slog.LevelWarn, "claim not released (it lapses with its TTL): "+err.Error(), http.StatusInternalServerError, ev.RequestID)
 		}
-	} else if err := h.dedup.Release(ctx, ev.RequestID, token); err != nil {
-		h.log(r, slog.LevelWarn, "claim not released (it lapses with its TTL): "+err.Error(), http.StatusInternalServerError, ev.RequestID)
+		h.finish(r, w, ev, fnErr)
+		return
 	}
-	h.finish(r, w, ev, fnErr)
+	if !h.inMemory {
+		// The HandlerFunc did its work: answer now, and record the request_id
+		// as handled in the Store after (concurrent deliveries wait for it).
+		h.finish(r, w, ev, nil)
+		_ = http.NewResponseController(w).Flush()
+	}
+	if err := h.dedup.Confirm(ctx, ev.RequestID, token); err != nil {
+		h.log(r, slog.LevelWarn, "handled, but not recorded as handled (a redelivery may run the HandlerFunc again): "+err.Error(), http.StatusOK, ev.RequestID)
+	}
+	if h.inMemory {
+		h.finish(r, w, ev, nil)
+	}
 }
 
 // readBody reads the body through the size cap; on failure it returns the
-// status to answer and why.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
+// cause of the refusal and why.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, cause, string) {
 	if r.ContentLength > h.maxBody {
-		return nil, http.StatusRequestEntityTooLarge, "body too large"
+		return nil, causeTooLarge, "body too large"
 	}
 	if r.ContentLength > 0 {
 		// net/http ends the body at its Content-Length: one exact read.
 		buf := make([]byte, r.ContentLength)
 		if _, err := io.ReadFull(r.Body, buf); err != nil {
-			return nil, http.StatusBadRequest, "reading body: " + err.Error()
+			return nil, causeMalformed, "reading body: " + err.Error()
 		}
 		return buf, 0, ""
 	}
@@ -183,9 +293,9 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody)); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, http.StatusRequestEntityTooLarge, "body too large"
+			return nil, causeTooLarge, "body too large"
 		}
-		return nil, http.StatusBadRequest, "reading body: " + err.Error()
+		return nil, causeMalformed, "reading body: " + err.Error()
 	}
 	return buf.Bytes(), 0, ""
 }
@@ -250,7 +360,11 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.CallbackEvent, fnErr error) {
 	var p *panicError
 	switch {
+	case fnErr == nil:
+		h.counts.handled.Add(1)
+		writeStatus(w, http.StatusOK, "ok")
 	case errors.As(fnErr, &p):
+		h.counts.failed.Add(1)
 		if h.logger != nil {
 			h.logger.LogAttrs(r.Context(), slog.LevelError, "crispwa/callback: handler panicked",
 				slog.Int("status", http.StatusInternalServerError), slog.String("request_id", ev.RequestID),
@@ -258,9 +372,9 @@ func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.Cal
 		}
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	case fnErr != nil:
-		h.reject(r, w, http.StatusInternalServerError, slog.LevelWarn, "handler failed: "+fnErr.Error(), ev.RequestID)
-	default:
-		writeStatus(w, http.StatusOK, "ok")
+		h.counts.failed.Add(1)
+		h.log(r, slog.LevelWarn, "handler failed: "+fnErr.Error(), http.StatusInternalServerError, ev.RequestID)
+		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	}
 }
 
@@ -309,8 +423,14 @@ func (h Handler) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "callback.Handler{auth: %s, maxBody: %d, dedup: %s}", auth, h.maxBody, dedup)
 }
 
-func (h *Handler) reject(r *http.Request, w http.ResponseWriter, status int, level slog.Level, why, requestID string) {
-	h.log(r, level, "callback rejected: "+why, status, requestID)
+// reject counts, logs and answers a delivery refused for c.
+func (h *Handler) reject(r *http.Request, w http.ResponseWriter, c cause, why, requestID string) {
+	h.counts.refused[c].Add(1)
+	if refusals[c].bodyUnread {
+		dropBody(w)
+	}
+	status := refusals[c].status
+	h.log(r, refusals[c].level, "callback rejected: "+why, status, requestID)
 	writeStatus(w, status, http.StatusText(status))
 }
 
@@ -329,16 +449,53 @@ func (h *Handler) log(r *http.Request, level slog.Level, msg string, status int,
 	h.logger.LogAttrs(r.Context(), level, "crispwa/callback: "+msg, attrs...)
 }
 
+// dropBody makes the server close the connection of a delivery refused
+// before its body was read (wrong method or token, too large, a read that
+// failed) once answered, instead of reading what is left of the body as
+// slowly as the sender sends it: the answer goes at once, and a sender
+// trickling its body holds no connection.
+func dropBody(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+}
+
 // Answer headers, shared by every answer (net/http only reads them).
 var (
 	textPlain = []string{"text/plain; charset=utf-8"}
 	noSniff   = []string{"nosniff"}
 )
 
+// writeStatus answers status with text. The length is stated, so that an
+// answer flushed before the handler returns is complete at once.
 func writeStatus(w http.ResponseWriter, status int, text string) {
+	a, ok := answers[text]
+	if !ok {
+		a = newAnswer(text)
+	}
 	hdr := w.Header()
 	hdr["Content-Type"] = textPlain
 	hdr["X-Content-Type-Options"] = noSniff
+	hdr["Content-Length"] = a.length
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, text+"\n")
+	_, _ = w.Write(a.body)
 }
+
+// answer is the body of an answer and its length, made once.
+type answer struct {
+	body   []byte
+	length []string
+}
+
+func newAnswer(text string) answer {
+	return answer{body: []byte(text + "\n"), length: []string{strconv.Itoa(len(text) + 1)}}
+}
+
+// answers are the Handler's answers, by text (net/http only reads them).
+var answers = func() map[string]answer {
+	m := map[string]answer{"ok": newAnswer("ok"), "duplicate": newAnswer("duplicate")}
+	for _, c := range refusals {
+		m[http.StatusText(c.status)] = newAnswer(http.StatusText(c.status))
+	}
+	m[http.StatusText(http.StatusInternalServerError)] = newAnswer(http.StatusText(http.StatusInternalServerError))
+	return m
+}()

@@ -10,53 +10,64 @@ import (
 	"github.com/crispwa/crispwa"
 )
 
-// memDedup is the in-memory deduplication of a Handler: the handled
-// request_ids in an LRU of fixed capacity, and the claims in flight (as many
-// as deliveries being handled at once). A claim in memory needs no expiry:
-// it ends with the process.
+// memDedup is the in-memory deduplication of a Handler: one map from
+// request_id to its state, claimed (a delivery is handling it: as many as
+// deliveries being handled at once) or handled, and a ring of the handled
+// request_ids in the order they were handled, which forgets the oldest
+// beyond the capacity. A claim in memory needs no expiry: it ends with the
+// process. No allocation per delivery beyond the map's own growth.
 type memDedup struct {
-	mu      sync.Mutex
-	handled *simplelru.LRU[string, struct{}]
-	claims  map[string]string // request_id -> token of the delivery handling it
+	mu       sync.Mutex
+	state    map[string]bool // request_id -> handled (false: claimed)
+	ring     []string        // handled request_ids, grown up to capacity; then next is the oldest
+	next     int
+	capacity int
 }
 
 // memToken is the token of every in-memory claim: a claim in memory cannot
 // lapse, so it cannot pass to another delivery while its holder runs.
 const memToken = "memory"
 
-func newMemDedup(capacity int) *memDedup {
-	handled, _ := simplelru.NewLRU[string, struct{}](capacity, nil) // capacity >= 1 here
-	return &memDedup{handled: handled, claims: map[string]string{}}
+func newMemDedup(capacity int) *memDedup { // capacity >= 1 here
+	return &memDedup{state: map[string]bool{}, capacity: capacity}
 }
 
 func (m *memDedup) Claim(_ context.Context, id string) (string, ClaimResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.handled.Contains(id) {
+	handled, known := m.state[id]
+	switch {
+	case handled:
 		return "", ClaimHandled, nil
-	}
-	if _, busy := m.claims[id]; busy {
+	case known:
 		return "", ClaimBusy, nil
 	}
-	m.claims[id] = memToken
+	m.state[id] = false
 	return memToken, ClaimAcquired, nil
 }
 
 func (m *memDedup) Confirm(_ context.Context, id, token string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.claims[id] == token {
-		delete(m.claims, id)
-		m.handled.Add(id, struct{}{})
+	if handled, known := m.state[id]; !known || handled || token != memToken {
+		return nil
 	}
+	m.state[id] = true
+	if len(m.ring) < m.capacity {
+		m.ring = append(m.ring, id)
+		return nil
+	}
+	delete(m.state, m.ring[m.next]) // forget the oldest
+	m.ring[m.next] = id
+	m.next = (m.next + 1) % m.capacity
 	return nil
 }
 
 func (m *memDedup) Release(_ context.Context, id, token string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.claims[id] == token {
-		delete(m.claims, id)
+	if handled, known := m.state[id]; known && !handled && token == memToken {
+		delete(m.state, id)
 	}
 	return nil
 }

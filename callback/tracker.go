@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/crispwa/crispwa"
@@ -24,6 +26,9 @@ import (
 type Tracker struct {
 	events eventStore
 	mem    *memEvents // the default store; nil with WithTrackerStore
+
+	mu      sync.Mutex
+	watched []*Handler // Watch
 }
 
 // Defaults of a Tracker.
@@ -136,13 +141,93 @@ func (t *Tracker) Handle(ctx context.Context, ev *crispwa.CallbackEvent) error {
 }
 
 // Wait returns the callback event for requestID, waiting for it if it has
-// not been delivered yet. It returns the context's error when ctx ends
-// first (and the store's error when a Store fails); a Wait that gives up
-// leaves nothing behind. Several Wait calls for the same request_id all get
-// the event.
+// not been delivered yet. When ctx ends first it returns a
+// *WaitTimeoutError, which wraps ctx's error (errors.Is(err,
+// context.DeadlineExceeded) holds) and says whether the Handlers given to
+// Watch received deliveries and refused them; it returns the store's error
+// when a Store fails. A Wait that gives up leaves nothing behind. Several
+// Wait calls for the same request_id all get the event.
 func (t *Tracker) Wait(ctx context.Context, requestID string) (*crispwa.CallbackEvent, error) {
-	return t.events.Await(ctx, requestID)
+	start := time.Now()
+	ev, err := t.events.Await(ctx, requestID)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return nil, t.timeoutError(requestID, time.Since(start), ctx.Err())
+	}
+	return ev, err
 }
+
+// Watch makes Wait's timeout error report what h received: give it the
+// Handler that calls this Tracker's Handle, so that a callback that never
+// comes (a wrong token, a forgotten callback URL) says why. Several Handlers
+// can be watched; their counts are summed.
+func (t *Tracker) Watch(h *Handler) {
+	if h == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.watched = append(t.watched, h)
+}
+
+func (t *Tracker) timeoutError(requestID string, waited time.Duration, err error) *WaitTimeoutError {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := &WaitTimeoutError{RequestID: requestID, Waited: waited, Err: err, Watched: len(t.watched)}
+	for _, h := range t.watched {
+		e.Stats = e.Stats.add(h.Stats())
+	}
+	return e
+}
+
+// WaitTimeoutError is Tracker.Wait's error when its context ends before the
+// callback arrives. Stats sums, over the Handlers given to Tracker.Watch,
+// what they answered since they were created; with WithTrackerStore, only
+// this replica's Handlers are counted.
+type WaitTimeoutError struct {
+	RequestID string
+	Waited    time.Duration
+	Err       error // the context's error
+	Watched   int   // how many Handlers Stats sums; 0: Watch was not called
+	Stats     Stats
+}
+
+func (e *WaitTimeoutError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "callback: no callback for request_id %q after %s (%v)", e.RequestID, e.Waited.Round(time.Millisecond), e.Err)
+	s, r := e.Stats, e.Stats.Refused
+	switch {
+	case e.Watched == 0:
+		b.WriteString("; call Tracker.Watch(handler) to learn whether deliveries came and were refused")
+	case s.Received() == 0:
+		b.WriteString("; the handler has received no delivery at all: is the callback URL set in the Crisp plugin settings, and does it reach this server?")
+	case r.Total() > 0:
+		fmt.Fprintf(&b, "; the handler refused %d of the %d deliveries it received (", r.Total(), s.Received())
+		sep := ""
+		for _, c := range []struct {
+			n    int64
+			what string
+		}{
+			{r.NoToken, "empty token configured"}, {r.BadToken, "wrong or missing token"},
+			{r.Unavailable, "store unavailable"}, {r.Malformed, "not a callback"},
+			{r.TooLarge, "too large"}, {r.NotPost, "not a POST"},
+		} {
+			if c.n > 0 {
+				fmt.Fprintf(&b, "%s%s: %d", sep, c.what, c.n)
+				sep = ", "
+			}
+		}
+		b.WriteString(")")
+		if r.NoToken+r.BadToken > 0 {
+			b.WriteString(": check that the token in the callback URL matches WithToken")
+		}
+	default:
+		fmt.Fprintf(&b, "; the handler received %d deliveries, none refused", s.Received())
+	}
+	return b.String()
+}
+
+// Unwrap returns the context's error.
+func (e *WaitTimeoutError) Unwrap() error { return e.Err }
 
 // Len returns how many delivered events the Tracker holds in memory and how
 // many request_ids have a pending Wait, for metrics. With WithTrackerStore

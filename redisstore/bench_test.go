@@ -2,12 +2,17 @@ package redisstore_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -19,16 +24,37 @@ import (
 
 // BenchmarkHandlerHTTP measures callback deliveries over loopback HTTP, each
 // with a new request_id, with the in-memory deduplication and with Redis
-// (claim + confirm), alone and with a Tracker publishing every event:
+// (claim + confirm), alone and with a Tracker publishing every event, next
+// to the floor of a Redis deduplication: a handler that decodes the body
+// and makes one SET NX PX. Each answer is read to its end, so that the
+// client reuses its connections:
 //
 //	CRISPWA_REDIS_ADDR=127.0.0.1:6379 go test -run '^$' -bench HandlerHTTP -benchtime 5000x -count 5 ./redisstore
 func BenchmarkHandlerHTTP(b *testing.B) {
 	rdb := sharedRedis(b)
 	fn := func(context.Context, *crispwa.CallbackEvent) error { return nil }
+	floorPrefix := testPrefix(b)
+	floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			Data struct {
+				RequestID string `json:"request_id"`
+			} `json:"data"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if err := rdb.SetArgs(r.Context(), floorPrefix+":"+ev.Data.RequestID, "1", redis.SetArgs{Mode: "NX", TTL: time.Minute}).Err(); err != nil && !errors.Is(err, redis.Nil) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
 	for _, tc := range []struct {
 		name string
 		h    func() http.Handler
 	}{
+		{"floor: SET NX PX", func() http.Handler { return floor }},
 		{"memory", func() http.Handler { return callback.NewHandler(fn) }},
 		{"redis", func() http.Handler { return callback.NewHandler(fn, callback.WithStore(newStore(b, rdb))) }},
 		{"redis+tracker", func() http.Handler {
@@ -52,6 +78,7 @@ func BenchmarkHandlerHTTP(b *testing.B) {
 						b.Error(err)
 						return
 					}
+					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
 						b.Errorf("status %d", resp.StatusCode)
@@ -65,45 +92,153 @@ func BenchmarkHandlerHTTP(b *testing.B) {
 }
 
 // countHook counts the round trips a client makes: one per command, one per
-// pipeline.
-type countHook struct{ n atomic.Int64 }
+// pipeline. When gate is set, it holds the SET that records a request_id as
+// handled until gate is closed.
+type countHook struct {
+	n    atomic.Int64
+	gate atomic.Pointer[chan struct{}]
+}
 
 func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if args := cmd.Args(); len(args) > 2 && args[0] == "set" && args[2] == "handled" {
+			if gate := h.gate.Load(); gate != nil {
+				<-*gate
+			}
+		}
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
 }
 func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
 }
 
+// A new delivery is answered after one round trip (the claim); the record
+// of it as handled follows the answer. A duplicate costs one round trip.
 func TestRoundTripsPerDelivery(t *testing.T) {
 	shared := sharedRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: shared.Options().Addr})
-	defer rdb.Close()
-	hook := &countHook{}
-	rdb.AddHook(hook)
-	store := newStore(t, rdb)
-	tracker := callback.NewTracker(callback.WithTrackerStore(store))
 	for _, tc := range []struct {
-		name string
-		h    http.Handler
-		want int64
+		name          string
+		tracker       bool
+		dup           bool
+		before, after int64 // round trips before the answer, and in all
 	}{
-		{"dedup: claim (SET NX PX GET) + confirm (SET PX)", callback.NewHandler(nil, callback.WithStore(store)), 2},
-		{"dedup + Tracker: and publish (SET PX + PUBLISH, one pipeline)", callback.NewHandler(tracker.Handle, callback.WithStore(store)), 3},
-		{"duplicate: claim only", callback.NewHandler(nil, callback.WithStore(store)), 1},
+		{"dedup: claim (SET NX PX GET), answer, confirm (SET PX)", false, false, 1, 2},
+		{"dedup + Tracker: and publish (SET PX + PUBLISH, one pipeline) before the answer", true, false, 2, 3},
+		{"duplicate: claim only", false, true, 1, 1},
 	} {
-		srv := httptest.NewServer(tc.h)
-		id := "rt-" + strconv.Itoa(len(tc.name))
-		if tc.want == 1 {
-			id = "rt-dup"
-			require.Equal(t, http.StatusOK, deliver(t, srv.URL, id))
+		t.Run(tc.name, func(t *testing.T) {
+			rdb := redis.NewClient(&redis.Options{Addr: shared.Options().Addr})
+			defer rdb.Close()
+			hook := &countHook{}
+			rdb.AddHook(hook)
+			store := newStore(t, rdb)
+			fn := callback.HandlerFunc(nil)
+			if tc.tracker {
+				fn = callback.NewTracker(callback.WithTrackerStore(store)).Handle
+			}
+			srv := httptest.NewServer(callback.NewHandler(fn, callback.WithStore(store)))
+			defer srv.Close()
+			if tc.dup {
+				require.Equal(t, http.StatusOK, deliver(t, srv.URL, "rt"))
+			}
+			gate := make(chan struct{})
+			require.Eventually(t, func() bool { return hook.n.Load() == map[bool]int64{false: 0, true: 2}[tc.dup] }, 5*time.Second, time.Millisecond)
+			hook.gate.Store(&gate)
+			before := hook.n.Load()
+			require.Equal(t, http.StatusOK, deliver(t, srv.URL, "rt"), "answered while the confirm is held")
+			got := hook.n.Load() - before
+			close(gate)
+			assert.Equal(t, tc.before, got, "round trips before the answer")
+			assert.Eventually(t, func() bool { return hook.n.Load()-before == tc.after }, 5*time.Second, time.Millisecond,
+				"round trips in all: want %d", tc.after)
+			t.Logf("%d round trip(s) before the answer, %d in all", got, hook.n.Load()-before)
+		})
+	}
+}
+
+// answerClock is a ResponseWriter that notes when the answer left: at
+// Flush, or when the handler returned.
+type answerClock struct {
+	hdr     http.Header
+	code    int
+	flushed time.Time
+}
+
+func (a *answerClock) Header() http.Header         { return a.hdr }
+func (a *answerClock) Write(p []byte) (int, error) { return len(p), nil }
+func (a *answerClock) WriteHeader(code int)        { a.code = code }
+func (a *answerClock) Flush()                      { a.flushed = time.Now() }
+
+// BenchmarkRedisVsFloor alternates, in chunks of 64 deliveries with fresh
+// request_ids served directly (ServeHTTP, one at a time), the Handler with
+// a Redis Store and the floor of a Redis deduplication (decode, one SET NX
+// PX), and reports the medians of the chunks' ratios: "answer", the time
+// until the delivery is answered, and "total", until ServeHTTP returns
+// (the Handler records the request_id as handled after answering):
+//
+//	CRISPWA_REDIS_ADDR=127.0.0.1:6379 go test -run '^$' -bench RedisVsFloor -benchtime 20000x ./redisstore
+func BenchmarkRedisVsFloor(b *testing.B) {
+	rdb := sharedRedis(b)
+	prefix := testPrefix(b)
+	floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			Data struct {
+				RequestID string `json:"request_id"`
+			} `json:"data"`
 		}
-		before := hook.n.Load()
-		require.Equal(t, http.StatusOK, deliver(t, srv.URL, id))
-		got := hook.n.Load() - before
-		t.Logf("%s: %d round trips", tc.name, got)
-		assert.Equal(t, tc.want, got, tc.name)
-		srv.Close()
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if err := rdb.SetArgs(r.Context(), prefix+":floor:"+ev.Data.RequestID, "1", redis.SetArgs{Mode: "NX", TTL: time.Minute}).Err(); err != nil && !errors.Is(err, redis.Nil) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	h := callback.NewHandler(nil, callback.WithStore(newStore(b, rdb)))
+	n := 0
+	serve := func(handler http.Handler) (answer, total time.Duration) {
+		n++
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body("vs-"+strconv.Itoa(n))))
+		w := &answerClock{hdr: http.Header{}}
+		start := time.Now()
+		handler.ServeHTTP(w, r)
+		end := time.Now()
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d", w.code)
+		}
+		if w.flushed.IsZero() {
+			w.flushed = end
+		}
+		return w.flushed.Sub(start), end.Sub(start)
+	}
+	const chunk = 64
+	var answers, totals []float64
+	i := 0
+	for b.Loop() {
+		if i%chunk == 0 {
+			var fa, ha, ht time.Duration
+			for range chunk {
+				a, _ := serve(floor)
+				fa += a
+			}
+			for range chunk {
+				a, t := serve(h)
+				ha, ht = ha+a, ht+t
+			}
+			answers = append(answers, float64(ha)/float64(fa))
+			totals = append(totals, float64(ht)/float64(fa))
+		}
+		i++
+	}
+	sort.Float64s(answers)
+	sort.Float64s(totals)
+	if len(answers) > 0 {
+		b.ReportMetric(answers[len(answers)/2], "answer-ratio")
+		b.ReportMetric(totals[len(totals)/2], "total-ratio")
 	}
 }

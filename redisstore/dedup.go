@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -15,21 +16,38 @@ import (
 const handled = "handled"
 
 // Claim implements callback.Store: it takes the claim on requestID for the
-// claim TTL, or reports who holds it, in one round trip.
+// claim TTL, or reports who holds it, in one round trip. While the claim is
+// held, the Store extends it every third of the claim TTL (see
+// WithClaimTTL), until Confirm or Release.
 //
-// SET NX PX with GET: the key gets a fresh token unless it exists.
+// SET NX PX with GET: the key gets a fresh token unless it exists. When the
+// answer comes after the caller gave up (Redis paused, a slow link), a
+// claim acquired that late is released at once, so that no redelivery waits
+// for a claim that nobody holds.
 func (s *Store) Claim(ctx context.Context, requestID string) (string, callback.ClaimResult, error) {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	token := hex.EncodeToString(b[:])
-	old, err := s.rdb.SetArgs(ctx, s.keys.claim(requestID), token, redis.SetArgs{Mode: "NX", TTL: s.cfg.claimTTL, Get: true}).Result()
+	key := s.keys.claim(requestID)
+	var old string
+	var setErr error
+	err := s.bounded(ctx, "claim", func(ctx context.Context) error {
+		old, setErr = s.rdb.SetArgs(ctx, key, token, redis.SetArgs{Mode: "NX", TTL: s.cfg.claimTTL, Get: true}).Result()
+		if errors.Is(setErr, redis.Nil) {
+			return nil
+		}
+		return setErr
+	}, func() {
+		if errors.Is(setErr, redis.Nil) { // acquired after all, by nobody waiting
+			_ = s.Release(s.ctx, requestID, token)
+		}
+	})
 	switch {
-	case errors.Is(err, redis.Nil):
-		return token, callback.ClaimAcquired, nil
 	case err != nil:
-		return "", 0, wrap("claim", err)
+		return "", 0, err
+	case errors.Is(setErr, redis.Nil):
+		s.startBeat(requestID, token)
+		return token, callback.ClaimAcquired, nil
 	case old == handled:
 		return "", callback.ClaimHandled, nil
 	default:
@@ -40,13 +58,11 @@ func (s *Store) Claim(ctx context.Context, requestID string) (string, callback.C
 // Confirm implements callback.Store: it marks requestID handled for the
 // dedup TTL, whoever holds the claim now (one that lapsed may have passed to
 // another delivery): the HandlerFunc did run successfully.
-func (s *Store) Confirm(ctx context.Context, requestID, _ string) error {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	if err := s.rdb.Set(ctx, s.keys.claim(requestID), handled, s.cfg.dedupTTL).Err(); err != nil {
-		return wrap("confirm", err)
-	}
-	return nil
+func (s *Store) Confirm(ctx context.Context, requestID, token string) error {
+	s.stopBeat(token)
+	return s.bounded(ctx, "confirm", func(ctx context.Context) error {
+		return s.rdb.Set(ctx, s.keys.claim(requestID), handled, s.cfg.dedupTTL).Err()
+	}, nil)
 }
 
 // releaseScript deletes the claim only if the token still holds it.
@@ -61,10 +77,62 @@ return 0`)
 //
 // A Lua script compares and deletes in one step.
 func (s *Store) Release(ctx context.Context, requestID, token string) error {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	if err := releaseScript.Run(ctx, s.rdb, []string{s.keys.claim(requestID)}, token).Err(); err != nil {
-		return wrap("release", err)
+	s.stopBeat(token)
+	return s.bounded(ctx, "release", func(ctx context.Context) error {
+		return releaseScript.Run(ctx, s.rdb, []string{s.keys.claim(requestID)}, token).Err()
+	}, nil)
+}
+
+// extendScript gives the claim a new TTL (ARGV[2] milliseconds) only if the
+// token (ARGV[1]) still holds it; it returns 1 when it did.
+var extendScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`)
+
+// beatPeriod is how often a held claim is extended: three times per claim
+// TTL, so that two extensions in a row can fail (Redis slow for a while)
+// before the claim lapses under a HandlerFunc still running.
+func (s *Store) beatPeriod() time.Duration { return max(s.cfg.claimTTL/3, time.Millisecond) }
+
+// startBeat starts extending the claim of token on requestID until
+// stopBeat(token), or until the claim turns out to be no longer ours.
+func (s *Store) startBeat(requestID, token string) {
+	s.beatMu.Lock()
+	defer s.beatMu.Unlock()
+	if s.ctx.Err() != nil {
+		return
 	}
-	return nil
+	s.beats[token] = time.AfterFunc(s.beatPeriod(), func() { s.beat(requestID, token) })
+}
+
+// beat extends the claim once and schedules the next extension.
+func (s *Store) beat(requestID, token string) {
+	var extended int64
+	err := s.bounded(s.ctx, "extend claim", func(ctx context.Context) error {
+		var err error
+		extended, err = extendScript.Run(ctx, s.rdb, []string{s.keys.claim(requestID)}, token, s.cfg.claimTTL.Milliseconds()).Int64()
+		return err
+	}, nil)
+	s.beatMu.Lock()
+	defer s.beatMu.Unlock()
+	t, held := s.beats[token]
+	switch {
+	case !held: // confirmed or released meanwhile
+	case err == nil && extended == 0: // lapsed and taken, or confirmed: not ours to extend
+		delete(s.beats, token)
+	default: // extended, or Redis failed this time: try again
+		t.Reset(s.beatPeriod())
+	}
+}
+
+// stopBeat stops extending the claim of token.
+func (s *Store) stopBeat(token string) {
+	s.beatMu.Lock()
+	defer s.beatMu.Unlock()
+	if t, ok := s.beats[token]; ok {
+		t.Stop()
+		delete(s.beats, token)
+	}
 }

@@ -46,17 +46,14 @@ func (s *Store) Publish(ctx context.Context, ev *crispwa.CallbackEvent) error {
 	if err != nil {
 		return wrap("publish", err)
 	}
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.keys.event(ev.RequestID), b, s.cfg.eventTTL)
-		p.Publish(ctx, s.keys.events(), b)
-		return nil
-	})
-	if err != nil {
-		return wrap("publish", err)
-	}
-	return nil
+	return s.bounded(ctx, "publish", func(ctx context.Context) error {
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, s.keys.event(ev.RequestID), b, s.cfg.eventTTL)
+			p.Publish(ctx, s.keys.events(), b)
+			return nil
+		})
+		return err
+	}, nil)
 }
 
 // recheck is how often a pending Await reads the stored event again, in
@@ -108,14 +105,20 @@ func (s *Store) Await(ctx context.Context, requestID string) (*crispwa.CallbackE
 
 // lookup reads the stored event; nil when there is none.
 func (s *Store) lookup(ctx context.Context, id string) (*crispwa.CallbackEvent, error) {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	b, err := s.rdb.Get(ctx, s.keys.event(id)).Bytes()
+	var b []byte
+	err := s.bounded(ctx, "wait", func(ctx context.Context) error {
+		var err error
+		b, err = s.rdb.Get(ctx, s.keys.event(id)).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil
+		}
+		return err
+	}, nil)
 	switch {
-	case errors.Is(err, redis.Nil):
-		return nil, nil
 	case err != nil:
-		return nil, wrap("wait", err)
+		return nil, err
+	case b == nil:
+		return nil, nil
 	}
 	ev, err := decodeEvent(b)
 	if err != nil {

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,7 +54,7 @@ func newStore(t testing.TB, rdb redis.UniversalClient, opts ...redisstore.Option
 func testPrefix(t testing.TB) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return "crispwa-test:" + strings.ReplaceAll(t.Name(), "/", "_") + ":" + hex.EncodeToString(b[:])
+	return "crispwa-test-" + strings.ReplaceAll(t.Name(), "/", "_") + "-" + hex.EncodeToString(b[:])
 }
 
 // redisProcess is a redis-server of the test's own, which it can stop and
@@ -103,4 +106,66 @@ func (p *redisProcess) stop() {
 	_ = p.cmd.Process.Kill()
 	_ = p.cmd.Wait()
 	p.cmd = nil
+}
+
+// slowProxy forwards TCP connections to a Redis, holding what clients send
+// for a delay that the test can change: a Redis on a slow link. What a
+// client sent is still delivered after the client gave up and closed.
+type slowProxy struct {
+	t      testing.TB
+	target string
+	ln     net.Listener
+	delay  atomic.Int64 // nanoseconds
+}
+
+// startSlowProxy listens on a loopback port and forwards to target until
+// the end of the test.
+func startSlowProxy(t testing.TB, target string) *slowProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &slowProxy{t: t, target: target, ln: ln}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { _ = ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); p.forward(c) }()
+		}
+	}()
+	return p
+}
+
+func (p *slowProxy) addr() string             { return p.ln.Addr().String() }
+func (p *slowProxy) setDelay(d time.Duration) { p.delay.Store(int64(d)) }
+
+// forward copies the server's answers at once and the client's commands
+// after the delay.
+func (p *slowProxy) forward(client net.Conn) {
+	server, err := net.Dial("tcp", p.target)
+	if err != nil {
+		_ = client.Close()
+		return
+	}
+	go func() { _, _ = io.Copy(client, server); _ = client.Close() }()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := client.Read(buf)
+		if n > 0 {
+			time.Sleep(time.Duration(p.delay.Load()))
+			if _, werr := server.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	_ = server.Close()
 }

@@ -41,12 +41,15 @@ return {slot - now, 1}`)
 // Reserve implements bulk.RateStore: it takes the next send slot of
 // websiteID, shared by every Runner on this Redis, in one round trip.
 func (s *Store) Reserve(ctx context.Context, websiteID string, interval time.Duration) (time.Duration, bool, error) {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	res, err := reserveScript.Run(ctx, s.rdb, []string{s.keys.slot(websiteID), s.keys.pause(websiteID)},
-		interval.Microseconds(), defaultRateSlack.Milliseconds()).Int64Slice()
+	var res []int64
+	err := s.bounded(ctx, "reserve", func(ctx context.Context) error {
+		var err error
+		res, err = reserveScript.Run(ctx, s.rdb, []string{s.keys.slot(websiteID), s.keys.pause(websiteID)},
+			interval.Microseconds(), defaultRateSlack.Milliseconds()).Int64Slice()
+		return err
+	}, nil)
 	if err != nil {
-		return 0, false, wrap("reserve", err)
+		return 0, false, err
 	}
 	return time.Duration(res[0]) * time.Microsecond, res[1] == 1, nil
 }
@@ -62,12 +65,9 @@ return 0`)
 // Pause implements bulk.RateStore: it pauses every Runner of websiteID for
 // d.
 func (s *Store) Pause(ctx context.Context, websiteID string, d time.Duration) error {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	if err := pauseScript.Run(ctx, s.rdb, []string{s.keys.pause(websiteID)}, max(d.Milliseconds(), 1)).Err(); err != nil {
-		return wrap("pause", err)
-	}
-	return nil
+	return s.bounded(ctx, "pause", func(ctx context.Context) error {
+		return pauseScript.Run(ctx, s.rdb, []string{s.keys.pause(websiteID)}, max(d.Milliseconds(), 1)).Err()
+	}, nil)
 }
 
 // PausedFor implements bulk.RateStore: it returns what remains of the
@@ -75,11 +75,14 @@ func (s *Store) Pause(ctx context.Context, websiteID string, d time.Duration) er
 //
 // The remaining pause is its key's TTL.
 func (s *Store) PausedFor(ctx context.Context, websiteID string) (time.Duration, error) {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	d, err := s.rdb.PTTL(ctx, s.keys.pause(websiteID)).Result()
+	var d time.Duration
+	err := s.bounded(ctx, "paused", func(ctx context.Context) error {
+		var err error
+		d, err = s.rdb.PTTL(ctx, s.keys.pause(websiteID)).Result()
+		return err
+	}, nil)
 	if err != nil {
-		return 0, wrap("paused", err)
+		return 0, err
 	}
 	return max(d, 0), nil // -2: no pause; -1 cannot happen (always set with PX)
 }

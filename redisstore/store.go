@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +42,9 @@ type Store struct {
 	live     bool                                                // the subscription is confirmed
 	changed  chan struct{}                                       // closed and replaced when live changes
 	listener chan struct{}                                       // closed when the listener ends; nil before it starts
+
+	beatMu sync.Mutex
+	beats  map[string]*time.Timer // token -> the next extension of a claim held
 }
 
 var (
@@ -52,13 +56,15 @@ var (
 const (
 	// DefaultPrefix starts every key and channel name.
 	DefaultPrefix = "crispwa"
-	// DefaultClaimTTL is how long a delivery may hold a request_id's claim.
-	DefaultClaimTTL = 5 * time.Minute
+	// DefaultClaimTTL is how long a request_id's claim outlives its holder
+	// (a replica that died, a claim whose caller gave up): while the holder
+	// runs its HandlerFunc, the claim is extended.
+	DefaultClaimTTL = 10 * time.Second
 	// DefaultDedupTTL is how long a handled request_id is remembered.
 	DefaultDedupTTL = 24 * time.Hour
 	// DefaultEventTTL is how long a delivered event is kept for a Wait.
 	DefaultEventTTL = 10 * time.Minute
-	// DefaultTimeout bounds each call to Redis.
+	// DefaultTimeout bounds each call to Redis (WithTimeout).
 	DefaultTimeout = 2 * time.Second
 )
 
@@ -111,11 +117,15 @@ func WithWebsiteID(id string) Option {
 	})
 }
 
-// WithClaimTTL sets how long a delivery may hold the claim on a request_id
-// while its HandlerFunc runs (default DefaultClaimTTL): a replica that dies
-// meanwhile leaves a claim that lapses after it, and a redelivery then runs
-// the HandlerFunc. Make it longer than your HandlerFunc can take. New
-// panics if d < 1ms.
+// WithClaimTTL sets how long the claim on a request_id outlives the
+// delivery holding it (default DefaultClaimTTL). While the HandlerFunc
+// runs, the Store extends the claim every third of d (compare and extend:
+// only a claim still its own), so a HandlerFunc may take longer than d; a
+// replica that dies meanwhile, or a claim that reached Redis after its
+// caller had given up, leaves a claim that lapses within d, and a
+// redelivery then runs the HandlerFunc. Keep d several times the Redis
+// timeout (WithTimeout), so that a slow Redis does not let a claim lapse
+// under a running HandlerFunc. New panics if d < 1ms.
 func WithClaimTTL(d time.Duration) Option {
 	return ttlOption("WithClaimTTL", d, func(c *config) *time.Duration { return &c.claimTTL })
 }
@@ -132,8 +142,11 @@ func WithEventTTL(d time.Duration) Option {
 	return ttlOption("WithEventTTL", d, func(c *config) *time.Duration { return &c.eventTTL })
 }
 
-// WithTimeout bounds each call to Redis (default DefaultTimeout). New
-// panics if d < 1ms.
+// WithTimeout bounds each call to Redis (default DefaultTimeout): a call
+// that has no answer by then returns an error, whatever the client's
+// settings (go-redis honours contexts only with ContextTimeoutEnabled, off
+// by default; without it the call goes on in the background until the
+// client's own ReadTimeout, holding a connection). New panics if d < 1ms.
 func WithTimeout(d time.Duration) Option {
 	return ttlOption("WithTimeout", d, func(c *config) *time.Duration { return &c.timeout })
 }
@@ -167,16 +180,23 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Store{
-		rdb: rdb, cfg: cfg, keys: keys{prefix: cfg.prefix, website: cfg.websiteID},
+		rdb: rdb, cfg: cfg, keys: newKeys(cfg.prefix, cfg.websiteID),
 		ctx: ctx, cancel: cancel,
 		waiters: map[string]map[chan *crispwa.CallbackEvent]struct{}{}, changed: make(chan struct{}),
+		beats: map[string]*time.Timer{},
 	}
 }
 
-// Close stops the Store's subscription; pending Awaits end with an error.
-// It does not close rdb.
+// Close stops the Store's subscription and the extension of the claims it
+// holds; pending Awaits end with an error. It does not close rdb.
 func (s *Store) Close() error {
 	s.cancel()
+	s.beatMu.Lock()
+	for token, t := range s.beats {
+		t.Stop()
+		delete(s.beats, token)
+	}
+	s.beatMu.Unlock()
 	s.mu.Lock()
 	done := s.listener
 	s.mu.Unlock()
@@ -186,22 +206,74 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// op returns ctx bounded by the Store's timeout.
-func (s *Store) op(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.cfg.timeout)
+// bounded runs f, a call to Redis, with ctx bounded by the Store's timeout,
+// and returns its error wrapped as the Store's. It returns when ctx ends or
+// the timeout passes even if f does not (a client without
+// ContextTimeoutEnabled ignores ctx): f then goes on in the background, and
+// abandoned, if not nil, is called once it returns.
+func (s *Store) bounded(ctx context.Context, what string, f func(context.Context) error, abandoned func()) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	done := make(chan error, 1)
+	go func() { done <- f(ctx) }()
+	select {
+	case err := <-done:
+		cancel()
+		if err != nil {
+			return wrap(what, err)
+		}
+		return nil
+	case <-ctx.Done():
+		go func() {
+			<-done
+			cancel()
+			if abandoned != nil {
+				abandoned()
+			}
+		}()
+		return wrap(what, fmt.Errorf("no answer from Redis within %s: %w", s.cfg.timeout, ctx.Err()))
+	}
 }
 
-// keys names the Store's keys. A request_id is at most
-// callback.MaxRequestIDBytes long (the Handler refuses longer ones). The
-// two rate keys of a website, used by one script, share a hash tag so that
-// they live on one Redis Cluster slot.
-type keys struct{ prefix, website string }
+// keys names the Store's keys. Each part given by the user (the prefix, a
+// website ID) is escaped, so that parts that contain the separator cannot
+// make two namespaces share a key: prefix "app:crispwa" and prefix "app"
+// with website "crispwa:w" name different keys. Parts without ':' or '\'
+// are written as they are. A request_id, the last part, needs no escaping;
+// it is at most callback.MaxRequestIDBytes long (the Handler refuses longer
+// ones). The two rate keys of a website, used by one script, share a hash
+// tag so that they live on one Redis Cluster slot.
+type keys struct{ prefix, website string } // both escaped
 
-func (k keys) claim(id string) string      { return k.prefix + ":" + k.website + ":claim:" + id }
-func (k keys) event(id string) string      { return k.prefix + ":" + k.website + ":event:" + id }
-func (k keys) events() string              { return k.prefix + ":" + k.website + ":events" }
-func (k keys) slot(website string) string  { return k.prefix + ":{" + website + "}:rate:next" }
-func (k keys) pause(website string) string { return k.prefix + ":{" + website + "}:rate:paused" }
+func newKeys(prefix, website string) keys {
+	return keys{prefix: escapeKeyPart(prefix), website: escapeKeyPart(website)}
+}
+
+func (k keys) claim(id string) string { return k.prefix + ":" + k.website + ":claim:" + id }
+func (k keys) event(id string) string { return k.prefix + ":" + k.website + ":event:" + id }
+func (k keys) events() string         { return k.prefix + ":" + k.website + ":events" }
+func (k keys) slot(website string) string {
+	return k.prefix + ":{" + escapeKeyPart(website) + "}:rate:next"
+}
+func (k keys) pause(website string) string {
+	return k.prefix + ":{" + escapeKeyPart(website) + "}:rate:paused"
+}
+
+// escapeKeyPart writes a backslash as two and ':' as a backslash and ':',
+// so that a part ends at the first unescaped ':' and two different parts never read the same.
+func escapeKeyPart(p string) string {
+	if !strings.ContainsAny(p, `:\`) {
+		return p
+	}
+	var b strings.Builder
+	b.Grow(len(p) + 4)
+	for i := 0; i < len(p); i++ {
+		if p[i] == ':' || p[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
 
 // wrap makes a Redis error the Store's.
 func wrap(what string, err error) error {

@@ -21,6 +21,19 @@ type callbackServer struct {
 	served chan error // Serve's error, once it returned
 }
 
+// Limits of the callback listener (listen, bulk --listen, wait): a sender
+// must send its headers within callbackHeaderTimeout and its whole request
+// within callbackReadTimeout, so that a client trickling bytes holds a
+// connection that long at most (the handler refuses a wrong token before
+// reading the body, and closes that connection at once).
+const (
+	callbackHeaderTimeout = 5 * time.Second
+	callbackReadTimeout   = 15 * time.Second
+	callbackWriteTimeout  = 45 * time.Second // beyond callback.MaxClaimWait: a redelivery may wait that long
+	callbackIdleTimeout   = 60 * time.Second
+	callbackMaxHeader     = 64 << 10
+)
+
 // serveCallbacks listens on addr (":0" picks a port) and serves h there.
 func serveCallbacks(addr string, h http.Handler) (*callbackServer, error) {
 	ln, err := net.Listen("tcp", addr)
@@ -28,8 +41,9 @@ func serveCallbacks(addr string, h http.Handler) (*callbackServer, error) {
 		return nil, fmt.Errorf("listening for callbacks: %w", err)
 	}
 	s := &callbackServer{
-		addr:   ln.Addr().String(),
-		srv:    &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
+		addr: ln.Addr().String(),
+		srv: &http.Server{Handler: h, ReadHeaderTimeout: callbackHeaderTimeout, ReadTimeout: callbackReadTimeout,
+			WriteTimeout: callbackWriteTimeout, IdleTimeout: callbackIdleTimeout, MaxHeaderBytes: callbackMaxHeader},
 		served: make(chan error, 1),
 	}
 	go func() { s.served <- s.srv.Serve(ln) }()
@@ -110,6 +124,9 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the server's ResponseWriter.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusRecorder) Write(p []byte) (int, error) {
 	if room := 200 - s.body.Len(); room > 0 {

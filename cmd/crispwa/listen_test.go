@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"regexp"
@@ -115,4 +117,49 @@ func TestListenAddressInUse(t *testing.T) {
 	r := runWith(t, nil, "listen", "--addr", ln.Addr().String())
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "crispwa listen: listening for callbacks: listen tcp "+ln.Addr().String())
+}
+
+// slowBody sends a callback's headers, then its body one byte every
+// interval, and returns how long until the server answered or closed.
+func slowBody(t *testing.T, addr, target string, interval time.Duration) (time.Duration, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	body := `{"request_id":"slow"}`
+	start := time.Now()
+	_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", target, len(body))
+	require.NoError(t, err)
+	answer := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(conn) // until the server closes
+		answer <- string(b)
+	}()
+	for i := 0; ; i++ {
+		select {
+		case a := <-answer:
+			return time.Since(start), a
+		case <-time.After(interval):
+		}
+		if i < len(body)-1 {
+			_, _ = conn.Write([]byte{body[i]})
+		}
+	}
+}
+
+// A client trickling its body is answered at once when its token is
+// wrong, and cut off by the read timeout otherwise.
+func TestListenSlowBody(t *testing.T) {
+	addr, _, _ := startListen(t, "--token", "right")
+	t.Run("wrong token", func(t *testing.T) {
+		t.Parallel()
+		took, answer := slowBody(t, addr, "/?token=wrong", 2*time.Second)
+		assert.Contains(t, answer, "401")
+		assert.Less(t, took, time.Second, "answered before the body")
+	})
+	t.Run("right token", func(t *testing.T) {
+		t.Parallel()
+		took, _ := slowBody(t, addr, "/?token=right", 2*time.Second)
+		assert.Less(t, took, callbackReadTimeout+3*time.Second, "held %s", took)
+	})
 }

@@ -57,7 +57,10 @@ func run(ctx context.Context) error {
 		return err
 	}
 	tracker := callback.NewTracker()
-	receiver := &http.Server{Handler: callback.NewHandler(tracker.Handle), ReadHeaderTimeout: 10 * time.Second}
+	handler := callback.NewHandler(tracker.Handle)
+	tracker.Watch(handler) // a Wait that times out then says whether callbacks came and were refused
+	receiver := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 15 * time.Second, WriteTimeout: 45 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 	go func() { _ = receiver.Serve(ln) }()
 	defer receiver.Close()
 

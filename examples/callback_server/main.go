@@ -65,7 +65,8 @@ func run(ctx context.Context, logger *slog.Logger, addr string) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /crisp/callback", callback.NewHandler(handle, callback.WithToken(token), callback.WithLogger(logger)))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 15 * time.Second, WriteTimeout: 45 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err

@@ -131,7 +131,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	receiver := &http.Server{Handler: callback.NewHandler(store.RecordCallback), ReadHeaderTimeout: 10 * time.Second}
+	receiver := &http.Server{Handler: callback.NewHandler(store.RecordCallback), ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 15 * time.Second, WriteTimeout: 45 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 	go func() { _ = receiver.Serve(ln) }()
 	defer receiver.Close()
 

@@ -61,7 +61,8 @@ func startReplica(store *redisstore.Store, listen string, handled func(*crispwa.
 	if err != nil {
 		return nil, nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 15 * time.Second, WriteTimeout: 45 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 	go func() { _ = srv.Serve(ln) }()
 	stop := func() { // waits for the callbacks being handled, so none outlives run
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
