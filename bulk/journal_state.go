@@ -445,4 +445,3 @@ func isTornRecord(line []byte) bool {
 	}
 	return bytes.HasPrefix(line, []byte(recordStart))
 }
-

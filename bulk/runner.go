@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"math"
 	"iter"
 	"log/slog"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -197,8 +197,8 @@ type campaign struct {
 	skipped     int
 	suppressed  int
 	retried     int
-	awaiting    int                      // this run's accepted sends without a callback yet
-	retryDue    map[string]time.Time     // this run's retry-later keys, not yet resent
+	awaiting    int                  // this run's accepted sends without a callback yet
+	retryDue    map[string]time.Time // this run's retry-later keys, not yet resent
 	paused      map[nameLang]*TemplatePause
 	pauseOrder  []*TemplatePause
 	stopErr     error // why the campaign stopped early
