@@ -262,7 +262,7 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			refuse(errors.New("nil request"))
 			continue
 		}
-		e, _ := r.journal.Lookup(job.Key)
+		e := r.journal.peek(job.Key)
 		settled := e.Status == StatusAccepted && e.RetryAt.IsZero()
 		// A settled job is not sent: its number is read once (from the
 		// journal when it kept it), only to stop another job of this run
@@ -275,6 +275,9 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 				refuse(err)
 				continue
 			}
+		}
+		if to == "" && settled && isE164(job.Request.To) {
+			to = job.Request.To // already canonical: no need to parse a number that is not sent
 		}
 		if to == "" {
 			to, _ = crispwa.NormalizePhone(job.Request.To, "")
@@ -883,6 +886,20 @@ func eta(p Progress) time.Duration {
 		d += max(time.Until(p.PausedUntil), 0)
 	}
 	return d
+}
+
+// isE164 reports whether s is written in canonical E.164 form, "+" and 7
+// to 15 digits: its canonical form is itself.
+func isE164(s string) bool {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // bitset is a set of job positions, one bit each.
