@@ -130,5 +130,3 @@ func TestAccountStopAndSuppressionsAcrossRunners(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 4, sum.Accepted)
 }
-
-
