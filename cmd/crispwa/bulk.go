@@ -68,13 +68,21 @@ type bulkFlags struct {
 	region                                 string
 }
 
+// bulkSubcommands are the commands under "crispwa bulk", in the order the
+// help lists them.
+func bulkSubcommands() []command {
+	return []command{
+		{"status", "report on a campaign's journal: totals, what remains, the rows to look at", runBulkStatus},
+		{"resolve", "record what you found in Crisp about rows whose outcome is unknown", runBulkResolve},
+	}
+}
+
 func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
 	if len(args) > 0 {
-		switch args[0] {
-		case "status":
-			return runBulkStatus(e, args[1:])
-		case "resolve":
-			return runBulkResolve(e, args[1:])
+		for _, sub := range bulkSubcommands() {
+			if args[0] == sub.name {
+				return sub.run(ctx, e, args[1:])
+			}
 		}
 	}
 	var f bulkFlags
@@ -124,8 +132,8 @@ func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
 	}
 	rows, err := readCampaign(file, campaignInput{t: tmpl, from: f.from, delimiter: delim, ignoreExtra: f.ignoreExtra, region: f.region})
 	_ = file.Close()
-	if err != nil {
-		return failure(e, "bulk", fmt.Errorf("%s: %w", f.csv, err))
+	if err != nil { // the file does not fit the template, or is not a CSV: a configuration problem
+		return failure(e, "bulk", &configError{fmt.Errorf("%s: %w", f.csv, err)})
 	}
 	var jobs []bulk.Job
 	var jobLines []int
@@ -161,12 +169,9 @@ func isApproved(t *crispwa.Template) bool { return t.Status == crispwa.StatusApp
 
 // validate returns the CSV separator (0: detect) and a usage problem, or "".
 func (f *bulkFlags) validate() (rune, string) {
-	for _, r := range []struct{ flag, val string }{
-		{"--csv", f.csv}, {"--template", f.template}, {"--language", f.language}, {"--from", f.from}, {"--journal", f.journal},
-	} {
-		if r.val == "" {
-			return 0, r.flag + " is required"
-		}
+	if msg := missingFlags([2]string{"--csv", f.csv}, [2]string{"--template", f.template}, [2]string{"--language", f.language},
+		[2]string{"--from", f.from}, [2]string{"--journal", f.journal}); msg != "" {
+		return 0, msg
 	}
 	delim, err := parseDelimiter(f.delimiter)
 	switch {
@@ -210,6 +215,16 @@ func readJournalFile(path string) ([]bulk.Entry, error) {
 	return entries, nil
 }
 
+// openJournal opens the campaign's journal for writing; a journal another
+// process holds is a configuration error.
+func openJournal(path string) (*bulk.Journal, error) {
+	j, err := bulk.OpenJournal(path)
+	if errors.Is(err, bulk.ErrJournalLocked) {
+		return nil, configErrorf("%s is in use by another crispwa (a campaign running, or a resolve): wait for it to stop, or give another --journal", path)
+	}
+	return j, err
+}
+
 // dryRun says what a real run would do with the jobs, given the journal.
 func dryRun(e *cmdEnv, f *bulkFlags, entries []bulk.Entry, jobs []bulk.Job, rows, invalid int) int {
 	status := map[string]bulk.Status{}
@@ -245,7 +260,7 @@ func dryRun(e *cmdEnv, f *bulkFlags, entries []bulk.Entry, jobs []bulk.Job, rows
 
 // sendCampaign runs the jobs with the journal and prints the summary.
 func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bulkFlags, jobs []bulk.Job, rows map[string]jobRow, invalid int) int {
-	journal, err := bulk.OpenJournal(f.journal)
+	journal, err := openJournal(f.journal)
 	if err != nil {
 		return failure(e, "bulk", err)
 	}
@@ -297,10 +312,7 @@ func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bul
 	switch {
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, bulk.ErrAborted):
 		say("crispwa bulk: interrupted; run the same command again to resume (journal %s)", f.journal)
-		if unknown {
-			return exitUnknown
-		}
-		return exitFailure
+		return exitInterrupted
 	case runErr != nil:
 		code := failure(e, "bulk", runErr)
 		if errors.Is(runErr, crispwa.ErrUnauthorized) {

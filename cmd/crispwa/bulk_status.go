@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -26,7 +28,7 @@ prints it. Needs none of the CRISP_* variables.`
 // defaultStale is how long after acceptance a missing callback is reported.
 const defaultStale = 10 * time.Minute
 
-func runBulkStatus(e *cmdEnv, args []string) int {
+func runBulkStatus(_ context.Context, e *cmdEnv, args []string) int {
 	fs := newFlagSet("bulk status", "--journal FILE [--older-than D]", bulkStatusAbout)
 	journal := fs.String("journal", "", "the campaign's journal `FILE` (required)")
 	stale := fs.Duration("older-than", defaultStale, "report accepted rows without a callback after this long")
@@ -117,7 +119,15 @@ func printStatus(w io.Writer, path string, entries []bulk.Entry, stale time.Dura
 		_ = tw.Flush()
 	}
 	reason := func(en bulk.Entry) string { return message(errors.New(en.Reason)) }
-	list("Outcome unknown (settle each with 'crispwa bulk resolve --journal "+path+" --key KEY --sent' or '--not-sent'):", unknown, reason)
+	if len(unknown) > 0 {
+		keys := make([]string, len(unknown))
+		reasons := make([]string, len(unknown))
+		for i, en := range unknown {
+			keys[i], reasons[i] = en.Key, reason(en)
+		}
+		fmt.Fprintln(w)
+		printResolveCommands(w, path, keys, reasons)
+	}
 	list("Refused:", rejected, reason)
 	list("Not sent by Crisp (callback):", notSent, func(en bulk.Entry) string {
 		if en.Failure != nil {
@@ -132,44 +142,105 @@ func printStatus(w io.Writer, path string, entries []bulk.Entry, stale time.Dura
 		})
 }
 
-func runBulkResolve(e *cmdEnv, args []string) int {
-	fs := newFlagSet("bulk resolve", "--journal FILE --key KEY (--sent | --not-sent)", bulkResolveAbout)
+// printResolveCommands lists the unknown keys as commands ready to paste,
+// one a line, each with its reason when reasons is not nil.
+func printResolveCommands(w io.Writer, journal string, keys, reasons []string) {
+	fmt.Fprintln(w, "Outcome unknown: check each in Crisp, then paste its line (--not-sent instead if it did not go out):")
+	for i, k := range keys {
+		if i == maxRowErrors {
+			fmt.Fprintf(w, "  ... and %d more ('crispwa bulk status --journal %s' lists them all)\n", len(keys)-maxRowErrors, shellQuote(journal))
+			break
+		}
+		line := fmt.Sprintf("  crispwa bulk resolve --journal %s --key %s --sent", shellQuote(journal), shellQuote(sanitize(k, maxServerText)))
+		if reasons != nil && reasons[i] != "" {
+			line += "   # " + reasons[i]
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(keys) > 1 {
+		fmt.Fprintf(w, "  or, for all of them at once: crispwa bulk resolve --journal %s --all-unknown --sent (or --not-sent)\n", shellQuote(journal))
+	}
+}
+
+// shellQuote quotes s for a POSIX shell: as it is when it is made of safe
+// characters only, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@%+=,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func runBulkResolve(_ context.Context, e *cmdEnv, args []string) int {
+	fs := newFlagSet("bulk resolve", "--journal FILE (--key KEY... | --all-unknown) (--sent | --not-sent)", bulkResolveAbout)
 	journal := fs.String("journal", "", "the campaign's journal `FILE` (required)")
-	key := fs.String("key", "", "the row's key, as 'crispwa bulk status' prints it (required)")
+	var keys []string
+	fs.Func("key", "a row's `KEY`, as 'crispwa bulk status' prints it; repeatable", func(v string) error {
+		keys = append(keys, v)
+		return nil
+	})
+	allUnknown := fs.Bool("all-unknown", false, "every row whose outcome is unknown")
 	sent := fs.Bool("sent", false, "the message went out: a re-run skips the row")
 	notSent := fs.Bool("not-sent", false, "the message did not go out: the next run sends it")
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
 	}
 	switch {
-	case *journal == "" || *key == "":
-		return usageError(e, "bulk resolve", "--journal and --key are required")
+	case *journal == "" && len(keys) == 0 && !*allUnknown:
+		return usageError(e, "bulk resolve", "--journal and --key (or --all-unknown) are required")
+	case *journal == "":
+		return usageError(e, "bulk resolve", "--journal is required")
+	case len(keys) == 0 && !*allUnknown:
+		return usageError(e, "bulk resolve", "give the rows: --key KEY (repeatable) or --all-unknown")
+	case len(keys) > 0 && *allUnknown:
+		return usageError(e, "bulk resolve", "give either --key or --all-unknown, not both")
 	case *sent == *notSent:
 		return usageError(e, "bulk resolve", "give exactly one of --sent and --not-sent")
 	}
 	if _, err := readJournalFile(*journal); err != nil { // refuse a file that is not a journal before opening it
 		return failure(e, "bulk resolve", err)
 	}
-	j, err := bulk.OpenJournal(*journal)
-	if errors.Is(err, bulk.ErrJournalLocked) {
-		return failure(e, "bulk resolve", configErrorf("the campaign is running on %s: resolve once it has stopped", *journal))
-	}
+	j, err := openJournal(*journal)
 	if err != nil {
 		return failure(e, "bulk resolve", err)
 	}
-	err = j.Resolve(*key, *sent)
-	if cerr := j.Close(); err == nil {
-		err = cerr
+	defer j.Close()
+	if *allUnknown {
+		for _, en := range j.Entries() {
+			if en.Status == bulk.StatusUnknown || en.Status == bulk.StatusSending {
+				keys = append(keys, en.Key)
+			}
+		}
+		if len(keys) == 0 {
+			fmt.Fprintf(e.stdout, "no row of %s has an unknown outcome: nothing to resolve\n", *journal)
+			return exitOK
+		}
 	}
-	switch {
-	case errors.Is(err, bulk.ErrUnknownKey):
-		return failure(e, "bulk resolve", configErrorf("no row with key %q in %s ('crispwa bulk status --journal %s' lists them)", *key, *journal, *journal))
-	case err != nil:
+	// Every key is checked before any is written: a typo changes nothing.
+	var missing []string
+	for _, k := range keys {
+		if _, ok := j.Lookup(k); !ok {
+			missing = append(missing, fmt.Sprintf("%q", sanitize(k, maxServerText)))
+		}
+	}
+	if len(missing) > 0 {
+		return failure(e, "bulk resolve", configErrorf("no row with key %s in %s, nothing changed ('crispwa bulk status --journal %s' lists them)",
+			strings.Join(missing, ", "), *journal, *journal))
+	}
+	what := "marked not sent; the next run sends it"
+	if *sent {
+		what = "marked sent; a re-run skips it"
+	}
+	for _, k := range keys {
+		if err := j.Resolve(k, *sent); err != nil {
+			return failure(e, "bulk resolve", err)
+		}
+		fmt.Fprintf(e.stdout, "%s: %s\n", sanitize(k, maxServerText), what)
+	}
+	if err := j.Close(); err != nil {
 		return failure(e, "bulk resolve", err)
-	case *sent:
-		fmt.Fprintf(e.stdout, "%s: marked sent; a re-run skips it\n", sanitize(*key, maxServerText))
-	default:
-		fmt.Fprintf(e.stdout, "%s: marked not sent; the next run sends it\n", sanitize(*key, maxServerText))
 	}
 	return exitOK
 }

@@ -122,7 +122,7 @@ func TestBulkHeaderRow(t *testing.T) {
 				csv += "\n"
 			}
 			r := runWith(t, env, campaignFiles(t, tt.template, csv)...)
-			assert.Equal(t, 1, r.code)
+			assert.Equal(t, 2, r.code, "a CSV that does not fit the template is a configuration problem")
 			assert.Contains(t, r.stderr, tt.want)
 			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "told once: %s", r.stderr)
 			assert.Zero(t, srv.SendCount())
@@ -223,8 +223,8 @@ func TestBulkRuntimeFailures(t *testing.T) {
 	j, err := bulk.OpenJournal(journal) // another run holds the journal
 	require.NoError(t, err)
 	r := runWith(t, env, args...)
-	assert.Equal(t, 1, r.code)
-	assert.Contains(t, r.stderr, "journal is in use by another run")
+	assert.Equal(t, 2, r.code, "a locked journal is a configuration problem")
+	assert.Contains(t, r.stderr, "journal.jsonl is in use by another crispwa (a campaign running, or a resolve)")
 	assert.Zero(t, srv.SendCount())
 	require.NoError(t, j.Close())
 

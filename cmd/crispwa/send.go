@@ -130,12 +130,8 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 
 // validate returns a usage problem, or "".
 func (f *sendFlags) validate() string {
-	for _, r := range []struct{ flag, val string }{
-		{"--to", f.to}, {"--from", f.from}, {"--template", f.name}, {"--language", f.language},
-	} {
-		if strings.TrimSpace(r.val) == "" {
-			return r.flag + " is required"
-		}
+	if msg := missingFlags([2]string{"--to", f.to}, [2]string{"--from", f.from}, [2]string{"--template", f.name}, [2]string{"--language", f.language}); msg != "" {
+		return msg
 	}
 	switch {
 	case f.typ != "" && f.typ != "note" && f.typ != "text":
