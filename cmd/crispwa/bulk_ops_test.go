@@ -494,7 +494,7 @@ func TestBulkResumesAJournalWrittenBeforeCanonicalKeys(t *testing.T) {
 	assert.Equal(t, map[string]int{"+33600000004": 1, "+33600000005": 1}, sendsByRecipient(srv), "nobody the old journal knows as sent or unknown is sent again")
 	assert.Regexp(t, `(?m)^\s+1\s+not sent by Crisp \(callback\)$`, r.stdout)
 	assert.Regexp(t, `(?m)^\s+1\s+recipient: the recipient cannot or will not receive it: do not resend$`, r.stdout)
-	assert.Contains(t, r.stdout, "Recipients to suppress (WhatsApp says they cannot or will not receive it; do not send to them again):\n  line 3: +33600000002\n")
+	assert.Contains(t, r.stdout, "Recipients to suppress (WhatsApp says they cannot or will not receive it; do not send to them again, e.g. with --suppressions FILE):\n  line 3: +33600000002\n")
 
 	r = runWith(t, nil, "bulk", "status", "--journal", journalArg(args))
 	require.Equal(t, 0, r.code, r.stderr)
