@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -201,4 +202,53 @@ func regexpLine(t *testing.T, s, re string) string {
 	m := regexp.MustCompile(re + `.*`).FindString(s)
 	require.NotEmpty(t, m, "no line matches %s in:\n%s", re, s)
 	return strings.TrimSpace(m)
+}
+
+func TestOutputJSON(t *testing.T) {
+	srv, env := fakeEnv(t)
+	r := runWith(t, env, "send", "--to", "+33612345678", "--from", "+33100000000", "--template", "order_update", "--language", "en_US",
+		"--param", "Alice", "--param", "#1", "--button", "0=1", "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var sent map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &sent), r.stdout)
+	assert.NotEmpty(t, sent["request_id"])
+	assert.Equal(t, 1, srv.SendCount())
+	assert.Equal(t, "+33612345678", sent["to"])
+	assert.Equal(t, "accepted", sent["outcome"])
+
+	r = runWith(t, env, "send", "--to", "+33612345678", "--from", "+33100000000", "--template", "order_update", "--language", "en_US", "--output", "yaml")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `--output must be text or json, got "yaml"`)
+
+	path := filepath.Join(t.TempDir(), "campaign.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(statusJournal), 0o600))
+	r = runWith(t, nil, "bulk", "status", "--journal", path, "--output", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var st statusReport
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &st), r.stdout)
+	assert.Equal(t, 4, st.Rows)
+	assert.Equal(t, 2, st.Accepted)
+	assert.Equal(t, 1, st.Unknown)
+	require.Len(t, st.UnknownRows, 1)
+	assert.Equal(t, "crispwa bulk resolve --journal "+path+" --key lost --sent", st.UnknownRows[0].Resolve)
+	assert.Nil(t, st.Total, "no campaign file: the total is not known")
+}
+
+func TestBulkStatusKnowsTheTotal(t *testing.T) {
+	srv, env := fakeEnv(t)
+	args := campaignFiles(t, "order_update", orderCSV+"+33600000009,Zed,#9\n", "--limit", "2")
+	r := runWith(t, env, args...)
+	require.Equal(t, 1, r.code, r.stderr) // the row without its button value is invalid
+	assert.Equal(t, 2, srv.SendCount(), "--limit 2 sends two")
+	journal := args[10]
+	r = runWith(t, nil, "bulk", "status", "--journal", journal)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Campaign "+journal+": 5 row(s) in "+args[2]+`, template "order_update" (en_US)`)
+	assert.Contains(t, r.stdout, "2 remaining to send (the next run sends them), 1 invalid\n")
+	r = runWith(t, nil, "bulk", "status", "--journal", journal, "--output", "json")
+	var st statusReport
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &st))
+	require.NotNil(t, st.Remaining)
+	assert.Equal(t, 2, *st.Remaining)
+	assert.Equal(t, 5, *st.Total)
 }

@@ -320,8 +320,12 @@ func printPlan(w io.Writer, f *bulkFlags, p *campaignPlan, dry bool) {
 		fmt.Fprintf(w, " (--limit %d)", f.limit)
 	}
 	fmt.Fprintln(w)
-	if d := estimate(p.toSend, f.rate); d > 0 {
-		fmt.Fprintf(w, "at %g/s: about %s (longer if Crisp rate-limits)\n", f.rate, d)
+	if d := estimate(p.toSend, f.rate); f.rate > 0 && p.toSend > 0 {
+		about := "about " + d.String()
+		if d < time.Second {
+			about = "under a second"
+		}
+		fmt.Fprintf(w, "at %g/s: %s (longer if Crisp rate-limits)\n", f.rate, about)
 	} else if p.toSend > 0 {
 		fmt.Fprintln(w, "no --rate limit: as fast as Crisp answers")
 	}
