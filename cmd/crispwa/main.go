@@ -10,6 +10,7 @@
 //	crispwa listen [flags]            print the callbacks Crisp posts (no API variables needed)
 //	crispwa bulk [flags]              send a template to every row of a CSV, resumably
 //	crispwa bulk status|resolve       report on a campaign's journal, or settle rows
+//	crispwa suppressions list|add|remove|import  the numbers a campaign never sends to
 //	crispwa doctor [flags]            check the configuration, and say how to fix it
 //	crispwa fake [flags]              a local fake Crisp API and its inbox page
 //	crispwa version                   the command's version
@@ -97,6 +98,7 @@ func commands() []command {
 		{"send", "send a template message", runSend},
 		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
 		{"bulk", "send a template to every row of a CSV file, resumably", runBulk},
+		{"suppressions", "list, add, remove or import the numbers a campaign never sends to", runSuppressions},
 		{"doctor", "check the credentials, website, template, callback URL and stores, and say how to fix them", runDoctor},
 		{"fake", "serve a local fake Crisp API and its inbox page (no network, no credentials)", runFake},
 		{"version", "print the command's version", runVersion},
@@ -205,10 +207,12 @@ func rootUsage(w io.Writer) {
 	fmt.Fprintf(tw, "  %s\t%s\n", "help", "show help on a command: crispwa help <command>")
 	fmt.Fprintf(tw, "\nAlso:\n  %s\t%s\n", "bulk status", "report on a campaign's journal (crispwa bulk status --help)")
 	fmt.Fprintf(tw, "  %s\t%s\n", "bulk resolve", "record what you found in Crisp about unknown rows (crispwa bulk resolve --help)")
+	fmt.Fprintf(tw, "  %s\t%s\n", "bulk retry", "send the rows to retry later whose wait has passed (crispwa bulk retry --help)")
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\ntemplates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
 	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL; demo, fake,")
-	fmt.Fprintln(w, "listen, bulk status and bulk resolve need none of them.")
+	fmt.Fprintln(w, "listen, bulk status, bulk resolve, suppressions, version and completion")
+	fmt.Fprintln(w, "need none of them; doctor checks them.")
 	fmt.Fprintln(w, "\n"+exitCodesHelp)
 }
 

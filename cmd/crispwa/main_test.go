@@ -162,7 +162,7 @@ func TestHelpHelp(t *testing.T) {
 	assert.Contains(t, r.stdout, "Usage: crispwa help [command]")
 	r = runWith(t, nil, "help")
 	assert.Contains(t, r.stdout, "listen", "listen is documented as needing no API variable")
-	assert.Contains(t, r.stdout, "demo, fake,\nlisten, bulk status and bulk resolve need none of them")
+	assert.Contains(t, r.stdout, "demo, fake,\nlisten, bulk status, bulk resolve, suppressions, version and completion\nneed none of them")
 	r = runWith(t, nil, "listen", "--help")
 	assert.Contains(t, r.stdout, "it needs none of the CRISP_* variables")
 }
