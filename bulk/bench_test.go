@@ -13,12 +13,12 @@ import (
 )
 
 // BenchmarkCampaign measures sends per second against the local fake, with
-// no rate limit and 8 workers: the Runner with a journal (with and without
+// no rate limit and 16 workers: the Runner with a journal (with and without
 // fsync), and the same sends made by a plain loop with no journal.
 //
 //	go test -run '^$' -bench Campaign -benchtime 2000x ./bulk
 func BenchmarkCampaign(b *testing.B) {
-	const concurrency = 8
+	const concurrency = 16
 	for _, mode := range []string{"runner-fsync", "runner-nofsync", "plain-sends"} {
 		b.Run(mode, func(b *testing.B) {
 			srv := newFake(b)

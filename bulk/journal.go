@@ -1,8 +1,6 @@
 package bulk
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -98,9 +96,10 @@ type Entry struct {
 	// Failure classifies a failed callback (see crispwa.CallbackEvent.Failure):
 	// set when Delivery is DeliveryFailed.
 	Failure *crispwa.Failure
-	// Template and Language name the template of the key's last send (empty
-	// in journals written before they were kept).
-	Template, Language string
+	// Template and Language name the template of the key's last send, and
+	// To its recipient in canonical form (empty in journals written before
+	// they were kept).
+	Template, Language, To string
 	// RetryAt is set when the callback failed with a retry-later class
 	// (crispwa.FailureRetryLater): the send may be made again from then on
 	// (Runner.Retry). Zero otherwise.
@@ -131,6 +130,7 @@ type record struct {
 	// The template of a "sending" record.
 	Template string `json:"template,omitempty"`
 	Language string `json:"language,omitempty"`
+	To       string `json:"to,omitempty"` // canonical E.164
 }
 
 // interruptedReason is the Reason of a key found "sending" when the journal
@@ -178,6 +178,8 @@ type Journal struct {
 	closed  bool
 	changed chan struct{} // closed and replaced when a callback is recorded
 	inUse   bool          // a Runner is running on it
+	// observer is told of each callback recorded (see observe).
+	observer func(e Entry, first bool)
 }
 
 // OpenJournal opens the journal at path, creating it (mode 0600) if it does
@@ -295,175 +297,6 @@ func (j *Journal) load() error {
 	return nil
 }
 
-// state is what a journal's records say, key by key.
-type state struct {
-	entries   map[string]*Entry
-	order     []string          // keys in order of first appearance
-	byRequest map[string]string // request_id → key, for callbacks
-	orphans   map[string]record // callbacks that came before their accepted record
-	strings   map[string]string // interned template names and languages
-}
-
-func newState() state {
-	return state{entries: map[string]*Entry{}, byRequest: map[string]string{}, orphans: map[string]record{},
-		strings: map[string]string{}}
-}
-
-// recordStart is how every record this package writes begins.
-const recordStart = `{"time":"`
-
-// read applies the records of r (the journal at path) and turns the keys
-// left "sending" into StatusUnknown. It returns the length to cut the file
-// to when its last line is torn, else -1.
-func (s *state) read(r io.Reader, path string) (torn int64, err error) {
-	br := bufio.NewReaderSize(r, MaxJournalLine)
-	var offset int64
-	torn = -1
-	for n := 1; ; n++ {
-		line, err := br.ReadSlice('\n')
-		if errors.Is(err, io.EOF) {
-			if len(line) > 0 {
-				if !isTornRecord(line) {
-					return -1, fmt.Errorf("%w: %s line %d: not a journal record", ErrJournalCorrupt, path, n)
-				}
-				torn = offset
-			}
-			break
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return -1, fmt.Errorf("%w: %s line %d: longer than %d bytes", ErrJournalCorrupt, path, n, MaxJournalLine)
-		}
-		if err != nil {
-			return -1, fmt.Errorf("bulk: reading journal: %w", err)
-		}
-		offset += int64(len(line))
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var rec record
-		if err := json.Unmarshal(line, &rec); err != nil {
-			return -1, fmt.Errorf("%w: %s line %d: not a journal record: %v", ErrJournalCorrupt, path, n, err)
-		}
-		if err := s.apply(rec); err != nil {
-			return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, n, err)
-		}
-	}
-	for _, e := range s.entries {
-		if e.Status == StatusSending {
-			e.Status, e.Reason = StatusUnknown, interruptedReason
-		}
-	}
-	return torn, nil
-}
-
-// isTornRecord reports whether a last line without its newline can be the
-// beginning of a record this package was writing when its process died.
-func isTornRecord(line []byte) bool {
-	if len(line) <= len(recordStart) {
-		return bytes.HasPrefix([]byte(recordStart), line)
-	}
-	return bytes.HasPrefix(line, []byte(recordStart))
-}
-
-// entry returns the entry of key, creating it.
-func (s *state) entry(key string) *Entry {
-	e, ok := s.entries[key]
-	if !ok {
-		e = &Entry{Key: key}
-		s.entries[key] = e
-		s.order = append(s.order, key)
-	}
-	return e
-}
-
-// apply updates the state with rec. The Journal's mu must be held (or the
-// state not yet shared).
-func (s *state) apply(rec record) error {
-	switch ev := rec.Event; ev {
-	case string(StatusSending), string(StatusAccepted), string(StatusRejected), string(StatusUnknown):
-		if rec.Key == "" {
-			return fmt.Errorf("%q record without a key", ev)
-		}
-		e := s.entry(rec.Key)
-		prev := *e
-		*e = Entry{Key: rec.Key, Status: Status(ev), Reason: rec.Reason, Time: rec.Time, Resolved: rec.Resolved,
-			Template: prev.Template, Language: prev.Language}
-		if ev == string(StatusSending) && rec.Template != "" {
-			e.Template, e.Language = s.intern(rec.Template), s.intern(rec.Language)
-		}
-		if e.Status != StatusAccepted {
-			return nil
-		}
-		if rec.Resolved { // the operator says it went out: keep what is known of it
-			e.RequestID, e.Delivery, e.DeliveryReason, e.Failure = prev.RequestID, prev.Delivery, prev.DeliveryReason, prev.Failure
-			return nil
-		}
-		if rec.RequestID == "" {
-			return errors.New(`"accepted" record without a request_id`)
-		}
-		e.RequestID = rec.RequestID
-		s.byRequest[rec.RequestID] = rec.Key
-		if cb, ok := s.orphans[rec.RequestID]; ok {
-			delete(s.orphans, rec.RequestID)
-			setDelivery(e, cb)
-		}
-	case string(DeliveryDelivered), string(DeliveryFailed):
-		if rec.RequestID == "" {
-			return fmt.Errorf("%q record without a request_id", ev)
-		}
-		key, ok := s.byRequest[rec.RequestID]
-		if !ok {
-			s.orphans[rec.RequestID] = rec
-			return nil
-		}
-		if e := s.entries[key]; e.RequestID == rec.RequestID { // not an earlier send's late callback
-			setDelivery(e, rec)
-		}
-	default:
-		return fmt.Errorf("unknown event %q", ev)
-	}
-	return nil
-}
-
-// setDelivery records the callback cb on e.
-func setDelivery(e *Entry, cb record) {
-	e.Delivery, e.DeliveryReason, e.Failure, e.RetryAt = Delivery(cb.Event), cb.Reason, nil, time.Time{}
-	if e.Delivery != DeliveryFailed {
-		return
-	}
-	if cb.Class == "" { // an older journal: classify the reason again
-		e.Failure = (&crispwa.CallbackEvent{Error: true, Reason: cb.Reason}).Failure()
-	} else {
-		e.Failure = &crispwa.Failure{Code: cb.Code, Class: crispwa.FailureClass(cb.Class), Message: cb.Reason,
-			RetryAfter: time.Duration(cb.RetryAfterMS) * time.Millisecond}
-	}
-	if ActionFor(e.Failure) == ActionRetryLater {
-		e.RetryAt = cb.Time.Add(RetryDelay(e.Failure))
-	}
-}
-
-// intern returns s, shared with every equal string already interned: a
-// million entries of one template hold one copy of its name.
-func (s *state) intern(v string) string {
-	if v == "" {
-		return ""
-	}
-	if old, ok := s.strings[v]; ok {
-		return old
-	}
-	s.strings[v] = v
-	return v
-}
-
-// list returns a copy of every entry, in order of first appearance.
-func (s *state) list() []Entry {
-	out := make([]Entry, 0, len(s.order))
-	for _, k := range s.order {
-		out = append(out, *s.entries[k])
-	}
-	return out
-}
-
 // write appends rec to the file and applies it. With durable, it returns
 // only once rec is on disk (unless WithoutFsync): concurrent durable writes
 // share one fsync.
@@ -489,18 +322,34 @@ func (j *Journal) write(rec record, durable bool) error {
 		j.err = fmt.Errorf("bulk: writing journal %s: %w", j.path, err)
 		return j.err
 	}
-	if err := j.apply(rec); err != nil {
+	var notify []Entry
+	var firsts []bool
+	if j.observer != nil {
+		j.delivered = func(i int32, first bool) { notify, firsts = append(notify, j.at(i).export()), append(firsts, first) }
+	}
+	err = j.apply(rec)
+	j.delivered = nil
+	if err != nil {
 		return err // cannot happen: records are built by this package
 	}
 	j.written++
-	if rec.Event == string(DeliveryDelivered) || rec.Event == string(DeliveryFailed) {
-		close(j.changed)
+	if durable && j.fsync {
+		err = j.syncLocked(j.written)
+	}
+	if obs := j.observer; len(notify) > 0 {
+		// Told outside the lock, in the order of the records: the observer
+		// may use the journal.
+		j.mu.Unlock()
+		for k, e := range notify {
+			obs(e, firsts[k])
+		}
+		j.mu.Lock()
+	}
+	if rec.Event == string(DeliveryDelivered) || rec.Event == string(DeliveryFailed) || len(notify) > 0 {
+		close(j.changed) // after the observer: a waiter sees what it did
 		j.changed = make(chan struct{})
 	}
-	if !durable || !j.fsync {
-		return nil
-	}
-	return j.syncLocked(j.written)
+	return err
 }
 
 // truncate cuts s to at most n bytes, on a rune boundary.
@@ -587,11 +436,35 @@ func (j *Journal) Path() string { return j.path }
 func (j *Journal) Lookup(key string) (Entry, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	e, ok := j.entries[key]
-	if !ok {
+	e := j.lookup(key)
+	if e == nil {
 		return Entry{}, false
 	}
-	return *e, true
+	return e.export(), true
+}
+
+// forEach calls f with every entry, in order, under the journal's lock.
+func (j *Journal) forEach(f func(e *entry, key string)) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := range j.n {
+		e := j.at(int32(i))
+		f(e, e.key)
+	}
+}
+
+// observe makes the journal tell f of every callback it records, with the
+// entry as it now is and whether it had no callback before, until the
+// returned function is called. One observer at a time: the Runner's.
+func (j *Journal) observe(f func(e Entry, first bool)) (detach func()) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.observer = f
+	return func() {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		j.observer = nil
+	}
 }
 
 // Entries returns what the journal knows about every key, in the order the
@@ -639,9 +512,9 @@ func (j *Journal) ResolveKeys(keys []string, sent bool) error {
 func (j *Journal) ResolveUnknown(sent bool) ([]string, error) {
 	var keys []string
 	j.mu.Lock()
-	for _, k := range j.order {
-		if j.entries[k].Status == StatusUnknown {
-			keys = append(keys, k)
+	for i := range j.n {
+		if e := j.at(int32(i)); e.status == StatusUnknown {
+			keys = append(keys, e.key)
 		}
 	}
 	j.mu.Unlock()
@@ -680,7 +553,9 @@ func (j *Journal) RecordCallback(_ context.Context, ev *crispwa.CallbackEvent) e
 		}
 	}
 	j.mu.Lock()
-	rec.Key = j.byRequest[ev.RequestID]
+	if i, ok := j.byRequest[ev.RequestID]; ok {
+		rec.Key = j.at(i).key
+	}
 	j.mu.Unlock()
 	return j.write(rec, true)
 }

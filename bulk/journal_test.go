@@ -304,7 +304,11 @@ func TestFailureClassesInTheSummary(t *testing.T) {
 
 	sum, err = run(t, srv.Client(), j, jobs)
 	require.NoError(t, err)
-	assert.Equal(t, 4, sum.AlreadySent)
+	assert.Equal(t, 3, sum.AlreadySent, "the retry-later one is not settled")
+	require.Len(t, sum.RetryLater, 1)
+	assert.Equal(t, jobs[2].Key, sum.RetryLater[0].Key)
+	assert.WithinDuration(t, time.Now().Add(24*time.Hour), sum.RetryLater[0].Due, time.Minute)
+	assert.False(t, sum.OK(), "a retry is pending")
 	assert.Equal(t, 1, sum.Delivered)
 	assert.Equal(t, 3, sum.Failed)
 	assert.Equal(t, map[crispwa.FailureClass]int{crispwa.FailureRecipient: 1, crispwa.FailureRetryLater: 1, crispwa.FailureUnknown: 1}, sum.Failures)

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"log/slog"
+	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,6 +27,11 @@ type Job struct {
 	// campaign.
 	Request *crispwa.SendTemplateRequest
 }
+
+// ErrJobsChanged is RunSeq's error when its job sequence did not yield the
+// same jobs on the sending pass as on the validation pass: nothing that was
+// not validated is sent.
+var ErrJobsChanged = errors.New("bulk: the jobs changed between the validation pass and the sending pass")
 
 // Runner sends campaigns with one client and one journal. Create it with
 // NewRunner. A Runner is safe to reuse, one Run at a time.
@@ -53,94 +61,39 @@ func NewRunner(client *crispwa.Client, journal *Journal, opts ...Option) (*Runne
 
 // Run sends the jobs. First it validates every job (SendTemplateRequest.
 // Validate, the key, one job per recipient and template, comparing numbers
-// in canonical form (crispwa.NormalizePhone), and Template.Check against the template fetched once
-// per name and language unless WithTemplateCheck(false)); invalid jobs are
-// reported in the Summary and never sent. Then it skips the keys the journal
-// records as accepted (and, without WithRetryUnknown, as unknown) and sends
-// the others, at most WithConcurrency at once and at the WithRate pace,
-// recording each send in the journal before it leaves and its outcome after.
+// in canonical form (crispwa.NormalizePhone), and Template.Check against the
+// template fetched once per name and language unless
+// WithTemplateCheck(false)); invalid jobs are reported in the Summary and
+// never sent. Then it skips the keys the journal records as accepted (and,
+// without WithRetryUnknown, as unknown; and those waiting for a retry) and
+// sends the others, at most WithConcurrency at once and at the WithRate
+// pace, recording each send in the journal before it leaves and its outcome
+// after. Jobs already accepted are not validated again, only counted.
 //
 // A send is never retried by Run after an ambiguous failure. Rate limits
 // (429/420) are retried by the client's own retries (crispwa.WithMaxRetries),
 // and every rate-limit answer pauses all the workers; a job whose retries
 // ran out is recorded as rejected and sent by the next run.
 //
+// Run acts on every failure it learns of, by the send's refusal or by a
+// callback recorded in its journal while it runs (see ActionFor): an
+// account failure stops the campaign (a *StoppedError, shared through a
+// RateStore that is a Stopper), a template failure pauses that template's
+// remaining jobs, a retry-later failure is sent again once due (within the
+// run when WithCallbackWait leaves time, else by Retry), and a recipient
+// failure goes to the WithSuppressions list. An unknown outcome is never
+// sent again by any of these.
+//
 // When ctx ends, Run starts no new send, gives the sends in flight up to the
 // WithDrainTimeout to finish, and returns the Summary with ctx's error; the
 // journal is left ready for a re-run. Run also returns an error, with the
-// Summary so far, when the journal cannot be written (it then stops sending)
-// or a template cannot be fetched for the check (nothing is sent). Jobs that
-// fail one by one are not an error of Run: see Summary.OK.
+// Summary so far, when the journal cannot be written (it then stops sending,
+// and a failure to make the last records durable is reported too), the
+// suppression list fails, or a template cannot be fetched for the check
+// (nothing is sent). Jobs that fail one by one are not an error of Run: see
+// Summary.OK.
 func (r *Runner) Run(ctx context.Context, jobs []Job) (*Summary, error) {
-	start := time.Now()
-	if err := r.journal.acquire(); err != nil {
-		return nil, err
-	}
-	defer r.journal.release()
-
-	sum := &Summary{Jobs: len(jobs)}
-	valid, err := r.validate(ctx, jobs, sum)
-	if err != nil {
-		sum.Duration = time.Since(start)
-		return sum, err
-	}
-	var todo []int
-	now := time.Now()
-	for _, i := range valid {
-		e, _ := r.journal.Lookup(jobs[i].Key)
-		switch {
-		case e.Status == StatusAccepted && e.RetryDue(now):
-			todo = append(todo, i)
-		case e.Status == StatusAccepted && !e.RetryAt.IsZero():
-			sum.RetryLater = append(sum.RetryLater, RetryDue{Key: e.Key, Due: e.RetryAt})
-		case e.Status == StatusAccepted:
-			sum.AlreadySent++
-		case e.Status == StatusUnknown && !r.cfg.retryUnknown:
-			sum.SkippedUnknown = append(sum.SkippedUnknown, jobs[i].Key)
-		default:
-			todo = append(todo, i)
-		}
-	}
-
-	c := newCampaign(ctx, r, jobs, len(todo))
-	c.run(todo)
-	sum.Accepted, sum.Rejected, sum.Unknown, sum.NotSent = c.accepted, c.rejected, c.unknown, c.notSent
-	_, sum.RateLimited = c.throttle.state()
-
-	runErr := c.stopErr
-	if err := r.journal.Flush(); err != nil && runErr == nil {
-		runErr = err
-	}
-	if runErr == nil && ctx.Err() != nil {
-		runErr = ctx.Err()
-	}
-	if runErr == nil && r.cfg.callbackWait > 0 {
-		r.awaitCallbacks(ctx, jobs, c.acceptedIdx)
-	}
-	for _, i := range valid {
-		e, _ := r.journal.Lookup(jobs[i].Key)
-		switch {
-		case e.Delivery == DeliveryDelivered:
-			sum.Delivered++
-		case e.Delivery == DeliveryFailed:
-			sum.Failed++
-			class := crispwa.FailureUnknown
-			if e.Failure != nil {
-				class = e.Failure.Class
-			}
-			if sum.Failures == nil {
-				sum.Failures = map[crispwa.FailureClass]int{}
-			}
-			sum.Failures[class]++
-			if class == crispwa.FailureRecipient {
-				sum.Suppress = append(sum.Suppress, e.Key)
-			}
-		case e.Status == StatusAccepted:
-			sum.AwaitingCallback++
-		}
-	}
-	sum.Duration = time.Since(start)
-	return sum, runErr
+	return r.run(ctx, Jobs(jobs), false)
 }
 
 // Jobs returns the jobs of a slice as a sequence for RunSeq and Retry.
@@ -155,160 +108,79 @@ func Jobs(jobs []Job) iter.Seq2[Job, error] {
 }
 
 // RunSeq is Run for a campaign of any size, read as it goes (a CSV file, a
-// database cursor): memory stays bounded whatever the number of jobs, since
-// no job is kept once handled. jobs is ranged over more than once (once to
+// database cursor): memory stays bounded by the journal whatever the number
+// of jobs, since no job is kept once handled (Run keeps a few bytes per job
+// to detect duplicates). jobs is ranged over more than once (once to
 // validate every job before the first send, then to send, then for the
 // retries due within the run), and must yield the same jobs in the same
 // order each time, like a file read again from its start; a source that
-// changes between passes stops Run with an error before a send it did not
-// validate.
+// changes between passes stops Run with ErrJobsChanged, before any send it
+// did not validate.
 //
 // A *JobError yielded with a job marks that job invalid (for example a CSV
 // row that does not fit: its Index is ignored, its position used instead);
 // any other error ends Run with that error (before the first send when it
 // comes in the validation pass).
 func (r *Runner) RunSeq(ctx context.Context, jobs iter.Seq2[Job, error]) (*Summary, error) {
-	var all []Job
-	for j, err := range jobs {
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, j)
-	}
-	return r.Run(ctx, all)
+	return r.run(ctx, jobs, false)
 }
 
 // Retry sends, among jobs, exactly those whose key the journal records as
 // due for a retry (a retry-later failure whose wait has passed: see
-// Entry.RetryAt and Summary.RetryLater), with the same checks, pace and
-// records as Run; every other job is left alone (counted in AlreadySent,
-// SkippedUnknown or, not yet due, RetryLater). It is what `crispwa bulk
-// retry` runs.
+// Entry.RetryAt and Summary.RetryLater), with the same checks, pace, records
+// and actions as RunSeq; every other job is left alone (counted in
+// AlreadySent, SkippedUnknown or, not yet due, RetryLater; new and rejected
+// keys are neither sent nor counted). It is what `crispwa bulk retry` runs.
 func (r *Runner) Retry(ctx context.Context, jobs iter.Seq2[Job, error]) (*Summary, error) {
-	var due []Job
-	now := time.Now()
-	for j, err := range jobs {
-		if err != nil {
-			return nil, err
-		}
-		if e, ok := r.journal.Lookup(j.Key); ok && e.RetryDue(now) {
-			due = append(due, j)
-		}
-	}
-	return r.Run(ctx, due)
+	return r.run(ctx, jobs, true)
 }
 
-// validate returns the indexes of the valid jobs and records the others in
-// sum. It fails only when a template cannot be fetched for the check.
-func (r *Runner) validate(ctx context.Context, jobs []Job, sum *Summary) ([]int, error) {
-	seen := make(map[string]int, len(jobs))
-	type recipient struct{ name, language, to string }
-	recipients := make(map[recipient]int, len(jobs)) // one person, however the number is written
-	valid := make([]int, 0, len(jobs))
-	refuse := func(i int, err error) {
-		sum.Invalid = append(sum.Invalid, &JobError{Key: jobs[i].Key, Index: i, Err: err})
+func (r *Runner) run(ctx context.Context, jobs iter.Seq2[Job, error], retryOnly bool) (*Summary, error) {
+	start := time.Now()
+	if err := r.journal.acquire(); err != nil {
+		return nil, err
 	}
-	for i, job := range jobs {
-		if job.Key == "" {
-			refuse(i, errors.New("empty key"))
-			continue
-		}
-		if len(job.Key) > MaxKeyLength {
-			refuse(i, fmt.Errorf("key longer than %d bytes", MaxKeyLength))
-			continue
-		}
-		if first, dup := seen[job.Key]; dup {
-			refuse(i, fmt.Errorf("duplicate key: job %d has it too", first))
-			continue
-		}
-		seen[job.Key] = i
-		if job.Request == nil {
-			refuse(i, errors.New("nil request"))
-			continue
-		}
-		if err := job.Request.Validate(); err != nil {
-			refuse(i, err)
-			continue
-		}
-		if to, err := crispwa.NormalizePhone(job.Request.To, ""); err == nil {
-			rc := recipient{job.Request.Template.Name, job.Request.Template.Language, to}
-			if first, dup := recipients[rc]; dup {
-				refuse(i, fmt.Errorf("same recipient and template as job %d (%s): a campaign sends once per recipient", first, jobs[first].Key))
-				continue
-			}
-			recipients[rc] = i
-		}
-		valid = append(valid, i)
+	defer r.journal.release()
+
+	c := newCampaign(ctx, r, jobs, start)
+	sum := &Summary{}
+	if err := c.plan(ctx, sum, retryOnly); err != nil {
+		sum.Duration = time.Since(start)
+		return sum, err
 	}
-	if !r.cfg.checkTemplates {
-		return valid, nil
+	c.sending(func() {
+		c.pass(func(i int, _ Job) bool { return c.todo.has(i) })
+		if c.stop.Err() == nil && r.cfg.callbackWait > 0 {
+			c.awaitCallbacks()
+		}
+	})
+
+	runErr := c.stopErr
+	if err := r.journal.Flush(); err != nil {
+		// The last outcomes may not be durable: never leave it unsaid.
+		runErr = errors.Join(runErr, fmt.Errorf("bulk: the journal's last records may be lost: %w", err))
 	}
-	type nameLang struct{ name, language string }
-	templates := map[nameLang]*crispwa.Template{}
-	missing := map[nameLang]error{}
-	checked := valid[:0:0]
-	for _, i := range valid {
-		m := jobs[i].Request.Template
-		nl := nameLang{m.Name, m.Language}
-		t, ok := templates[nl]
-		if !ok && missing[nl] == nil {
-			var err error
-			t, err = r.client.Templates.Get(ctx, nl.name, nl.language)
-			switch {
-			case errors.Is(err, crispwa.ErrNotFound):
-				missing[nl] = err
-			case err != nil:
-				return nil, fmt.Errorf("bulk: fetching template %q (%s) to check the jobs: %w", nl.name, nl.language, err)
-			default:
-				templates[nl] = t
-			}
-		}
-		if err := missing[nl]; err != nil {
-			refuse(i, err)
-			continue
-		}
-		if err := t.Check(m); err != nil {
-			refuse(i, err)
-			continue
-		}
-		checked = append(checked, i)
+	if runErr == nil && ctx.Err() != nil {
+		runErr = ctx.Err()
 	}
-	return checked, nil
+	c.summarise(sum)
+	sum.Duration = time.Since(start)
+	return sum, runErr
 }
 
-// awaitCallbacks waits, up to the WithCallbackWait, until the journal has a
-// callback for every job in idx.
-func (r *Runner) awaitCallbacks(ctx context.Context, jobs []Job, idx []int) {
-	timer := time.NewTimer(r.cfg.callbackWait)
-	defer timer.Stop()
-	for {
-		changed := r.journal.changes()
-		pending := 0
-		for _, i := range idx {
-			if e, _ := r.journal.Lookup(jobs[i].Key); e.Delivery == DeliveryNone {
-				pending++
-			}
-		}
-		if pending == 0 {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timer.C:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// campaign is the state of one Run's sending phase.
+// campaign is the state of one Run.
 type campaign struct {
 	r        *Runner
-	jobs     []Job
+	jobs     iter.Seq2[Job, error]
 	throttle *throttle
-	toSend   int
 	start    time.Time
+	seed     maphash.Seed
+
+	// From the validation pass: every job's key hash (to check the later
+	// passes see the same jobs), the valid ones and the ones to send.
+	hashes []uint64
+	valid  bitset
+	todo   bitset
 
 	stop       context.Context // ends: no new send
 	stopAll    context.CancelFunc
@@ -316,17 +188,29 @@ type campaign struct {
 	cancelSend context.CancelFunc
 
 	mu          sync.Mutex
+	toSend      int
 	inFlight    int
 	accepted    int
-	acceptedIdx []int
 	rejected    []*JobError
 	unknown     []*JobError
 	notSent     int
-	stopErr     error // why the campaign stopped early: the journal failed, or the key was refused
+	skipped     int
+	suppressed  int
+	retried     int
+	awaiting    int                  // this run's accepted sends without a callback yet
+	retryDue    map[string]time.Time // this run's retry-later keys, not yet resent
+	paused      map[nameLang]*TemplatePause
+	pauseOrder  []*TemplatePause
+	stopErr     error // why the campaign stopped early
+	stopsBefore int64 // the Stopper's count when the run began
 }
 
-func newCampaign(ctx context.Context, r *Runner, jobs []Job, toSend int) *campaign {
-	c := &campaign{r: r, jobs: jobs, throttle: r.newThrottle(), toSend: toSend, start: time.Now()}
+// nameLang is a template by name and language.
+type nameLang struct{ name, language string }
+
+func newCampaign(ctx context.Context, r *Runner, jobs iter.Seq2[Job, error], start time.Time) *campaign {
+	c := &campaign{r: r, jobs: jobs, throttle: r.newThrottle(), start: start, seed: maphash.MakeSeed(),
+		retryDue: map[string]time.Time{}, paused: map[nameLang]*TemplatePause{}}
 	c.stop, c.stopAll = context.WithCancel(ctx)
 	// Sends in flight outlive ctx by the drain timeout, so that their
 	// outcome is known rather than unknown.
@@ -336,25 +220,153 @@ func newCampaign(ctx context.Context, r *Runner, jobs []Job, toSend int) *campai
 	return c
 }
 
-// run sends the jobs in todo with the configured workers and reports
-// progress; it returns when every job has an outcome or was given up.
-func (c *campaign) run(todo []int) {
+// plan is the validation pass: it refuses the invalid jobs (in sum), counts
+// the ones already settled, and marks the ones to send. It fails when the
+// job source or a template fetch fails: nothing has been sent then.
+func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error {
+	r := c.r
+	seenKeys := map[uint64]int{}   // key hash -> first job
+	recipients := map[uint64]int{} // (template, canonical number) hash -> first job
+	templates := map[nameLang]*crispwa.Template{}
+	missing := map[nameLang]error{}
+	now := time.Now()
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	i := -1
+	for job, err := range c.jobs {
+		i++
+		c.hashes = append(c.hashes, maphash.String(c.seed, job.Key))
+		refuse := func(err error) { sum.Invalid = append(sum.Invalid, &JobError{Key: job.Key, Index: i, Err: err}) }
+		if err != nil {
+			var je *JobError
+			if !errors.As(err, &je) {
+				return err
+			}
+			refuse(je.Err)
+			continue
+		}
+		switch {
+		case job.Key == "":
+			refuse(errors.New("empty key"))
+			continue
+		case len(job.Key) > MaxKeyLength:
+			refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
+			continue
+		}
+		if first, dup := seenKeys[c.hashes[i]]; dup {
+			refuse(fmt.Errorf("duplicate key: job %d has it too", first))
+			continue
+		}
+		seenKeys[c.hashes[i]] = i
+		if job.Request == nil {
+			refuse(errors.New("nil request"))
+			continue
+		}
+		e, _ := r.journal.Lookup(job.Key)
+		settled := e.Status == StatusAccepted && e.RetryAt.IsZero()
+		// A settled job is not sent: its number is read once (from the
+		// journal when it kept it), only to stop another job of this run
+		// from reaching the same person.
+		to := ""
+		if settled && e.To != "" {
+			to = e.To
+		} else if !settled {
+			if err := job.Request.Validate(); err != nil {
+				refuse(err)
+				continue
+			}
+		}
+		if to == "" {
+			to, _ = crispwa.NormalizePhone(job.Request.To, "")
+		}
+		if to != "" {
+			h.Reset()
+			h.WriteString(job.Request.Template.Name)
+			h.WriteByte(0)
+			h.WriteString(job.Request.Template.Language)
+			h.WriteByte(0)
+			h.WriteString(to)
+			rc := h.Sum64()
+			if first, dup := recipients[rc]; dup {
+				refuse(fmt.Errorf("same recipient and template as job %d: a campaign sends once per recipient", first))
+				continue
+			}
+			recipients[rc] = i
+		}
+		if !settled && r.cfg.checkTemplates {
+			m := job.Request.Template
+			nl := nameLang{m.Name, m.Language}
+			t, ok := templates[nl]
+			if !ok && missing[nl] == nil {
+				var err error
+				t, err = r.client.Templates.Get(ctx, nl.name, nl.language)
+				switch {
+				case errors.Is(err, crispwa.ErrNotFound):
+					missing[nl] = err
+				case err != nil:
+					return fmt.Errorf("bulk: fetching template %q (%s) to check the jobs: %w", nl.name, nl.language, err)
+				default:
+					templates[nl] = t
+				}
+			}
+			if err := missing[nl]; err != nil {
+				refuse(err)
+				continue
+			}
+			if err := t.Check(m); err != nil {
+				refuse(err)
+				continue
+			}
+		}
+		c.valid.set(i)
+		switch {
+		case settled:
+			sum.AlreadySent++
+		case e.Status == StatusAccepted && !e.RetryDue(now):
+			// Waiting for its retry: reported by summarise.
+		case e.Status == StatusAccepted: // due for a retry
+			c.todo.set(i)
+			c.toSend++
+			c.retried++
+		case e.Status == StatusUnknown && !r.cfg.retryUnknown:
+			sum.SkippedUnknown = append(sum.SkippedUnknown, job.Key)
+		case retryOnly:
+			// Retry sends only the retry-later jobs.
+		default:
+			c.todo.set(i)
+			c.toSend++
+		}
+	}
+	sum.Jobs = i + 1
+	return nil
+}
+
+// sending runs f, the sending phase, with the campaign's helpers around it:
+// the abort and drain watch, the progress reports, the watch for another
+// runner's stop and the callbacks' actions.
+func (c *campaign) sending(f func()) {
 	defer c.stopAll()
 	defer c.cancelSend()
-	queue := make(chan int, len(todo))
-	for _, i := range todo {
-		queue <- i
+	if s, ok := c.throttle.store.(Stopper); ok && c.r.cfg.rateStore != nil {
+		ctx, cancel := context.WithTimeout(c.stop, storeTimeout)
+		n, _, err := s.Stops(ctx, c.throttle.website)
+		cancel()
+		if err != nil {
+			c.log(slog.LevelWarn, "rate store failed: a stop by another runner may not be seen", -1, "error", err)
+		}
+		c.stopsBefore = n
 	}
-	close(queue)
+	detach := c.r.journal.observe(c.onCallback)
+	defer detach()
 
-	drained := make(chan struct{})
+	done := make(chan struct{})
 	abort := c.r.cfg.abort
 	go func() { // cut the sends in flight short once the drain timeout passes, or at an abort
 		select {
 		case <-c.stop.Done():
 		case <-abort:
 			c.stopWith(ErrAborted)
-		case <-drained:
+		case <-done:
 			return
 		}
 		t := time.NewTimer(c.r.cfg.drainTimeout)
@@ -365,61 +377,169 @@ func (c *campaign) run(todo []int) {
 		case <-abort:
 			c.stopWith(ErrAborted)
 			c.cancelSend()
-		case <-drained:
+		case <-done:
 		}
 	}()
-	progressDone := c.reportProgress(drained)
+	watchDone := c.watchStops(done)
+	progressDone := c.reportProgress(done)
+	f()
+	close(done)
+	<-progressDone
+	<-watchDone
+}
 
+// stopPoll is how often a Runner asks a shared Stopper whether another
+// runner stopped the campaign.
+const stopPoll = 200 * time.Millisecond
+
+// watchStops stops the campaign when another runner sharing the RateStore
+// calls its Stop, until done is closed.
+func (c *campaign) watchStops(done <-chan struct{}) <-chan struct{} {
+	finished := make(chan struct{})
+	s, ok := c.throttle.store.(Stopper)
+	if !ok || c.r.cfg.rateStore == nil {
+		close(finished)
+		return finished
+	}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(stopPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-c.stop.Done():
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(c.stop, storeTimeout)
+			n, reason, err := s.Stops(ctx, c.throttle.website)
+			cancel()
+			if err == nil && n > c.stopsBefore {
+				c.stopWith(&StoppedError{Class: crispwa.FailureAccount, Reason: reason, Remote: true})
+				return
+			}
+		}
+	}()
+	return finished
+}
+
+// work is one job handed to a worker.
+type work struct {
+	i   int
+	job Job
+}
+
+// pass ranges over the jobs again and sends those filter selects, with the
+// configured workers; it returns when each has an outcome or was given up.
+func (c *campaign) pass(filter func(i int, job Job) bool) {
+	queue := make(chan work)
 	var wg sync.WaitGroup
-	for range min(c.r.cfg.concurrency, max(len(todo), 1)) {
+	for range c.r.cfg.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range queue {
-				if c.stop.Err() != nil {
-					c.count(func() { c.notSent++ })
-					continue
-				}
-				c.sendJob(i)
+			for w := range queue {
+				c.sendJob(w.i, w.job)
 			}
 		}()
 	}
+	i := -1
+	for job, err := range c.jobs {
+		i++
+		if i >= len(c.hashes) || c.hashes[i] != maphash.String(c.seed, job.Key) {
+			c.stopWith(ErrJobsChanged)
+			break
+		}
+		if err != nil || !c.valid.has(i) || !filter(i, job) {
+			continue
+		}
+		if c.stop.Err() != nil {
+			c.count(func() { c.notSent++ })
+			continue
+		}
+		queue <- work{i, job}
+	}
+	if c.stop.Err() == nil && i+1 != len(c.hashes) {
+		c.stopWith(ErrJobsChanged)
+	}
+	close(queue)
 	wg.Wait()
-	close(drained)
-	<-progressDone
+	if errors.Is(c.stopErr, ErrJobsChanged) { // the jobs not reached are not sent
+		c.count(func() {
+			c.notSent = max(c.toSend-c.accepted-len(c.rejected)-len(c.unknown)-c.skipped, c.notSent)
+		})
+	}
 }
 
 // sendJob sends one job and records its outcome. Rate limits are retried
 // by the client (see crispwa.WithMaxRetries), not here: one layer of retries
 // only, each attempt counted by the SDK. Every rate-limit answer pauses all
 // the workers through the throttle.
-func (c *campaign) sendJob(i int) {
-	job := c.jobs[i]
+func (c *campaign) sendJob(i int, job Job) {
 	j := c.r.journal
+	if c.stop.Err() != nil {
+		c.count(func() { c.notSent++ })
+		return
+	}
+	tmpl := nameLang{job.Request.Template.Name, job.Request.Template.Language}
+	if c.skipPaused(tmpl) {
+		return
+	}
+	to, _ := crispwa.NormalizePhone(job.Request.To, "")
+	if s := c.r.cfg.suppressions; s != nil {
+		ctx, cancel := context.WithTimeout(c.stop, storeTimeout)
+		on, err := s.Contains(ctx, to)
+		cancel()
+		if err != nil {
+			if c.stop.Err() == nil {
+				c.stopWith(fmt.Errorf("bulk: reading the suppression list: %w", err))
+			}
+			c.count(func() { c.notSent++ })
+			return
+		}
+		if on {
+			c.count(func() { c.suppressed++; c.skipped++; c.toSend-- })
+			c.log(slog.LevelInfo, "suppressed: not sent", i, "to", redact.Phone(to))
+			return
+		}
+	}
 	if err := c.throttle.wait(c.stop); err != nil {
 		c.count(func() { c.notSent++ })
 		return
 	}
+	if c.stop.Err() != nil || c.skipPaused(tmpl) { // stopped (or paused) while waiting for the slot
+		if c.stop.Err() != nil {
+			c.count(func() { c.notSent++ })
+		}
+		return
+	}
 	// The intent is durable before the request can leave: after a crash,
 	// this key is "unknown", never silently sent again.
-	if err := j.write(record{Event: string(StatusSending), Key: job.Key}, true); err != nil {
+	rec := record{Event: string(StatusSending), Key: job.Key, Template: tmpl.name, Language: tmpl.language, To: to}
+	if err := j.write(rec, true); err != nil {
 		c.fail(err)
 		c.count(func() { c.notSent++ })
 		return
 	}
-	c.count(func() { c.inFlight++ })
+	c.count(func() {
+		c.inFlight++
+		delete(c.retryDue, job.Key)
+	})
 	res, err := c.r.client.Templates.Send(c.send, job.Request)
-	c.count(func() { c.inFlight-- })
 	switch {
 	case err == nil:
+		// Awaiting before the record: a callback may be recorded as soon as
+		// the record is written.
+		c.count(func() { c.inFlight--; c.accepted++; c.awaiting++ })
 		c.outcome(record{Event: string(StatusAccepted), Key: job.Key, RequestID: res.RequestID})
 		c.throttle.success()
-		c.count(func() { c.accepted++; c.acceptedIdx = append(c.acceptedIdx, i) })
-		c.log(slog.LevelDebug, "accepted", i, "request_id", res.RequestID)
+		c.log(slog.LevelDebug, "accepted", i, "to", redact.Phone(job.Request.To), "request_id", res.RequestID)
 	case errors.Is(err, crispwa.ErrSendOutcomeUnknown):
 		c.outcome(record{Event: string(StatusUnknown), Key: job.Key, Reason: err.Error()})
-		c.count(func() { c.unknown = append(c.unknown, &JobError{Key: job.Key, Index: i, Err: err}) })
-		c.log(slog.LevelWarn, "outcome unknown: not sent again", i, "error", err)
+		c.count(func() { c.inFlight--; c.unknown = append(c.unknown, &JobError{Key: job.Key, Index: i, Err: err}) })
+		c.log(slog.LevelWarn, "outcome unknown: not sent again", i, "to", redact.Phone(job.Request.To), "error", err)
 	default:
 		rec := record{Event: string(StatusRejected), Key: job.Key, Reason: err.Error()}
 		var apiErr *crispwa.APIError
@@ -427,11 +547,148 @@ func (c *campaign) sendJob(i int) {
 			rec.HTTP = apiErr.StatusCode
 		}
 		c.outcome(rec)
-		c.count(func() { c.rejected = append(c.rejected, &JobError{Key: job.Key, Index: i, Err: err}) })
-		c.log(slog.LevelWarn, "rejected", i, "error", err)
-		if errors.Is(err, crispwa.ErrUnauthorized) {
-			// Every other send would be refused the same way: stop now.
-			c.stopWith(&StoppedError{Err: err})
+		c.count(func() { c.inFlight--; c.rejected = append(c.rejected, &JobError{Key: job.Key, Index: i, Err: err}) })
+		c.log(slog.LevelWarn, "rejected", i, "to", redact.Phone(job.Request.To), "error", err)
+		if f := RefusalFailure(err); f != nil {
+			c.act(f, job.Key, to, tmpl, err)
+		}
+	}
+}
+
+// skipPaused reports whether tmpl is paused, counting the job as skipped.
+func (c *campaign) skipPaused(tmpl nameLang) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.paused[tmpl]
+	if p == nil {
+		return false
+	}
+	p.Skipped++
+	c.skipped++
+	c.toSend--
+	return true
+}
+
+// onCallback is told of every callback the journal records while the
+// campaign runs (first: the key had none before).
+func (c *campaign) onCallback(e Entry, first bool) {
+	mine := e.Status == StatusAccepted && !e.Resolved && !e.Time.Before(c.start)
+	c.count(func() {
+		if first && mine {
+			c.awaiting--
+		}
+	})
+	if e.Delivery != DeliveryFailed {
+		return
+	}
+	if ActionFor(e.Failure) == ActionRetryLater && mine {
+		c.count(func() { c.retryDue[e.Key] = e.RetryAt })
+	}
+	c.act(e.Failure, e.Key, e.To, nameLang{e.Template, e.Language}, nil)
+}
+
+// act does what a failure calls for (see ActionFor). err is the send's
+// error for a refusal, nil for a callback. Retry-later failures are
+// recorded by the journal (Entry.RetryAt) and resent by awaitCallbacks or
+// a later Retry.
+func (c *campaign) act(f *crispwa.Failure, key, to string, tmpl nameLang, err error) {
+	reason := describeFailure(f)
+	switch ActionFor(f) {
+	case ActionStop:
+		c.stopWith(&StoppedError{Class: crispwa.FailureAccount, Code: f.Code, Reason: f.Message, Err: err})
+		if s, ok := c.throttle.store.(Stopper); ok && c.r.cfg.rateStore != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+			defer cancel()
+			if err := s.Stop(ctx, c.throttle.website, reason); err != nil {
+				c.log(slog.LevelWarn, "rate store failed: the stop is not shared with the other runners", -1, "error", err)
+			}
+		}
+	case ActionPauseTemplate:
+		if tmpl.name == "" {
+			return // an older journal without the template: nothing to pause
+		}
+		c.mu.Lock()
+		_, already := c.paused[tmpl]
+		if !already {
+			p := &TemplatePause{Name: tmpl.name, Language: tmpl.language, Reason: reason}
+			c.paused[tmpl] = p
+			c.pauseOrder = append(c.pauseOrder, p)
+		}
+		c.mu.Unlock()
+		if !already && c.r.cfg.logger != nil {
+			c.r.cfg.logger.LogAttrs(context.Background(), slog.LevelWarn, "bulk: template paused: its remaining jobs are not sent",
+				slog.String("template", tmpl.name), slog.String("language", tmpl.language), slog.String("reason", reason))
+		}
+	case ActionSuppress:
+		s := c.r.cfg.suppressions
+		if s == nil || to == "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		if err := s.Add(ctx, to, reason); err != nil {
+			// Never lose an opt-out silently: the campaign stops with it.
+			c.stopWith(fmt.Errorf("bulk: adding %s to the suppression list: %w", redact.Phone(to), err))
+		}
+	}
+}
+
+// describeFailure says a failure in one line: "recipient (#131050): ...".
+func describeFailure(f *crispwa.Failure) string {
+	if f.Code != 0 {
+		return fmt.Sprintf("%s (#%d): %s", f.Class, f.Code, f.Message)
+	}
+	return fmt.Sprintf("%s: %s", f.Class, f.Message)
+}
+
+// awaitCallbacks waits, up to the WithCallbackWait, for the callbacks of
+// this run's sends, and sends again the retry-later jobs that come due
+// within it.
+func (c *campaign) awaitCallbacks() {
+	deadline := time.Now().Add(c.r.cfg.callbackWait)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for c.stop.Err() == nil {
+		changed := c.r.journal.changes()
+		now := time.Now()
+		due := map[string]bool{}
+		next := time.Time{}
+		c.mu.Lock()
+		awaiting := c.awaiting
+		for k, at := range c.retryDue {
+			switch {
+			case !at.After(now):
+				due[k] = true
+			case at.Before(deadline) && (next.IsZero() || at.Before(next)):
+				next = at
+			}
+		}
+		c.mu.Unlock()
+		if len(due) > 0 {
+			c.count(func() { c.toSend += len(due); c.retried += len(due) })
+			c.pass(func(_ int, job Job) bool { return due[job.Key] })
+			continue
+		}
+		if awaiting <= 0 && next.IsZero() {
+			return
+		}
+		wake := deadline
+		if !next.IsZero() {
+			wake = next
+		}
+		if !now.Before(deadline) {
+			return
+		}
+		timer.Reset(wake.Sub(now))
+		select {
+		case <-changed:
+			if !timer.Stop() {
+				<-timer.C
+			}
+		case <-timer.C:
+		case <-c.stop.Done():
+			return
 		}
 	}
 }
@@ -465,28 +722,90 @@ func (c *campaign) count(f func()) {
 	f()
 }
 
-// log writes one record about job i. Keys are not logged: they often
-// contain the recipient's number, which logs only show masked.
+// log writes one record about job i (-1: about the campaign). Keys are not
+// logged: they often contain the recipient's number, which logs only show
+// masked.
 func (c *campaign) log(level slog.Level, msg string, i int, attrs ...any) {
 	l := c.r.cfg.logger
 	if l == nil {
 		return
 	}
-	l.Log(context.Background(), level, "bulk: "+msg, append([]any{"job", i, "to", redact.Phone(c.jobs[i].Request.To)}, attrs...)...)
+	if i >= 0 {
+		attrs = append([]any{"job", i}, attrs...)
+	}
+	l.Log(context.Background(), level, "bulk: "+msg, attrs...)
 }
 
-// snapshot returns the campaign's progress; rate is left to the caller.
+// summarise fills sum from the campaign's counts and, for the callbacks,
+// from the journal's entries of this run's valid jobs.
+func (c *campaign) summarise(sum *Summary) {
+	c.mu.Lock()
+	sum.Accepted, sum.Rejected, sum.Unknown, sum.NotSent = c.accepted, c.rejected, c.unknown, c.notSent
+	sum.Suppressed, sum.Retried, sum.PausedTemplates = c.suppressed, c.retried, c.pauseOrder
+	c.mu.Unlock()
+	_, sum.RateLimited = c.throttle.state()
+
+	mine := make([]uint64, 0, len(c.hashes))
+	for i, h := range c.hashes {
+		if c.valid.has(i) {
+			mine = append(mine, h)
+		}
+	}
+	slices.Sort(mine)
+	c.r.journal.forEach(func(e *entry, key string) {
+		if _, ok := slices.BinarySearch(mine, maphash.String(c.seed, key)); !ok {
+			return
+		}
+		switch {
+		case e.delivery == DeliveryDelivered:
+			sum.Delivered++
+		case e.delivery == DeliveryFailed:
+			sum.Failed++
+			class := crispwa.FailureUnknown
+			if e.extra != nil && e.extra.failure != nil {
+				class = e.extra.failure.Class
+			}
+			if sum.Failures == nil {
+				sum.Failures = map[crispwa.FailureClass]int{}
+			}
+			sum.Failures[class]++
+			if class == crispwa.FailureRecipient {
+				sum.Suppress = append(sum.Suppress, key)
+			}
+			if e.retryAt != 0 && e.status == StatusAccepted {
+				sum.RetryLater = append(sum.RetryLater, RetryDue{Key: key, Due: time.Unix(0, e.retryAt)})
+			}
+		case e.status == StatusAccepted:
+			sum.AwaitingCallback++
+		}
+	})
+	for _, je := range sum.Rejected { // refusals of recipient class
+		if f := RefusalFailure(je.Err); f != nil && f.Class == crispwa.FailureRecipient {
+			sum.Suppress = append(sum.Suppress, je.Key)
+		}
+	}
+}
+
+// snapshot returns the campaign's progress; Rate and ETA are left to the
+// caller.
 func (c *campaign) snapshot() Progress {
 	c.mu.Lock()
-	p := Progress{ToSend: c.toSend, Accepted: c.accepted, Rejected: len(c.rejected), Unknown: len(c.unknown), InFlight: c.inFlight}
+	p := Progress{ToSend: c.toSend, Accepted: c.accepted, Rejected: len(c.rejected), Unknown: len(c.unknown),
+		InFlight: c.inFlight, Skipped: c.skipped}
 	c.mu.Unlock()
 	p.Stopping = c.stop.Err() != nil
 	p.Done = p.Accepted + p.Rejected + p.Unknown
-	p.Remaining = p.ToSend - p.Done
+	p.Remaining = max(p.ToSend-p.Done, 0)
 	p.Limit, p.RateLimited = c.throttle.state()
+	if until := c.throttle.pausedUntilTime(); time.Now().Before(until) {
+		p.PausedUntil = until
+	}
 	p.Elapsed = time.Since(c.start)
 	return p
 }
+
+// rateHalfLife is the half-life of Progress.Rate's moving average.
+const rateHalfLife = 7 * time.Second
 
 // reportProgress calls the progress function every interval until done is
 // closed, then once more; the returned channel is closed after that call.
@@ -501,14 +820,11 @@ func (c *campaign) reportProgress(done <-chan struct{}) <-chan struct{} {
 		defer close(finished)
 		ticker := time.NewTicker(c.r.cfg.progressInterval)
 		defer ticker.Stop()
-		lastDone, lastTime := 0, c.start
+		est := rateEstimator{last: time.Now()}
 		report := func() {
 			p := c.snapshot()
-			now := time.Now()
-			if dt := now.Sub(lastTime).Seconds(); dt > 0 {
-				p.Rate = float64(p.Done-lastDone) / dt
-			}
-			lastDone, lastTime = p.Done, now
+			p.Rate = est.update(p.Done, time.Now())
+			p.ETA = eta(p)
 			f(p)
 		}
 		stopping := c.stop.Done()
@@ -527,3 +843,56 @@ func (c *campaign) reportProgress(done <-chan struct{}) <-chan struct{} {
 	}()
 	return finished
 }
+
+// rateEstimator smooths the finished sends per second: an exponentially
+// weighted moving average with a half-life of rateHalfLife, seeded by the
+// first interval in which sends finished.
+type rateEstimator struct {
+	last   time.Time
+	done   int
+	rate   float64
+	seeded bool
+}
+
+func (r *rateEstimator) update(done int, now time.Time) float64 {
+	dt := now.Sub(r.last)
+	if dt <= 0 {
+		return r.rate
+	}
+	inst := float64(done-r.done) / dt.Seconds()
+	r.last, r.done = now, done
+	switch {
+	case !r.seeded && inst > 0:
+		r.rate, r.seeded = inst, true
+	case r.seeded:
+		keep := math.Exp2(-dt.Seconds() / rateHalfLife.Seconds())
+		r.rate = r.rate*keep + inst*(1-keep)
+	}
+	return r.rate
+}
+
+// eta is Progress.ETA: the remaining jobs at the smaller of the observed
+// rate and the limit, after what remains of a pause.
+func eta(p Progress) time.Duration {
+	if p.Remaining == 0 || p.Rate <= 0 {
+		return 0
+	}
+	rate := min(p.Rate, p.Limit)
+	d := time.Duration(float64(p.Remaining) / rate * float64(time.Second))
+	if !p.PausedUntil.IsZero() {
+		d += max(time.Until(p.PausedUntil), 0)
+	}
+	return d
+}
+
+// bitset is a set of job positions, one bit each.
+type bitset []uint64
+
+func (b *bitset) set(i int) {
+	for len(*b) <= i/64 {
+		*b = append(*b, 0)
+	}
+	(*b)[i/64] |= 1 << (i % 64)
+}
+
+func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }

@@ -580,7 +580,7 @@ func TestOneSendPerRecipientHoweverWritten(t *testing.T) {
 	assert.Equal(t, 1, sum.Accepted)
 	require.Len(t, sum.Invalid, 3)
 	for _, je := range sum.Invalid {
-		assert.ErrorContains(t, je, "same recipient and template as job 0 (k0)")
+		assert.ErrorContains(t, je, "same recipient and template as job 0")
 	}
 	assert.Equal(t, map[string]int{"+33612345678": 1}, sendsPerRecipient(srv), "the canonical number on the wire, once")
 }

@@ -231,3 +231,11 @@ func (t *throttle) log(ctx context.Context, msg string, err error) {
 		t.logger.LogAttrs(ctx, slog.LevelWarn, "crispwa/bulk: "+msg, slog.String("error", err.Error()))
 	}
 }
+
+// pausedUntilTime returns the end of the latest pause this throttle set or
+// saw (zero when none).
+func (t *throttle) pausedUntilTime() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pausedUntil
+}

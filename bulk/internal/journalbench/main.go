@@ -1,0 +1,121 @@
+// Command journalbench measures a campaign journal at scale: it writes a
+// journal of n recipients (each sent, accepted and delivered), then opens it
+// and resumes the campaign over the same n jobs (all already accepted, so
+// nothing is sent), printing the time and the Go heap's peak. Run it under
+// /usr/bin/time -v for the process's peak memory:
+//
+//	go build -o /tmp/journalbench ./bulk/internal/journalbench
+//	/tmp/journalbench -n 1000000 -dir /tmp/jb gen
+//	/usr/bin/time -v /tmp/journalbench -n 1000000 -dir /tmp/jb resume
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/bulk"
+)
+
+func main() {
+	n := flag.Int("n", 1_000_000, "recipients")
+	dir := flag.String("dir", os.TempDir(), "directory of the journal")
+	flag.Parse()
+	path := filepath.Join(*dir, fmt.Sprintf("journal-%d.jsonl", *n))
+	switch flag.Arg(0) {
+	case "gen":
+		gen(path, *n)
+	case "open":
+		start := time.Now()
+		j, err := bulk.OpenJournal(path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		report("open", start, *n)
+		_ = j.Close()
+	case "resume":
+		start := time.Now()
+		j, err := bulk.OpenJournal(path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		report("open", start, *n)
+		client, err := crispwa.NewClient("w", crispwa.Credentials{Identifier: "i", Key: "k"},
+			crispwa.WithBaseURL("http://127.0.0.1:9"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		r, err := bulk.NewRunner(client, j, bulk.WithTemplateCheck(false))
+		if err != nil {
+			log.Fatal(err)
+		}
+		sum, err := resume(r, *n)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if sum.AlreadySent != *n {
+			log.Fatalf("already sent %d, want %d", sum.AlreadySent, *n)
+		}
+		report("open+resume", start, *n)
+		_ = j.Close()
+	default:
+		log.Fatal("usage: journalbench [-n N] [-dir DIR] gen|open|resume")
+	}
+}
+
+func to(i int) string { return fmt.Sprintf("+3361%07d", i) }
+
+func job(i int) bulk.Job {
+	return bulk.Job{Key: "spring/" + to(i), Request: &crispwa.SendTemplateRequest{
+		From: "+33100000000", To: to(i),
+		Template: crispwa.MessageTemplate{Name: "order_update", Language: "en"},
+	}}
+}
+
+// gen writes the journal the runner would have written: sending, accepted
+// and delivered records for each recipient.
+func gen(path string, n int) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	t := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC).Format(time.RFC3339Nano)
+	for i := range n {
+		key := "spring/" + to(i)
+		id := fmt.Sprintf("6f1c2a9e-%04x-4000-8000-%012x", i%65536, i)
+		fmt.Fprintf(w, `{"time":"%s","event":"sending","key":"%s"}`+"\n", t, key)
+		fmt.Fprintf(w, `{"time":"%s","event":"accepted","key":"%s","request_id":"%s"}`+"\n", t, key, id)
+		fmt.Fprintf(w, `{"time":"%s","event":"delivered","key":"%s","request_id":"%s"}`+"\n", t, key, id)
+	}
+	if err := w.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+var peak uint64
+
+func report(what string, start time.Time, n int) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	d := time.Since(start)
+	fmt.Printf("%s: %d records in %s (%.2f µs/record), heap in use %d MB, total allocated %d MB, GC cycles %d\n",
+		what, n, d.Round(time.Millisecond), float64(d.Microseconds())/float64(n), m.HeapInuse>>20, m.TotalAlloc>>20, m.NumGC)
+}
+
+var _ = context.Background
+
+// resume runs the campaign again over the n jobs, all already accepted.
+func resume(r *bulk.Runner, n int) (*bulk.Summary, error) {
+	return resumeJobs(r, n)
+}
