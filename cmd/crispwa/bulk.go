@@ -437,7 +437,7 @@ func dryRun(e *cmdEnv, f *bulkFlags, p *campaignPlan) int {
 		fmt.Fprintf(tw, "%d\t  on the suppression list (skipped)\n", p.suppressed)
 	}
 	if p.later > 0 {
-		fmt.Fprintf(tw, "%d\t  to retry later, not due yet (next at %s)\n", p.later, p.nextRetry.Local().Format(time.TimeOnly))
+		fmt.Fprintf(tw, "%d\t  to retry later, not due yet (next at %s)\n", p.later, clock(p.nextRetry))
 	}
 	fmt.Fprintf(tw, "%d\t  invalid (not sent)\n", p.problems.rows)
 	_ = tw.Flush()
@@ -661,7 +661,7 @@ func printSummary(w io.Writer, s *bulk.Summary, invalid int, rows map[string]job
 			}
 		}
 		fmt.Fprintf(w, "%d row(s) WhatsApp asked to retry later: the first is due at %s; then run the same command as 'crispwa bulk retry ...'.\n",
-			len(s.RetryLater), next.Local().Format(time.TimeOnly))
+			len(s.RetryLater), clock(next))
 	}
 	for i, key := range s.Suppress {
 		if i == 0 {
@@ -691,4 +691,14 @@ func printSummary(w io.Writer, s *bulk.Summary, invalid int, rows map[string]job
 	if len(keys) > 0 {
 		printResolveCommands(w, f.journal, keys, reasons)
 	}
+}
+
+// clock is t as the operator reads it: the time of day when it is today,
+// else the date too.
+func clock(t time.Time) string {
+	t = t.Local()
+	if y, m, d := t.Date(); y == time.Now().Year() && m == time.Now().Month() && d == time.Now().Day() {
+		return t.Format(time.TimeOnly)
+	}
+	return t.Format(time.DateTime)
 }
