@@ -33,26 +33,38 @@ DOCUMENT header; "latitude" and "longitude" (and optionally "location_name",
 button N (a URL suffix, a coupon code, a quick reply payload). Other columns
 are refused unless --ignore-extra-columns. Every row is checked against the
 template before the first send; rows that fail are reported (each problem
-once, with its lines) and not sent. --dry-run reads the journal without
-changing it and says what a real run would do.
+once, with its lines) and not sent. The file is read row by row, never
+whole (--max-rows caps it). Before sending, the command says how many
+messages go out, with a sample as the customer will read it and how long
+it takes at --rate, and asks to continue when on a terminal (--yes: do not
+ask). --limit N sends the first N rows still to send, as a canary.
+--dry-run says what a run would do and changes nothing.
 
 The journal (--journal FILE, JSON lines) records "sending" before each
 request leaves and the outcome after. A re-run skips the rows already
 accepted and sends the refused and new ones; a row whose outcome is unknown
 (the connection dropped, a 5xx, the process killed mid-send) is not sent
-again unless --retry-unknown: first check in Crisp that it was not sent, or
-settle it with 'crispwa bulk resolve'. 'crispwa bulk status' reports on a
-journal. With --listen and --token the command also receives Crisp's
-callbacks during the campaign (and --callback-wait after it) and records
-them in the journal. A rate limit from Crisp pauses every worker and lowers
-the rate; refused credentials stop the campaign at once.
+again unless --retry-unknown: first check in Crisp that it was not sent,
+then settle it with the 'crispwa bulk resolve' line the summary prints.
+With --listen and --token the command also receives Crisp's callbacks
+during the campaign (and up to --callback-wait after it) and records them.
+
+WhatsApp's answers are acted on: an account failure (locked, unpaid)
+stops the campaign at once (exit 4); a template failure stops sending that
+template; a retry-later failure is sent again by 'crispwa bulk retry' once
+its wait has passed (or within the run, when it ends within
+--callback-wait); a recipient who cannot or will not receive it is added
+to the --suppressions FILE, which every campaign using it skips. A rate
+limit from Crisp pauses every worker and lowers the rate; refused
+credentials stop the campaign at once (exit 2).
 
 Ctrl-C stops sending and waits up to 30s for the sends in flight; a second
-Ctrl-C stops at once, recording those sends as unknown.
+Ctrl-C stops at once, recording those sends as unknown (exit 130).
 
 Also:
-  crispwa bulk status --journal FILE [--older-than D]
-  crispwa bulk resolve --journal FILE --key KEY (--sent | --not-sent)
+  crispwa bulk status --journal FILE [--older-than D] [--output json]
+  crispwa bulk resolve --journal FILE (--key KEY... | --all-unknown) (--sent | --not-sent)
+  crispwa bulk retry (the same flags as bulk)
 
 ` + exitCodesHelp
 
