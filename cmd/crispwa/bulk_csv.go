@@ -213,19 +213,40 @@ func parseDelimiter(s string) (rune, error) {
 	return r[0], nil
 }
 
-// campaignInput is what readCampaign needs besides the CSV.
+// campaignInput is what scanCampaign needs besides the CSV.
 type campaignInput struct {
 	t           *crispwa.Template
 	from        string
 	delimiter   rune // 0: detect
 	ignoreExtra bool
 	region      string // reads national numbers
+	maxRows     int    // rows past the header at most (0: defaultMaxRows)
 }
 
-// readCampaign reads the CSV and builds one job per row, checked against the
-// template. Rows that cannot be sent carry their error and line number.
-func readCampaign(r io.Reader, in campaignInput) ([]campaignRow, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+// The CSV's caps: a campaign file is read row by row, never whole, and
+// these bound what a row and the file can make the command hold.
+const (
+	// defaultMaxRows is --max-rows' default.
+	defaultMaxRows = 1_000_000
+	// maxCSVLine caps one line of the CSV (a row, or one line of a quoted
+	// multi-line value): far more than a phone number and its values need.
+	maxCSVLine = 64 << 10
+)
+
+// errCSVTooBig is the error past a cap: the file is refused before any send.
+var errCSVTooBig = errors.New("the CSV is too big")
+
+// scanCampaign reads the CSV row by row and gives fn one job per row,
+// checked against the template; rows that cannot be sent carry their error
+// and line number. It keeps no row once fn has it: memory is bounded by
+// the caps (the recipients seen, to refuse a duplicate, are the only state
+// that grows, up to maxRows). fn returning false stops the scan.
+func scanCampaign(r io.Reader, in campaignInput, fn func(campaignRow) bool) error {
+	maxRows := in.maxRows
+	if maxRows <= 0 {
+		maxRows = defaultMaxRows
+	}
+	br := bufio.NewReaderSize(&lineCapReader{r: r, max: maxCSVLine}, 64<<10)
 	if in.delimiter == 0 {
 		head, _ := br.Peek(br.Size())
 		in.delimiter = detectDelimiter(head)
@@ -233,31 +254,37 @@ func readCampaign(r io.Reader, in campaignInput) ([]campaignRow, error) {
 	cr := csv.NewReader(br)
 	cr.Comma = in.delimiter
 	cr.FieldsPerRecord = 0 // every row as wide as the header
+	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("the CSV is empty")
+		return errors.New("the CSV is empty")
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
+	header = slices.Clone(header)
 	cols, err := mapColumns(header, in.t, in.ignoreExtra)
 	if err != nil {
-		return nil, fmt.Errorf("line 1: %w", err)
+		return fmt.Errorf("line 1: %w", err)
 	}
-	var rows []campaignRow
 	firstLine := map[string]int{} // recipient → line
-	for {
+	for n := 0; ; n++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return rows, nil
+			return nil
+		}
+		if n == maxRows {
+			return fmt.Errorf("%w: more than %d rows (--max-rows): split it into several campaigns, or raise --max-rows", errCSVTooBig, maxRows)
 		}
 		var perr *csv.ParseError
 		if errors.As(err, &perr) && errors.Is(err, csv.ErrFieldCount) {
-			rows = append(rows, campaignRow{line: perr.StartLine, err: fmt.Errorf("%d fields, the header has %d", len(rec), len(header))})
+			if !fn(campaignRow{line: perr.StartLine, err: fmt.Errorf("%d fields, the header has %d", len(rec), len(header))}) {
+				return nil
+			}
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		line, _ := cr.FieldPos(0)
 		row := campaignRow{line: line}
@@ -265,21 +292,45 @@ func readCampaign(r io.Reader, in campaignInput) ([]campaignRow, error) {
 		to, err := canonicalPhone("recipient", raw, in.region)
 		if err != nil {
 			row.err = err
-			rows = append(rows, row)
+		} else {
+			row.job, row.err = cols.job(rec, in.from, to)
+			if first, dup := firstLine[to]; dup && row.err == nil {
+				who := sanitize(raw, 40)
+				if raw != to {
+					who += " (" + to + ")"
+				}
+				row.err = fmt.Errorf("recipient %s is also on line %d: a campaign sends once per recipient", who, first)
+			} else if !dup {
+				firstLine[to] = line
+			}
+		}
+		if !fn(row) {
+			return nil
+		}
+	}
+}
+
+// lineCapReader fails a read once a line runs past max bytes: a file
+// without newlines (or a runaway quoted value) is refused instead of being
+// read into memory whole.
+type lineCapReader struct {
+	r   io.Reader
+	max int
+	cur int // bytes since the last newline
+}
+
+func (l *lineCapReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			l.cur = 0
 			continue
 		}
-		row.job, row.err = cols.job(rec, in.from, to)
-		if first, dup := firstLine[to]; dup && row.err == nil {
-			who := sanitize(raw, 40)
-			if raw != to {
-				who += " (" + to + ")"
-			}
-			row.err = fmt.Errorf("recipient %s is also on line %d: a campaign sends once per recipient", who, first)
-		} else if !dup {
-			firstLine[to] = line
+		if l.cur++; l.cur > l.max {
+			return 0, fmt.Errorf("%w: a line longer than %d KiB (is it a CSV file?)", errCSVTooBig, l.max>>10)
 		}
-		rows = append(rows, row)
 	}
+	return n, err
 }
 
 // job builds the send of one row.
@@ -347,59 +398,84 @@ func (c *csvColumns) job(rec []string, from, to string) (bulk.Job, error) {
 	return bulk.Job{Key: campaignKey(t, to), Request: req}, nil
 }
 
-// rowProblem is one problem and the lines that have it.
+// rowProblem is one problem and the lines that have it (the first few,
+// and how many).
 type rowProblem struct {
 	msg   string
 	lines []int
+	count int
 }
 
-// groupRowErrors groups the bad rows by message, in order of first
-// appearance, so that a problem of the whole file is told once.
-func groupRowErrors(bad []campaignRow) []*rowProblem {
-	var out []*rowProblem
-	byMsg := map[string]*rowProblem{}
-	for _, r := range bad {
-		msg := message(r.err)
-		p, ok := byMsg[msg]
-		if !ok {
-			p = &rowProblem{msg: msg}
-			byMsg[msg] = p
-			out = append(out, p)
-		}
-		p.lines = append(p.lines, r.line)
-	}
-	return out
+// maxProblemKinds bounds the distinct problems kept; the others are only
+// counted.
+const maxProblemKinds = 1000
+
+// rowProblems collects the rows that cannot be sent, grouped by message in
+// order of first appearance, so that a problem of the whole file is told
+// once; its memory is bounded whatever the number of bad rows.
+type rowProblems struct {
+	list  []*rowProblem
+	byMsg map[string]*rowProblem
+	rows  int // bad rows
+	other int // bad rows whose problem is past maxProblemKinds
 }
 
-// printRowErrors lists the rows that cannot be sent, each problem once.
-func printRowErrors(w io.Writer, file string, bad []campaignRow, total int) {
-	problems := groupRowErrors(bad)
-	for i, p := range problems {
-		if i == maxRowErrors {
-			fmt.Fprintf(w, "... and %d more problem(s)\n", len(problems)-maxRowErrors)
+// add records a bad row.
+func (rp *rowProblems) add(r campaignRow) {
+	rp.rows++
+	msg := message(r.err)
+	p, ok := rp.byMsg[msg]
+	if !ok {
+		if len(rp.list) == maxProblemKinds {
+			rp.other++
 			return
 		}
-		switch n := len(p.lines); {
-		case n == 1:
-			fmt.Fprintf(w, "%s:%d: %s\n", file, p.lines[0], p.msg)
-		case n == total:
-			fmt.Fprintf(w, "%s: every row (%d): %s\n", file, n, p.msg)
-		default:
-			fmt.Fprintf(w, "%s: %d rows (%s): %s\n", file, n, lineList(p.lines), p.msg)
+		if rp.byMsg == nil {
+			rp.byMsg = map[string]*rowProblem{}
 		}
+		p = &rowProblem{msg: msg}
+		rp.byMsg[msg] = p
+		rp.list = append(rp.list, p)
+	}
+	p.count++
+	if len(p.lines) < lineListShow+1 {
+		p.lines = append(p.lines, r.line)
 	}
 }
 
-// lineList names up to five lines, then how many more.
-func lineList(lines []int) string {
-	const show = 5
-	parts := make([]string, 0, show+1)
-	for _, l := range lines[:min(show, len(lines))] {
+// print lists the problems, each once, total being the CSV's rows.
+func (rp *rowProblems) print(w io.Writer, file string, total int) {
+	for i, p := range rp.list {
+		if i == maxRowErrors {
+			fmt.Fprintf(w, "... and %d more problem(s)\n", len(rp.list)-maxRowErrors)
+			return
+		}
+		switch {
+		case p.count == 1:
+			fmt.Fprintf(w, "%s:%d: %s\n", file, p.lines[0], p.msg)
+		case p.count == total:
+			fmt.Fprintf(w, "%s: every row (%d): %s\n", file, p.count, p.msg)
+		default:
+			fmt.Fprintf(w, "%s: %d rows (%s): %s\n", file, p.count, lineList(p.lines, p.count), p.msg)
+		}
+	}
+	if rp.other > 0 {
+		fmt.Fprintf(w, "... and %d more row(s) with other problems\n", rp.other)
+	}
+}
+
+// lineListShow is how many lines lineList names.
+const lineListShow = 5
+
+// lineList names up to five of lines, then how many more of count.
+func lineList(lines []int, count int) string {
+	parts := make([]string, 0, lineListShow)
+	for _, l := range lines[:min(lineListShow, len(lines))] {
 		parts = append(parts, strconv.Itoa(l))
 	}
 	s := "lines " + strings.Join(parts, ", ")
-	if len(lines) > show {
-		s += fmt.Sprintf(" and %d more", len(lines)-show)
+	if count > lineListShow {
+		s += fmt.Sprintf(" and %d more", count-lineListShow)
 	}
 	return s
 }

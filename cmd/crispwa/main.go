@@ -9,15 +9,20 @@
 //	crispwa send [flags]              send a template message
 //	crispwa listen [flags]            print the callbacks Crisp posts (no API variables needed)
 //	crispwa bulk [flags]              send a template to every row of a CSV, resumably
-//	crispwa bulk status|resolve       report on a campaign's journal, or settle one row
+//	crispwa bulk status|resolve       report on a campaign's journal, or settle rows
+//	crispwa suppressions list|add|remove|import  the numbers a campaign never sends to
+//	crispwa doctor [flags]            check the configuration, and say how to fix it
 //	crispwa fake [flags]              a local fake Crisp API and its inbox page
+//	crispwa version                   the command's version
+//	crispwa completion bash|zsh|fish  a shell completion script
 //	crispwa help [command]            help on a command
 //
 // templates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,
 // CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL. Exit status:
 // 0 success; 1 something was refused or invalid (safe to fix and re-run);
 // 2 bad usage or configuration; 3 some send outcomes are unknown (a message
-// may have gone out: do not re-run blindly).
+// may have gone out: do not re-run blindly); 4 a campaign stopped by an
+// account failure; 130 interrupted.
 package main
 
 import (
@@ -28,8 +33,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
+
+	"golang.org/x/term"
 )
 
 // Exit statuses, the same for every command.
@@ -38,12 +46,19 @@ const (
 	exitFailure = 1 // something was refused or invalid: safe to fix and re-run
 	exitUsage   = 2 // the command line or the configuration is wrong
 	exitUnknown = 3 // some send outcomes are unknown: a message may have gone out
+	exitStopped = 4 // the campaign was stopped by an account-class failure
+	// exitInterrupted is the shell's convention for a command ended by
+	// SIGINT (128+2): the run stopped at Ctrl-C (or SIGTERM).
+	exitInterrupted = 130
 )
 
 // exitCodesHelp is the exit-status paragraph of the help texts.
 const exitCodesHelp = `Exit status: 0 every send accepted (or already sent); 1 some refused or
-invalid (safe to fix and re-run); 2 bad usage or configuration; 3 some
-outcomes unknown (a message may have gone out: do not re-run blindly).`
+invalid (safe to fix and re-run); 2 bad usage or configuration (a locked
+journal, a CSV that does not fit the template); 3 some outcomes unknown (a
+message may have gone out: do not re-run blindly); 4 the campaign stopped on
+an account failure (nothing more is sent until it is fixed); 130 interrupted
+(run the same command again to resume).`
 
 // cmdEnv is what a subcommand gets from the process: output streams, the
 // environment, and the second interrupt. Tests inject their own.
@@ -53,6 +68,14 @@ type cmdEnv struct {
 	// stopNow is closed at the second Ctrl-C (the first one cancels the
 	// context): stop without waiting for anything. nil: never.
 	stopNow <-chan struct{}
+	// stdin is where a confirmation is read; interactive says whether stdin
+	// and stderr are terminals (a prompt is only shown when both are).
+	stdin       io.Reader
+	interactive bool
+	// flagsOnly, when set, receives each flag set parse is given, and parse
+	// then stops the command before it does anything: the shell completion
+	// reads the commands' flags this way.
+	flagsOnly func(*flag.FlagSet)
 }
 
 // command is one subcommand. run gets the arguments after the subcommand's
@@ -75,7 +98,11 @@ func commands() []command {
 		{"send", "send a template message", runSend},
 		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
 		{"bulk", "send a template to every row of a CSV file, resumably", runBulk},
+		{"suppressions", "list, add, remove or import the numbers a campaign never sends to", runSuppressions},
+		{"doctor", "check the credentials, website, template, callback URL and stores, and say how to fix them", runDoctor},
 		{"fake", "serve a local fake Crisp API and its inbox page (no network, no credentials)", runFake},
+		{"version", "print the command's version", runVersion},
+		{"completion", "print a shell completion script: crispwa completion bash|zsh|fish", runCompletion},
 	}
 }
 
@@ -93,7 +120,9 @@ func main() {
 		close(stopNow)
 		signal.Stop(sigs)
 	}()
-	code := dispatch(ctx, &cmdEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stopNow: stopNow}, os.Args[1:])
+	interactive := term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stderr.Fd()))
+	code := dispatch(ctx, &cmdEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stopNow: stopNow,
+		stdin: os.Stdin, interactive: interactive}, os.Args[1:])
 	cancel()
 	os.Exit(code)
 }
@@ -122,20 +151,41 @@ func dispatch(ctx context.Context, e *cmdEnv, args []string) int {
 			if c, ok := lookup(rest[0]); ok {
 				return c.run(ctx, e, []string{"--help"})
 			}
-			fmt.Fprintf(stderr, "crispwa: unknown command %q\n", rest[0])
-			rootUsage(stderr)
-			return exitUsage
+			return unknownCommand(stderr, rest[0])
 		}
 		rootUsage(stdout)
 		return exitOK
 	}
 	c, ok := lookup(name)
 	if !ok {
-		fmt.Fprintf(stderr, "crispwa: unknown command %q\n", name)
-		rootUsage(stderr)
-		return exitUsage
+		return unknownCommand(stderr, name)
 	}
 	return c.run(ctx, e, rest)
+}
+
+// unknownCommand reports a command name that is not one, with the closest
+// names when some are near, and returns exitUsage.
+func unknownCommand(w io.Writer, name string) int {
+	names := []string{"help"}
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintf(w, "crispwa: unknown command %q%s\n", sanitize(name, maxServerText), didYouMean(name, names, ""))
+	rootUsage(w)
+	return exitUsage
+}
+
+// didYouMean returns " (did you mean X or Y?)" for the names close to
+// name, each written with prefix, or "" when none is.
+func didYouMean(name string, names []string, prefix string) string {
+	close := closest(name, names, 2)
+	if len(close) == 0 {
+		return ""
+	}
+	for i := range close {
+		close[i] = prefix + close[i]
+	}
+	return " (did you mean " + strings.Join(close, " or ") + "?)"
 }
 
 func lookup(name string) (command, bool) {
@@ -156,11 +206,13 @@ func rootUsage(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "  %s\t%s\n", "help", "show help on a command: crispwa help <command>")
 	fmt.Fprintf(tw, "\nAlso:\n  %s\t%s\n", "bulk status", "report on a campaign's journal (crispwa bulk status --help)")
-	fmt.Fprintf(tw, "  %s\t%s\n", "bulk resolve", "record what you found in Crisp about one row (crispwa bulk resolve --help)")
+	fmt.Fprintf(tw, "  %s\t%s\n", "bulk resolve", "record what you found in Crisp about unknown rows (crispwa bulk resolve --help)")
+	fmt.Fprintf(tw, "  %s\t%s\n", "bulk retry", "send the rows to retry later whose wait has passed (crispwa bulk retry --help)")
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\ntemplates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
 	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL; demo, fake,")
-	fmt.Fprintln(w, "listen, bulk status and bulk resolve need none of them.")
+	fmt.Fprintln(w, "listen, bulk status, bulk resolve, suppressions, version and completion")
+	fmt.Fprintln(w, "need none of them; doctor checks them.")
 	fmt.Fprintln(w, "\n"+exitCodesHelp)
 }
 
@@ -186,6 +238,10 @@ func newFlagSet(name, usage, about string) *flag.FlagSet {
 // the command must stop: 0 after --help (usage on stdout), 2 after a bad
 // flag or, unless positional is true, an unexpected argument.
 func parse(fs *flag.FlagSet, e *cmdEnv, args []string, positional bool) (code int, ok bool) {
+	if e.flagsOnly != nil {
+		e.flagsOnly(fs)
+		return exitOK, false
+	}
 	err := fs.Parse(args)
 	if err == nil && !positional && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -198,8 +254,32 @@ func parse(fs *flag.FlagSet, e *cmdEnv, args []string, positional bool) (code in
 		fs.Usage()
 		return exitOK, false
 	default:
-		return usageError(e, fs.Name(), err.Error()), false
+		msg := err.Error()
+		if name, found := strings.CutPrefix(msg, "flag provided but not defined: -"); found {
+			var names []string
+			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+			msg += didYouMean(strings.TrimPrefix(name, "-"), names, "--")
+		}
+		return usageError(e, fs.Name(), msg), false
 	}
+}
+
+// missingFlags returns "--a and --b are required" for the flags of
+// required whose value is empty, all of them at once, or "".
+func missingFlags(required ...[2]string) string {
+	var missing []string
+	for _, r := range required {
+		if strings.TrimSpace(r[1]) == "" {
+			missing = append(missing, r[0])
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return ""
+	case 1:
+		return missing[0] + " is required"
+	}
+	return strings.Join(missing[:len(missing)-1], ", ") + " and " + missing[len(missing)-1] + " are required"
 }
 
 // usageError reports bad usage on stderr and returns exitUsage.

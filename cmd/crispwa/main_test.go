@@ -137,16 +137,16 @@ func TestMissingEnvironment(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	assert.Equal(t, []int{0, 1, 2, 3}, []int{exitOK, exitFailure, exitUsage, exitUnknown}, "the documented contract")
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 130}, []int{exitOK, exitFailure, exitUsage, exitUnknown, exitStopped, exitInterrupted}, "the documented contract")
 	for _, c := range []string{"send", "bulk"} {
 		r := runWith(t, nil, c, "--help")
 		assert.Contains(t, r.stdout, exitCodesHelp, c)
 	}
 	r := runWith(t, nil, "help")
 	assert.Contains(t, r.stdout, exitCodesHelp)
-	readme, err := os.ReadFile("../../README.md")
+	doc, err := os.ReadFile("../../docs/command.md")
 	require.NoError(t, err)
-	assert.True(t, strings.Contains(string(readme), exitCodesHelp), "the README documents the exit statuses")
+	assert.True(t, strings.Contains(string(doc), exitCodesHelp), "docs/command.md documents the exit statuses")
 }
 
 func TestNoRepeatedPrefixes(t *testing.T) {
@@ -162,7 +162,7 @@ func TestHelpHelp(t *testing.T) {
 	assert.Contains(t, r.stdout, "Usage: crispwa help [command]")
 	r = runWith(t, nil, "help")
 	assert.Contains(t, r.stdout, "listen", "listen is documented as needing no API variable")
-	assert.Contains(t, r.stdout, "demo, fake,\nlisten, bulk status and bulk resolve need none of them")
+	assert.Contains(t, r.stdout, "demo, fake,\nlisten, bulk status, bulk resolve, suppressions, version and completion\nneed none of them")
 	r = runWith(t, nil, "listen", "--help")
 	assert.Contains(t, r.stdout, "it needs none of the CRISP_* variables")
 }

@@ -56,15 +56,24 @@ var statusRank = map[bulk.Status]int{bulk.StatusAccepted: 3, bulk.StatusUnknown:
 // way: "0033 6 12..." and "+33612..." are one person, and nobody is sent
 // the message again because of how the number was written.
 func adoptJournalKeys(jobs []bulk.Job, entries []bulk.Entry, t *crispwa.Template, region string) {
+	adopt := journalKeyAdopter(entries, t, region)
+	for i := range jobs {
+		adopt(&jobs[i])
+	}
+}
+
+// journalKeyAdopter is adoptJournalKeys one job at a time, for a campaign
+// read as it goes: it returns the function that gives a job its journal key.
+func journalKeyAdopter(entries []bulk.Entry, t *crispwa.Template, region string) func(*bulk.Job) {
 	prefix := campaignKey(t, "")
-	decides := map[string]bulk.Entry{} // canonical key → the entry that decides
+	decides := map[string]bulk.Entry{} // canonical key → the entry that decides, when its key differs
 	for _, e := range entries {
 		number, ok := strings.CutPrefix(e.Key, prefix)
 		if !ok {
 			continue
 		}
 		c, err := crispwa.NormalizePhone(number, region)
-		if err != nil {
+		if err != nil || c == number {
 			continue
 		}
 		k := prefix + c
@@ -72,9 +81,15 @@ func adoptJournalKeys(jobs []bulk.Job, entries []bulk.Entry, t *crispwa.Template
 			decides[k] = e
 		}
 	}
-	for i := range jobs {
-		if e, ok := decides[jobs[i].Key]; ok {
-			jobs[i].Key = e.Key
+	// An entry under the canonical key itself competes with the others.
+	for _, e := range entries {
+		if cur, ok := decides[e.Key]; ok && statusRank[e.Status] >= statusRank[cur.Status] {
+			delete(decides, e.Key)
+		}
+	}
+	return func(j *bulk.Job) {
+		if e, ok := decides[j.Key]; ok {
+			j.Key = e.Key
 		}
 	}
 }

@@ -23,6 +23,7 @@ type sendFlags struct {
 	timeout                  time.Duration
 	loc                      location
 	region                   string
+	output                   string
 }
 
 const sendAbout = `Sends one template message and prints the request_id Crisp answers.
@@ -83,6 +84,7 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	fs.StringVar(&f.token, "token", "", "with --wait: require this token (?token= or Basic password) on the callback")
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long, waiting included")
 	fs.StringVar(&f.region, "region", "", "read national numbers (without a country code) as numbers of this country, e.g. FR")
+	fs.StringVar(&f.output, "output", outputText, "`FORMAT` of the result on stdout: text, or json (one object: request_id, and with --wait the outcome)")
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
 	}
@@ -111,15 +113,31 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	if err != nil {
 		return failure(e, "send", err)
 	}
-	fmt.Fprintf(e.stdout, "request_id: %s\n", serverText(res.RequestID))
+	if f.output == outputText {
+		fmt.Fprintf(e.stdout, "request_id: %s\n", serverText(res.RequestID))
+	}
+	to, _ := canonicalPhone("--to", f.to, f.region) // it was read already, to send
+	result := sendResult{RequestID: res.RequestID, To: to, Outcome: "accepted"}
 	if w == nil {
-		return exitOK
+		return f.printJSON(e, &result, exitOK)
 	}
 	ev, err := w.wait(ctx, res.RequestID)
 	if err != nil {
 		// Accepted, but whether it went out is not known.
 		fmt.Fprintf(e.stderr, "crispwa send: %s\n", message(err))
-		return exitUnknown
+		result.Outcome, result.Reason = "unknown", message(err)
+		return f.printJSON(e, &result, exitUnknown)
+	}
+	if f.output == outputJSON {
+		result.Outcome, result.WhatsAppMessageID, result.SessionID = "sent", ev.WhatsAppMessageID, ev.SessionID
+		if !ev.Succeeded() {
+			result.Outcome, result.Reason = "not_sent", ev.Reason
+			if fl := ev.Failure(); fl != nil {
+				result.Class, result.Code = string(fl.Class), fl.Code
+			}
+			return f.printJSON(e, &result, exitFailure)
+		}
+		return f.printJSON(e, &result, exitOK)
 	}
 	printOutcome(e.stdout, ev)
 	if !ev.Succeeded() {
@@ -128,14 +146,37 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	return exitOK
 }
 
+// sendResult is what "crispwa send --output json" prints.
+type sendResult struct {
+	RequestID string `json:"request_id"`
+	To        string `json:"to"`
+	// Outcome is "accepted" (without --wait), then with --wait "sent",
+	// "not_sent" (Reason, Class and Code say why) or "unknown".
+	Outcome           string `json:"outcome"`
+	Reason            string `json:"reason,omitempty"`
+	Class             string `json:"class,omitempty"`
+	Code              int    `json:"code,omitempty"`
+	WhatsAppMessageID string `json:"whatsapp_message_id,omitempty"`
+	SessionID         string `json:"session_id,omitempty"`
+}
+
+// printJSON prints r with --output json, and returns code.
+func (f *sendFlags) printJSON(e *cmdEnv, r *sendResult, code int) int {
+	if f.output == outputJSON {
+		if err := writeJSON(e.stdout, r); err != nil {
+			return failure(e, "send", err)
+		}
+	}
+	return code
+}
+
 // validate returns a usage problem, or "".
 func (f *sendFlags) validate() string {
-	for _, r := range []struct{ flag, val string }{
-		{"--to", f.to}, {"--from", f.from}, {"--template", f.name}, {"--language", f.language},
-	} {
-		if strings.TrimSpace(r.val) == "" {
-			return r.flag + " is required"
-		}
+	if msg := checkOutput(f.output); msg != "" {
+		return msg
+	}
+	if msg := missingFlags([2]string{"--to", f.to}, [2]string{"--from", f.from}, [2]string{"--template", f.name}, [2]string{"--language", f.language}); msg != "" {
+		return msg
 	}
 	switch {
 	case f.typ != "" && f.typ != "note" && f.typ != "text":

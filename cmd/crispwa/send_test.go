@@ -137,9 +137,9 @@ func TestSendUsage(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{"no flags", []string{"send"}, "--to is required"},
-		{"no from", []string{"send", "--to", "+33612345678"}, "--from is required"},
-		{"no template", []string{"send", "--to", "1", "--from", "2"}, "--template is required"},
+		{"no flags", []string{"send"}, "--to, --from, --template and --language are required"},
+		{"no from", []string{"send", "--to", "+33612345678"}, "--from, --template and --language are required"},
+		{"no template", []string{"send", "--to", "1", "--from", "2"}, "--template and --language are required"},
 		{"no language", []string{"send", "--to", "1", "--from", "2", "--template", "x"}, "--language is required"},
 		{"bad type", args("--type", "sms"), `--type must be note or text, got "sms"`},
 		{"wait without listen", args("--wait"), "--wait needs --listen ADDR"},
