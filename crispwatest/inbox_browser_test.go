@@ -123,7 +123,7 @@ func TestInboxInBrowser(t *testing.T) {
 
 	var outcome string
 	require.NoError(t, chromedp.Run(browser,
-		chromedp.WaitVisible(byRequestID(failed, ".outcome-failed"), chromedp.ByQuery),
+		chromedp.WaitVisible(byRequestID(failed, ".status-failed"), chromedp.ByQuery),
 		chromedp.WaitVisible(byRequestID(delivered, " .cb-delivered"), chromedp.ByQuery),
 		chromedp.Text(byRequestID(failed, " dd.outcome"), &outcome, chromedp.ByQuery),
 	))

@@ -61,8 +61,10 @@ type Server struct {
 	done        bool // Close has finished: no callback is in flight
 	templates   []storedTemplate
 	nextID      int64
-	records     []*record
+	records     []*record // oldest first
 	byID        map[string]*record
+	dropped     int64 // records forgotten at the WithMaxMessages cap
+	clearedVer  int64 // s.seq at the last Clear
 	callbackURL string
 	cbErrors    []error
 	delivered   int // callbacks answered 2xx, for WaitCallbacks
