@@ -125,6 +125,11 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) (present, ok bool) 
 		if errors.Is(err, io.EOF) {
 			return false, true
 		}
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			apiError(w, http.StatusRequestEntityTooLarge, "the body is larger than 16 KiB")
+			return false, false
+		}
 		apiError(w, http.StatusBadRequest, "the body is not JSON: "+err.Error())
 		return false, false
 	}
