@@ -69,6 +69,7 @@ func fitsPhone(t *testing.T, browser context.Context, what string) {
 			const bad = [];
 			if (document.documentElement.scrollWidth > innerWidth) bad.push("page " + document.documentElement.scrollWidth + "px wide");
 			for (const el of document.querySelectorAll("select, .rid, .bubble, pre, table, .search input, button")) {
+				if (!el.checkVisibility()) continue;
 				const r = el.getBoundingClientRect();
 				if (r.width > 0 && (r.left < 0 || r.right > innerWidth + 0.5)) bad.push(el.tagName + "." + el.className + " ends at " + Math.round(r.right));
 			}
@@ -183,6 +184,7 @@ func TestInboxViewsInBrowser(t *testing.T) {
 			chromedp.Evaluate(`[...document.querySelectorAll("#messages article")].map(a => a.dataset.requestId)`, &tos),
 		))
 		assert.Equal(t, []string{remind}, tos, "the outcome and failure-class filters")
+		fitsPhone(t, browser, "the open filters")
 		require.NoError(t, chromedp.Run(browser,
 			chromedp.Navigate(inboxURL(s)+"?q=bob"),
 			chromedp.WaitVisible("#count", chromedp.ByID)))

@@ -29,6 +29,9 @@ func formatWhatsApp(text string, placeholders bool) template.HTML {
 	for i, p := range parts {
 		esc := html.EscapeString(p)
 		if i%2 == 1 && i < len(parts)-1 { // inside a ``` block closed later
+			if placeholders {
+				esc = placeholder.ReplaceAllString(esc, `<span class="ph">$0</span>`)
+			}
 			b.WriteString("<code class=\"mono\">" + esc + "</code>")
 			continue
 		}

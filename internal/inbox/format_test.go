@@ -27,6 +27,7 @@ func TestFormatWhatsApp(t *testing.T) {
 		{in: "*two\nlines*", want: "*two\nlines*"},
 		{in: "Hi {{1}}, see you {{ date }}", want: `Hi <span class="ph">{{1}}</span>, see you <span class="ph">{{ date }}</span>`, placeholders: true},
 		{in: "Hi {{1}}", want: "Hi {{1}}"},
+		{in: "Code: ```{{2}}```", want: `Code: <code class="mono"><span class="ph">{{2}}</span></code>`, placeholders: true},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, string(formatWhatsApp(tt.in, tt.placeholders)), tt.in)

@@ -138,6 +138,7 @@ type listPage struct {
 	Prev      string // the links to the newer and older pages, "" at an end
 	Next      string
 	Live      bool // page one without a filter: new messages are prepended
+	Filtered  bool // a filter beside the search is set: the filters are open
 	Templates []string
 }
 
@@ -152,6 +153,9 @@ func (h *handler) inbox(w http.ResponseWriter, r *http.Request) {
 	p.Filter = f
 	p.Page = h.b.Messages(f)
 	p.Live = f.IsZero() && f.Offset == 0
+	others := f
+	others.Query = ""
+	p.Filtered = !others.IsZero()
 	if n := len(p.Messages); n > 0 {
 		p.First, p.Last = f.Offset+1, f.Offset+n
 	}

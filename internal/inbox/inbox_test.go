@@ -48,7 +48,7 @@ func TestOutcomeSummaryAndTicks(t *testing.T) {
 	assert.Equal(t, "sent", Message{Status: StatusSent}.OutcomeSummary())
 	assert.Equal(t, "not sent: (#131026) x (recipient)", Message{Status: StatusFailed, Reason: "(#131026) x", FailureClass: "recipient"}.OutcomeSummary())
 	assert.Equal(t, "not sent: boom", Message{Status: StatusFailed, Reason: "boom"}.OutcomeSummary())
-	assert.Equal(t, "🕓", Message{Status: StatusWaiting}.Ticks())
+	assert.Equal(t, "◷", Message{Status: StatusWaiting}.Ticks())
 	assert.Equal(t, "✓✓", Message{Status: StatusSent}.Ticks())
 	assert.Equal(t, "!", Message{Status: StatusFailed}.Ticks())
 }

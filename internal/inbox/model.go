@@ -296,5 +296,5 @@ func (m Message) Ticks() string {
 	case StatusFailed:
 		return "!"
 	}
-	return "🕓"
+	return "◷"
 }
