@@ -22,13 +22,14 @@ ADDR, and on the same address the inbox page: every message sent, newest
 first, rendered as the customer sees it on WhatsApp, with its callback,
 updated live, paged, searchable, with a thread per recipient and a JSON
 API under /api/v1/ (see docs/fake.md). It keeps the newest N messages
-(--max-messages, default 10,000) and counts the older ones it drops. It starts with the sample templates, or those in FILE (JSON
-as the API lists them, e.g. the output of 'crispwa templates --all --json').
-It prints the CRISP_* variables to export so that your service or
-'crispwa send' talks to it. Callbacks a receiver answers with a 5xx, a
-timeout or a dropped connection are redelivered up to 3 more times (after
-1s, 2s, 4s: the fake's model; Crisp does not publish its own). No network
-beyond loopback, no credentials to create. Stops on Ctrl-C.`
+(--max-messages) and counts the older ones it drops. It starts with the
+sample templates, or those in FILE (JSON as the API lists them, e.g. the
+output of 'crispwa templates --all --json'). It prints the CRISP_*
+variables to export so that your service or 'crispwa send' talks to it.
+Callbacks a receiver answers with a 5xx, a timeout or a dropped
+connection are redelivered up to 3 more times (after 1s, 2s, 4s: the
+fake's model; Crisp does not publish its own). No network beyond
+loopback, no credentials to create. Stops on Ctrl-C.`
 
 // fakeMaxMessages is the default of --max-messages: about 20 MB of sends.
 const fakeMaxMessages = 10_000

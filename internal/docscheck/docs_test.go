@@ -177,7 +177,7 @@ func TestGoBlocksCompile(t *testing.T) {
 }
 
 var (
-	linkRE    = regexp.MustCompile(`!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)`)
+	linkRE    = regexp.MustCompile(`\]\(([^)\s]+)(?:\s+"[^"]*")?\)`)
 	codeRE    = regexp.MustCompile("`[^`]*`")
 	headingRE = regexp.MustCompile(`^#{1,6}\s+(.*?)\s*#*\s*$`)
 )
