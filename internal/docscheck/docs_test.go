@@ -265,11 +265,11 @@ func TestLinksResolve(t *testing.T) {
 
 func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{
-		"Retries: what is retried, and why": "retries-what-is-retried-and-why",
+		"Retries: what is retried, and why":  "retries-what-is-retried-and-why",
 		"Testing your code with crispwatest": "testing-your-code-with-crispwatest",
-		"JSON API":                          "json-api",
-		"`crispwa fake` flags":              "crispwa-fake-flags",
-		"Run it against [the fake](x.md)":   "run-it-against-the-fake",
+		"JSON API":                           "json-api",
+		"`crispwa fake` flags":               "crispwa-fake-flags",
+		"Run it against [the fake](x.md)":    "run-it-against-the-fake",
 	} {
 		if got := slug(in); got != want {
 			t.Errorf("slug(%q) = %q, want %q", in, got, want)
