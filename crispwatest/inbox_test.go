@@ -125,6 +125,18 @@ func TestInboxActions(t *testing.T) {
 	assert.Equal(t, id, ev.RequestID)
 	assert.Equal(t, "(#131026) Message undeliverable", ev.Reason, "Meta's code and English text")
 
+	t.Run("clear all", func(t *testing.T) {
+		other := send(t, s)
+		require.Equal(t, 2, s.SendCount())
+		assert.Equal(t, http.StatusForbidden, postAction(t, s, url.Values{"action": {"clear"}}, false))
+		assert.Equal(t, 2, s.SendCount(), "nothing cleared without the page's header")
+		require.Equal(t, http.StatusNoContent, postAction(t, s, url.Values{"action": {"clear"}}, true))
+		assert.Zero(t, s.SendCount())
+		_, page := get(t, inboxURL(s), nil)
+		assert.NotContains(t, page, other)
+		assert.Contains(t, page, "No message yet")
+	})
+
 	t.Run("fault controls", func(t *testing.T) {
 		c := s.Client(crispwa.WithMaxRetries(0))
 		require.Equal(t, 204, postAction(t, s, url.Values{"action": {"fail-next"}, "status": {"503"}}, true))

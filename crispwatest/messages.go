@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/internal/inbox"
@@ -120,11 +121,70 @@ func matches(f MessageFilter, rec *record, q []byte, to string) bool {
 		return true
 	}
 	for _, field := range []string{rec.requestID, rec.reason, rec.send.Template.Name, deref(rec.send.To), deref(rec.send.From)} {
-		if bytes.Contains([]byte(strings.ToLower(field)), q) {
+		if containsFold([]byte(field), q) {
 			return true
 		}
 	}
-	return bytes.Contains(bytes.ToLower(rec.body), q)
+	return containsFold(rec.body, q)
+}
+
+// containsFold reports whether s contains q, ignoring case; q is in lower
+// case. It allocates nothing and jumps from
+// one candidate first byte to the next with bytes.IndexByte: a search runs
+// over every kept message.
+func containsFold(s, q []byte) bool {
+	if len(q) == 0 {
+		return true
+	}
+	for _, c := range q {
+		if c >= utf8.RuneSelf { // a letter outside ASCII: fold it the slow way
+			return bytes.Contains(bytes.ToLower(s), q)
+		}
+	}
+	lo, up := q[0], q[0]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	nextUp := -1 // the next up in s, found once per pass over it
+	for len(s) >= len(q) {
+		i := bytes.IndexByte(s, lo)
+		if up != lo {
+			if nextUp < 0 {
+				nextUp = bytes.IndexByte(s, up)
+				if nextUp < 0 {
+					nextUp = len(s)
+				}
+			}
+			if i < 0 || nextUp < i {
+				i = nextUp
+			}
+		}
+		if i < 0 || i+len(q) > len(s) {
+			return false
+		}
+		if equalFoldASCII(s[i:i+len(q)], q) {
+			return true
+		}
+		s = s[i+1:]
+		if nextUp >= 0 {
+			nextUp -= i + 1 // still ahead, unless it was the candidate
+		}
+	}
+	return false
+}
+
+// equalFoldASCII reports whether a equals the lower-case b, ASCII letters
+// compared without case.
+func equalFoldASCII(a, b []byte) bool {
+	for i, c := range a {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func deref(p *string) string {

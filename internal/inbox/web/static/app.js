@@ -45,6 +45,8 @@
         if (row) { row.replaceWith(fragment(m.row)); return; }
         if (live && m.to === digits(body.dataset.to)) {
           document.getElementById("thread").append(fragment(m.row));
+          var tc = document.getElementById("tcount");
+          if (tc) { tc.textContent = (parseInt(tc.textContent.replace(/\D/g, ""), 10) + 1).toLocaleString("en-US"); }
           window.scrollTo(0, document.body.scrollHeight);
         }
       } else if (m.id === body.dataset.id) {
