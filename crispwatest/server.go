@@ -258,7 +258,8 @@ func (s *Server) SetCallbackURL(u string) {
 // Sends returns the accepted sends, oldest first, as the fake decoded them
 // from the wire. The result is a fresh deep copy on each call: changing it
 // does not affect the fake. Refused, rate-limited and dropped-unaccepted
-// sends are not included.
+// sends are not included, nor those forgotten by Clear or past
+// WithMaxMessages.
 func (s *Server) Sends() []crispwa.SendTemplateRequest {
 	recs := s.snapshot()
 	out := make([]crispwa.SendTemplateRequest, len(recs))
