@@ -12,9 +12,12 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/crispwa/crispwa"
 )
 
 // outcome is what became of an accepted send.
@@ -40,9 +43,14 @@ const (
 // attempt is one callback post.
 type attempt struct {
 	at     time.Time
+	took   time.Duration
 	status int    // the HTTP status the receiver answered; 0 when it did not answer
 	err    string // why there was no answer; never the URL (it may carry a token)
+	answer string // the start of the receiver's answer body
 }
+
+// maxAnswerKept caps the part of a receiver's answer kept for the inbox.
+const maxAnswerKept = 1 << 10
 
 // record is one accepted send and what became of it.
 type record struct {
@@ -53,7 +61,10 @@ type record struct {
 	verdict   string // why the fake's rules say WhatsApp would refuse it; "" if they do not
 	outcome   outcome
 	reason    string // the failure callback's message
+	class     string // how crispwa classifies reason
+	noAnswer  bool   // accepted, then the connection was dropped (DropNextSends)
 	cb        cbState
+	cbBody    []byte // the callback posted
 	attempts  []attempt
 	ver       int64 // s.seq at its last change
 }
@@ -132,6 +143,9 @@ func (s *Server) decideLocked(rec *record, ok bool, reason string) *delivery {
 		rec.outcome = outcomeSent
 	} else {
 		rec.outcome, rec.reason = outcomeFailed, reason
+		if f := (&crispwa.CallbackEvent{RequestID: rec.requestID, Error: true, Reason: reason}).Failure(); f != nil {
+			rec.class = string(f.Class)
+		}
 	}
 	rec.ver = s.bumpLocked()
 	if s.callbackURL == "" || s.closed {
@@ -139,8 +153,9 @@ func (s *Server) decideLocked(rec *record, ok bool, reason string) *delivery {
 		return nil
 	}
 	rec.cb = cbPosting
+	rec.cbBody = callbackBody(rec)
 	s.cbWG.Add(1) // under s.mu while !s.closed: never after Close's Wait started
-	return &delivery{rec: rec, url: s.callbackURL, body: callbackBody(rec)}
+	return &delivery{rec: rec, url: s.callbackURL, body: rec.cbBody}
 }
 
 // callbackBody is the callback Crisp would post for rec's outcome.
@@ -222,6 +237,7 @@ func (s *Server) postCallback(u string, body []byte) (a attempt, retry bool) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "crispwatest-callback")
 	resp, err := s.cbClient.Do(req)
+	defer func() { a.took = time.Since(a.at) }()
 	if err != nil {
 		a.err = "connection failed"
 		var uerr *url.Error
@@ -235,7 +251,10 @@ func (s *Server) postCallback(u string, body []byte) (a attempt, retry bool) {
 		return a, true
 	}
 	defer resp.Body.Close()
+	var answer bytes.Buffer
+	_, _ = io.Copy(&answer, io.LimitReader(resp.Body, maxAnswerKept))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	a.answer = strings.ToValidUTF8(answer.String(), "\uFFFD")
 	a.status = resp.StatusCode
 	return a, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
 }

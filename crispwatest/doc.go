@@ -42,7 +42,10 @@
 // anything and does not enforce Meta's quality or pricing rules.
 //
 // The root of the server's address (Server.URL without its API path) serves
-// an inbox page showing every accepted send as WhatsApp would render it,
-// with controls for the outcomes and the faults; "crispwa fake" serves it
-// on a fixed address.
+// an inbox page showing every accepted send as WhatsApp would render it
+// (paged, searchable, a thread per recipient, the raw request, answer and
+// callback deliveries of each), with controls for the outcomes and the
+// faults, and a JSON API under /api/v1/messages; "crispwa fake" serves
+// them on a fixed address. Messages, Message and Clear give the same
+// records in Go; WithMaxMessages bounds how many are kept.
 package crispwatest

@@ -172,3 +172,29 @@ func ExampleWithRedelivery() {
 	fmt.Println(posts.Load(), "posts;", len(srv.CallbackErrors()), "failed")
 	// Output: 2 posts; 1 failed
 }
+
+// Reading what was sent, and what became of it, as the inbox page and its
+// JSON API show it: search and filter, newest first, with the total.
+func ExampleServer_Messages() {
+	srv := crispwatest.NewServer(crispwatest.WithTemplates(crispwatest.SampleTemplates()...), crispwatest.WithManualOutcomes())
+	defer srv.Close()
+	ctx := context.Background()
+	for _, to := range []string{"+33612345678", "+33698765432", "+33612345678"} {
+		if _, err := notifyShipped(ctx, srv.Client(), to, "Alice", "#1042"); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	page := srv.Messages(crispwatest.MessageFilter{To: "+33 6 12 34 56 78", Limit: 1})
+	m := page.Messages[0]
+	fmt.Println(page.Total, "to", m.To, "-", m.Status)
+	fmt.Println(m.Rendered.Body)
+
+	_ = srv.Fail(m.RequestID, "(#131026) Message undeliverable")
+	m, _ = srv.Message(m.RequestID)
+	fmt.Println(m.Status, m.FailureClass)
+	// Output:
+	// 2 to +33612345678 - waiting
+	// Hi Alice, your order #1042 has shipped.
+	// failed recipient
+}

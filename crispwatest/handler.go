@@ -203,7 +203,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	drop, accepted := s.takeDrop()
 	if drop {
 		if accepted && verr == nil {
-			s.accept(req, body)
+			s.accept(req, body, false)
 		}
 		dropConnection(w)
 		return
@@ -212,22 +212,23 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		invalidData(w, verr.Error())
 		return
 	}
-	id := s.accept(req, body)
+	id := s.accept(req, body, true)
 	writeEnvelope(w, http.StatusOK, false, "dispatched", map[string]string{"request_id": id})
 }
 
-// accept records a send under a fresh request_id and, unless outcomes are
-// manual, decides its outcome with the fake's rules and posts its callback:
-// in the background, or before returning with WithEarlyCallbacks.
-func (s *Server) accept(req *wireSend, body []byte) string {
+// accept records a send under a fresh request_id (answered reports
+// whether the fake answers it, or drops the connection) and, unless
+// outcomes are manual, decides its outcome with the fake's rules and posts
+// its callback: in the background, or before returning with
+// WithEarlyCallbacks. Past WithMaxMessages, the oldest record is dropped.
+func (s *Server) accept(req *wireSend, body []byte, answered bool) string {
 	id := uuid.NewString()
 	var compact bytes.Buffer
 	_ = json.Compact(&compact, body) // decoded already: valid JSON
 	s.mu.Lock()
 	tmpl := s.templateLocked(req.Template.Name, req.Template.Language)
-	rec := &record{requestID: id, body: compact.Bytes(), send: req, at: time.Now(), verdict: verdict(req, tmpl)}
-	s.records = append(s.records, rec)
-	s.byID[id] = rec
+	rec := &record{requestID: id, body: compact.Bytes(), send: req, at: time.Now(), verdict: verdict(req, tmpl), noAnswer: !answered}
+	s.keepLocked(rec)
 	rec.ver = s.bumpLocked()
 	var d *delivery
 	if !s.cfg.manual {

@@ -1,7 +1,7 @@
 package crispwatest
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,22 +12,19 @@ import (
 	"github.com/crispwa/crispwa/internal/inbox"
 )
 
-// inboxHandler serves the inbox page at the root of the server's address.
+// inboxHandler serves the inbox page and its JSON API at the root of the
+// server's address.
 func (s *Server) inboxHandler() http.Handler { return inbox.Handler(inboxBackend{s}) }
 
 // inboxBackend shows the Server to the inbox page.
 type inboxBackend struct{ *Server }
 
-var (
-	outcomeNames = map[outcome]string{outcomeWaiting: "waiting", outcomeSent: "sent", outcomeFailed: "failed"}
-	cbNames      = map[cbState]string{cbOff: "off", cbPosting: "posting", cbRetrying: "retrying", cbDelivered: "delivered", cbFailed: "failed"}
-)
-
-func (b inboxBackend) State(since int64) inbox.State {
+func (b inboxBackend) State() inbox.State {
 	s := b.Server
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := inbox.State{Version: s.seq, FaultsVersion: s.faultsVer, Manual: s.cfg.manual, CallbackURL: withoutQuery(s.callbackURL)}
+	st := inbox.State{Version: s.seq, FaultsVersion: s.faultsVer, Manual: s.cfg.manual, CallbackURL: withoutQuery(s.callbackURL),
+		Kept: len(s.records), Dropped: s.dropped, MaxMessages: s.cfg.maxMessages, Cleared: s.clearedVer}
 	for _, f := range s.failNext {
 		st.Faults.FailNext = append(st.Faults.FailNext, fmt.Sprintf("%d %s", f.status, f.reason))
 	}
@@ -35,35 +32,20 @@ func (b inboxBackend) State(since int64) inbox.State {
 	if time.Now().Before(s.stormUntil) {
 		st.Faults.StormUntil = s.stormUntil
 	}
-	for _, rec := range slices.Backward(s.records) {
-		if rec.ver <= since {
-			continue
-		}
-		t := s.templateLocked(rec.send.Template.Name, rec.send.Template.Language)
-		var sent crispwa.SendTemplateRequest
-		_ = json.Unmarshal(rec.body, &sent) // accepted, so valid JSON; a field the SDK cannot read stays empty
-		m := inbox.Message{
-			RequestID: rec.requestID, Template: rec.send.Template.Name, Language: rec.send.Template.Language,
-			At: rec.at, Card: renderSend(rec.send, sent.Template, t), Known: t != nil, Verdict: rec.verdict,
-			Outcome: outcomeNames[rec.outcome], Reason: rec.reason, Callback: cbNames[rec.cb], Version: rec.ver,
-		}
-		if rec.outcome == outcomeFailed {
-			if f := (&crispwa.CallbackEvent{RequestID: rec.requestID, Error: true, Reason: rec.reason}).Failure(); f != nil {
-				m.FailureClass = string(f.Class)
-			}
-		}
-		if rec.send.To != nil {
-			m.To = *rec.send.To
-		}
-		if rec.send.From != nil {
-			m.From = *rec.send.From
-		}
-		for _, a := range rec.attempts {
-			m.Attempts = append(m.Attempts, inbox.Attempt{At: a.at, Status: a.status, Err: a.err})
-		}
-		st.Messages = append(st.Messages, m)
-	}
 	return st
+}
+
+func (b inboxBackend) Since(since int64) []inbox.Message {
+	s := b.Server
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []inbox.Message
+	for _, rec := range slices.Backward(s.records) {
+		if rec.ver > since {
+			out = append(out, s.messageLocked(rec))
+		}
+	}
+	return out
 }
 
 func (b inboxBackend) Changed() <-chan struct{} {
@@ -74,13 +56,29 @@ func (b inboxBackend) Changed() <-chan struct{} {
 
 func (b inboxBackend) Done() <-chan struct{} { return b.stop.Done() }
 
+// Deliver and Fail tell the page's API an unknown request_id from a
+// decided one.
+func (b inboxBackend) Deliver(id string) error { return apiErr(b.Server.Deliver(id)) }
+
+func (b inboxBackend) Fail(id, reason string) error { return apiErr(b.Server.Fail(id, reason)) }
+
+func apiErr(err error) error {
+	switch {
+	case errors.Is(err, ErrUnknownRequest):
+		return fmt.Errorf("%w: %w", inbox.ErrUnknown, err)
+	case errors.Is(err, ErrOutcomeDecided):
+		return fmt.Errorf("%w: %w", inbox.ErrDecided, err)
+	}
+	return err
+}
+
 func (b inboxBackend) Templates() []inbox.TemplateView {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make([]inbox.TemplateView, len(b.templates))
 	for i, st := range b.templates {
 		t := st.t
-		out[i] = inbox.TemplateView{Name: t.Name, Language: t.Language, Status: t.Status, Category: t.Category, Card: renderExample(t)}
+		out[i] = inbox.TemplateView{Name: t.Name, Language: t.Language, Status: t.Status, Category: t.Category, Card: renderTemplate(t)}
 	}
 	return out
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/crispwa/crispwa/internal/testenv"
 )
 
-var screenshot = flag.String("screenshot", "", "TestInboxInBrowser writes its screenshot of the inbox page to this PNG file (docs/inbox.png for the README)")
+var screenshots = flag.String("screenshots", "", "TestInboxViewsInBrowser writes its screenshots of each view at 1280 and 390 px to this directory (docs/ for the docs)")
 
 // chromium returns the browser to drive: CRISPWA_CHROMIUM, else chromium on
 // the PATH; the test skips (or fails in CI) without one.
@@ -34,6 +34,30 @@ func chromium(t *testing.T) string {
 		testenv.Missing(t, "Chromium", "apt-get install chromium and set CRISPWA_CHROMIUM=/usr/bin/chromium")
 	}
 	return p
+}
+
+// newBrowser starts a headless Chromium for the test, ended with ctx.
+func newBrowser(t *testing.T, ctx context.Context, exe string) context.Context {
+	t.Helper()
+	// A user data directory of its own; removed best-effort, as Chromium's
+	// helper processes may still be writing to it when the test ends.
+	profile, err := os.MkdirTemp("", "crispwa-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	return browser
 }
 
 // byRequestID selects a message's card on the page.
@@ -51,27 +75,9 @@ func TestInboxInBrowser(t *testing.T) {
 	s.SetCallbackURL(receiver.URL)
 	client := s.Client()
 
-	// A user data directory of its own; removed best-effort, as Chromium's
-	// helper processes may still be writing to it when the test ends.
-	profile, err := os.MkdirTemp("", "crispwa-chromium-")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(profile) })
-
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1000, 1020),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
+	browser := newBrowser(t, ctx, exe)
 	dialogs := make(chan string, 4)
 	chromedp.ListenTarget(browser, func(ev any) {
 		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
@@ -123,7 +129,7 @@ func TestInboxInBrowser(t *testing.T) {
 
 	var outcome string
 	require.NoError(t, chromedp.Run(browser,
-		chromedp.WaitVisible(byRequestID(failed, ".outcome-failed"), chromedp.ByQuery),
+		chromedp.WaitVisible(byRequestID(failed, ".status-failed"), chromedp.ByQuery),
 		chromedp.WaitVisible(byRequestID(delivered, " .cb-delivered"), chromedp.ByQuery),
 		chromedp.Text(byRequestID(failed, " dd.outcome"), &outcome, chromedp.ByQuery),
 	))
@@ -134,11 +140,4 @@ func TestInboxInBrowser(t *testing.T) {
 	default:
 	}
 
-	if *screenshot != "" {
-		var png []byte
-		require.NoError(t, chromedp.Run(browser,
-			chromedp.Evaluate(`window.scrollTo(0, 0); document.activeElement.blur()`, nil),
-			chromedp.CaptureScreenshot(&png)))
-		require.NoError(t, os.WriteFile(*screenshot, png, 0o644))
-	}
 }

@@ -60,18 +60,19 @@ func TestInboxPage(t *testing.T) {
 		res.RequestID, "&#43;33612345678", "order_update", "en_US",
 		`<div class="h-text">Order update</div>`, "Reply STOP to unsubscribe",
 		"Track my order", "https://example.com/track/1042", // the URL button with its suffix
-		"delivered: HTTP 200",
+		"callback posted, your server answered 200",
 	} {
 		assert.Contains(t, page, want)
 	}
 	assert.NotContains(t, page, "page-secret", "the callback URL's token is not shown")
 
-	t.Run("templates view renders the examples", func(t *testing.T) {
+	t.Run("templates view shows the placeholders", func(t *testing.T) {
 		status, page := get(t, inboxURL(s)+"templates", nil)
 		require.Equal(t, http.StatusOK, status)
-		assert.Contains(t, page, "Hi Alice, your order #1042 has shipped.")
-		assert.Contains(t, page, "Hello Alice, see you on May 4 at 12 High Street.")
-		assert.Contains(t, page, "https://example.com/img/new-arrivals.jpg", "the media link as text")
+		assert.Contains(t, page, `Hi <span class="ph">{{1}}</span>, your order <span class="ph">{{2}}</span> has shipped.`)
+		assert.Contains(t, page, `Hello <span class="ph">{{name}}</span>, see you on <span class="ph">{{date}}</span> at <span class="ph">{{place}}</span>.`)
+		assert.Contains(t, page, `https://example.com/track/<span class="ph">{{1}}</span>`, "the URL button's placeholder")
+		assert.NotContains(t, page, "Alice", "no example value")
 		assert.NotContains(t, page, "<img", "media is never fetched")
 	})
 	t.Run("loopback hosts only", func(t *testing.T) {
@@ -124,6 +125,18 @@ func TestInboxActions(t *testing.T) {
 	assert.Equal(t, id, ev.RequestID)
 	assert.Equal(t, "(#131026) Message undeliverable", ev.Reason, "Meta's code and English text")
 
+	t.Run("clear all", func(t *testing.T) {
+		other := send(t, s)
+		require.Equal(t, 2, s.SendCount())
+		assert.Equal(t, http.StatusForbidden, postAction(t, s, url.Values{"action": {"clear"}}, false))
+		assert.Equal(t, 2, s.SendCount(), "nothing cleared without the page's header")
+		require.Equal(t, http.StatusNoContent, postAction(t, s, url.Values{"action": {"clear"}}, true))
+		assert.Zero(t, s.SendCount())
+		_, page := get(t, inboxURL(s), nil)
+		assert.NotContains(t, page, other)
+		assert.Contains(t, page, "No message yet")
+	})
+
 	t.Run("fault controls", func(t *testing.T) {
 		c := s.Client(crispwa.WithMaxRetries(0))
 		require.Equal(t, 204, postAction(t, s, url.Values{"action": {"fail-next"}, "status": {"503"}}, true))
@@ -147,7 +160,7 @@ func TestInboxActions(t *testing.T) {
 // sseEvent is one Server-Sent Event.
 type sseEvent struct {
 	id, event string
-	data      map[string]string
+	data      map[string]any
 }
 
 func readEvent(t *testing.T, r *bufio.Reader) sseEvent {
@@ -187,6 +200,8 @@ func TestInboxEvents(t *testing.T) {
 	assert.Equal(t, "send", ev.event)
 	assert.Equal(t, id, ev.data["id"])
 	assert.Contains(t, ev.data["html"], "waiting for deliver or fail")
+	assert.Contains(t, ev.data["row"], "waiting for deliver or fail", "the thread's row too")
+	assert.Equal(t, "33612345678", ev.data["to"], "the recipient's digits, for the thread")
 	assert.Contains(t, ev.data["html"], `data-action="fail"`)
 
 	require.NoError(t, s.Fail(id, "(#131049) marketing cap"))

@@ -29,6 +29,7 @@ type config struct {
 	backoff         time.Duration
 	callbackTimeout time.Duration
 	listener        net.Listener
+	maxMessages     int
 }
 
 func defaultConfig() config {
@@ -93,6 +94,19 @@ func WithCallbackTimeout(d time.Duration) Option {
 // effect with WithManualOutcomes.
 func WithEarlyCallbacks() Option {
 	return optionFunc(func(c *config) { c.early = true })
+}
+
+// WithMaxMessages bounds the memory of a long-running fake: it keeps the
+// newest n accepted sends and forgets the oldest beyond that, counting them
+// (MessagePage.Dropped). Sends, RequestIDs, SendCount, Messages, Deliver and
+// Fail then see only the kept ones; WaitCallbacks still counts every
+// callback. The default, for tests, keeps every send; "crispwa fake" keeps
+// 10,000 (--max-messages). It panics if n < 1.
+func WithMaxMessages(n int) Option {
+	if n < 1 {
+		panic(fmt.Sprintf("crispwatest: WithMaxMessages: n must be at least 1, got %d", n))
+	}
+	return optionFunc(func(c *config) { c.maxMessages = n })
 }
 
 // WithListener serves the fake on ln instead of a new listener on a random

@@ -86,38 +86,23 @@ func sdkText(t *crispwa.Template, c crispwa.TemplateComponent, sent crispwa.Mess
 	return out
 }
 
-// renderExample renders t with its example values, as Meta's template
-// editor previews it.
-func renderExample(t crispwa.Template) inbox.Card {
+// renderTemplate renders t as a developer fills it: each text with its
+// placeholders ({{1}}, {{name}}) in place, not example values, and the
+// URL of a URL button with its {{1}}.
+func renderTemplate(t crispwa.Template) inbox.Card {
 	var card inbox.Card
 	for _, c := range t.Components {
-		ex := c.Example
-		if ex == nil {
-			ex = &crispwa.TemplateExample{}
-		}
 		switch strings.ToUpper(c.Type) {
 		case "HEADER":
 			card.HeaderKind = headerKind(c)
-			if card.HeaderKind == "TEXT" {
-				card.HeaderText = fill(c.Text, exampleValues(ex.HeaderText, ex.HeaderTextNamedParams))
-			} else if len(ex.HeaderHandle) > 0 {
-				card.MediaLink = ex.HeaderHandle[0]
-			}
+			card.HeaderText = c.Text
 		case "BODY":
-			var first []string
-			if len(ex.BodyText) > 0 {
-				first = ex.BodyText[0]
-			}
-			card.Body = fill(c.Text, exampleValues(first, ex.BodyTextNamedParams))
+			card.Body = c.Text
 		case "FOOTER":
 			card.Footer = c.Text
 		case "BUTTONS":
 			for _, b := range c.Buttons {
-				detail := buttonDetail(b)
-				if len(b.Example) > 0 && strings.ToUpper(b.Type) == "URL" {
-					detail = b.Example[0]
-				}
-				card.Buttons = append(card.Buttons, inbox.Button{Kind: strings.ToUpper(b.Type), Text: b.Text, Detail: detail})
+				card.Buttons = append(card.Buttons, inbox.Button{Kind: strings.ToUpper(b.Type), Text: b.Text, Detail: buttonDetail(b)})
 			}
 		}
 	}
@@ -156,17 +141,6 @@ func values(params []wireParam) map[string]string {
 		} else {
 			out[fmt.Sprint(i+1)] = v
 		}
-	}
-	return out
-}
-
-func exampleValues(positional []string, named []crispwa.NamedParamExample) map[string]string {
-	out := map[string]string{}
-	for i, v := range positional {
-		out[fmt.Sprint(i+1)] = v
-	}
-	for _, n := range named {
-		out[n.ParamName] = n.Example
 	}
 	return out
 }

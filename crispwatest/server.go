@@ -61,8 +61,10 @@ type Server struct {
 	done        bool // Close has finished: no callback is in flight
 	templates   []storedTemplate
 	nextID      int64
-	records     []*record
+	records     []*record // oldest first
 	byID        map[string]*record
+	dropped     int64 // records forgotten at the WithMaxMessages cap
+	clearedVer  int64 // s.seq at the last Clear
 	callbackURL string
 	cbErrors    []error
 	delivered   int // callbacks answered 2xx, for WaitCallbacks
@@ -256,7 +258,8 @@ func (s *Server) SetCallbackURL(u string) {
 // Sends returns the accepted sends, oldest first, as the fake decoded them
 // from the wire. The result is a fresh deep copy on each call: changing it
 // does not affect the fake. Refused, rate-limited and dropped-unaccepted
-// sends are not included.
+// sends are not included, nor those forgotten by Clear or past
+// WithMaxMessages.
 func (s *Server) Sends() []crispwa.SendTemplateRequest {
 	recs := s.snapshot()
 	out := make([]crispwa.SendTemplateRequest, len(recs))

@@ -20,13 +20,19 @@ import (
 const fakeAbout = `Serves a fake of the Crisp WhatsApp plugin API (package crispwatest) on
 ADDR, and on the same address the inbox page: every message sent, newest
 first, rendered as the customer sees it on WhatsApp, with its callback,
-updated live. It starts with the sample templates, or those in FILE (JSON
-as the API lists them, e.g. the output of 'crispwa templates --all --json').
-It prints the CRISP_* variables to export so that your service or
-'crispwa send' talks to it. Callbacks a receiver answers with a 5xx, a
-timeout or a dropped connection are redelivered up to 3 more times (after
-1s, 2s, 4s: the fake's model; Crisp does not publish its own). No network
-beyond loopback, no credentials to create. Stops on Ctrl-C.`
+updated live, paged, searchable, with a thread per recipient and a JSON
+API under /api/v1/ (see docs/fake.md). It keeps the newest N messages
+(--max-messages) and counts the older ones it drops. It starts with the
+sample templates, or those in FILE (JSON as the API lists them, e.g. the
+output of 'crispwa templates --all --json'). It prints the CRISP_*
+variables to export so that your service or 'crispwa send' talks to it.
+Callbacks a receiver answers with a 5xx, a timeout or a dropped
+connection are redelivered up to 3 more times (after 1s, 2s, 4s: the
+fake's model; Crisp does not publish its own). No network beyond
+loopback, no credentials to create. Stops on Ctrl-C.`
+
+// fakeMaxMessages is the default of --max-messages: about 20 MB of sends.
+const fakeMaxMessages = 10_000
 
 // fakeMaxTemplatesFile caps --templates FILE.
 const fakeMaxTemplatesFile = 10 << 20
@@ -38,13 +44,17 @@ const (
 )
 
 func runFake(ctx context.Context, e *cmdEnv, args []string) int {
-	fs := newFlagSet("fake", "[--addr ADDR] [--callback-url URL] [--templates FILE] [--manual]", fakeAbout)
+	fs := newFlagSet("fake", "[--addr ADDR] [--callback-url URL] [--templates FILE] [--manual] [--max-messages N]", fakeAbout)
 	addr := fs.String("addr", "127.0.0.1:8025", "the loopback `ADDR` to serve the API and the page on")
 	cbURL := fs.String("callback-url", "", "POST each send's callback to `URL` (your service's callback endpoint, with its ?token=)")
 	file := fs.String("templates", "", "start with the templates in `FILE` instead of the samples")
 	manual := fs.Bool("manual", false, "each send waits for a click on deliver or fail on the page")
+	maxMessages := fs.Int("max-messages", fakeMaxMessages, "keep the newest `N` messages; older ones are dropped and counted")
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
+	}
+	if *maxMessages < 1 {
+		return usageError(e, "fake", "--max-messages must be at least 1")
 	}
 	if err := loopbackAddr(*addr); err != nil {
 		return usageError(e, "fake", err.Error())
@@ -69,6 +79,7 @@ func runFake(ctx context.Context, e *cmdEnv, args []string) int {
 		crispwatest.WithListener(ln),
 		crispwatest.WithTemplates(templates...),
 		crispwatest.WithRedelivery(fakeCallbackAttempts, fakeCallbackBackoff),
+		crispwatest.WithMaxMessages(*maxMessages),
 	}
 	if *manual {
 		opts = append(opts, crispwatest.WithManualOutcomes())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -113,6 +114,34 @@ func TestFakeServesTheAPIAndThePage(t *testing.T) {
 	assert.Contains(t, f.stderr.String(), "stopping")
 }
 
+// --max-messages keeps the newest N sends and counts the dropped ones; the
+// JSON API answers on the page's address.
+func TestFakeMaxMessages(t *testing.T) {
+	f := startFake(t, "--max-messages", "2")
+	var ids []string
+	for _, name := range []string{"Ann", "Ben", "Cat"} {
+		r := runWith(t, f.env, "send", "--to", "+33612345678", "--from", "+33100000000",
+			"--template", "order_update", "--language", "en_US", "--param", name, "--param", "#1", "--button", "0=1")
+		require.Equal(t, exitOK, r.code, "stderr: %s", r.stderr)
+		ids = append(ids, strings.TrimSpace(strings.TrimPrefix(r.stdout, "request_id:")))
+	}
+	resp, err := http.Get(f.page + "api/v1/messages")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var page struct {
+		Total, Kept, Dropped int
+		Messages             []struct {
+			RequestID string `json:"request_id"`
+		}
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+	assert.Equal(t, 2, page.Total)
+	assert.Equal(t, 1, page.Dropped, "the oldest is dropped and counted")
+	require.Len(t, page.Messages, 2)
+	assert.Equal(t, ids[2], page.Messages[0].RequestID, "newest first")
+	assert.Equal(t, ids[1], page.Messages[1].RequestID)
+}
+
 func TestFakeTemplatesFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "templates.json")
@@ -149,6 +178,7 @@ func TestFakeUsage(t *testing.T) {
 		{"templates file empty", []string{"--templates", write("empty.json", "[]")}, exitFailure, "no template"},
 		{"templates file not JSON", []string{"--templates", write("bad.json", "name,language")}, exitFailure, "not templates as the API lists them"},
 		{"template without a name", []string{"--templates", write("noname.json", `[{"language":"en"}]`)}, exitFailure, "no name"},
+		{"max-messages zero", []string{"--max-messages", "0"}, exitUsage, "--max-messages must be at least 1"},
 		{"address in use", []string{"--addr", busy.Addr().String()}, exitFailure, "address already in use"},
 	}
 	for _, tt := range tests {
@@ -162,6 +192,6 @@ func TestFakeUsage(t *testing.T) {
 	t.Run("help", func(t *testing.T) {
 		r := runWith(t, nil, "fake", "--help")
 		assert.Equal(t, exitOK, r.code)
-		assert.Contains(t, r.stdout, "Usage: crispwa fake [--addr ADDR] [--callback-url URL] [--templates FILE] [--manual]")
+		assert.Contains(t, r.stdout, "Usage: crispwa fake [--addr ADDR] [--callback-url URL] [--templates FILE] [--manual] [--max-messages N]")
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,35 +21,75 @@ var webFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"clock":    func(t time.Time) string { return t.Format("15:04:05") },
+	"hm":       func(t time.Time) string { return t.Format("15:04") },
+	"stamp":    func(t time.Time) string { return t.Format("2006-01-02 15:04:05.000") },
 	"failures": func() []Failure { return Failures },
+	"classes":  func() []string { return Classes },
 	"lower":    strings.ToLower,
+	"wa":       func(s string) template.HTML { return formatWhatsApp(s, false) },
+	"waTmpl":   func(s string) template.HTML { return formatWhatsApp(s, true) },
+	"pretty":   prettyJSON,
+	"thread":   func(to string) string { return "/to/" + url.PathEscape(to) },
+	"detail":   func(id string) string { return "/message/" + url.PathEscape(id) },
+	"num":      thousands,
+	"inc":      func(i int) int { return i + 1 },
+	"bubble": func(c Card, m any) bubble {
+		b := bubble{Card: c}
+		if msg, ok := m.(Message); ok {
+			b.Msg = &msg
+		}
+		return b
+	},
 }).ParseFS(webFS, "web/*.html"))
+
+// bubble is a card with, for a sent message, its time and ticks.
+type bubble struct {
+	Card
+	Msg *Message // nil in the templates view
+}
 
 // maxFormBytes caps an action's form.
 const maxFormBytes = 4 << 10
 
-// Handler serves the page for b: GET / (the inbox), GET /templates, GET
-// /events (the Server-Sent Events stream), POST /action (the buttons) and
-// GET /static/. It answers only requests whose Host is a loopback address
-// or localhost (against DNS rebinding), and POST /action only with the
-// X-Crispwa-Inbox header that the page's script sets (against cross-site
-// forms).
+// Handler serves the fake's page and JSON API for b:
+//
+//   - GET / (the inbox: every kept message, newest first, paged, searched
+//     and filtered), GET /to/{number} (the thread of one recipient), GET
+//     /message/{request_id} (one message with its raw request, answer and
+//     callback deliveries), GET /templates, GET /events (Server-Sent
+//     Events), POST /action (the page's buttons), GET /static/;
+//   - the JSON API under /api/v1/ (see api.go).
+//
+// It answers only requests whose Host is a loopback address or localhost
+// (against DNS rebinding); it refuses a state change a browser marks as
+// coming from another site (Origin, Sec-Fetch-Site); POST /action needs
+// the X-Crispwa-Inbox header that the page's script sets, and the API's
+// requests with a body need Content-Type application/json, which a
+// cross-site form cannot send.
 func Handler(b Backend) http.Handler {
 	static, _ := fs.Sub(webFS, "web/static") // embedded: cannot fail
 	mux := http.NewServeMux()
 	h := &handler{b: b}
 	mux.HandleFunc("GET /{$}", h.inbox)
+	mux.HandleFunc("GET /to/{number}", h.thread)
+	mux.HandleFunc("GET /message/{id}", h.detail)
 	mux.HandleFunc("GET /templates", h.templates)
 	mux.HandleFunc("GET /events", h.events)
 	mux.HandleFunc("POST /action", h.action)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	h.api(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !loopbackHost(r.Host) {
 			http.Error(w, "the inbox answers on a loopback address only", http.StatusForbidden)
 			return
 		}
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead || strings.HasPrefix(r.URL.Path, "/api/")) && !sameSite(r) {
+			http.Error(w, "cross-site request refused", http.StatusForbidden)
+			return
+		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 		mux.ServeHTTP(w, r)
 	})
 }
@@ -67,18 +109,130 @@ func loopbackHost(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// maxShown is how many messages the page shows at load, newest first;
-// live updates add to them.
-const maxShown = 300
+// sameSite reports whether a browser's request comes from the fake's own
+// page (or from no page: curl, a test): Sec-Fetch-Site, when a browser
+// sets it, must be same-origin or none, and Origin, when set, must be the
+// fake's own address.
+func sameSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host == r.Host
+}
+
+// listPage is the inbox view.
+type listPage struct {
+	State
+	Page
+	Filter    Filter
+	Err       string
+	First     int // 1-based index of the first message shown
+	Last      int
+	Prev      string // the links to the newer and older pages, "" at an end
+	Next      string
+	Live      bool // page one without a filter: new messages are prepended
+	Filtered  bool // a filter beside the search is set: the filters are open
+	Templates []string
+}
 
 func (h *handler) inbox(w http.ResponseWriter, r *http.Request) {
-	st := h.b.State(0)
-	hidden := max(len(st.Messages)-maxShown, 0)
-	st.Messages = st.Messages[:len(st.Messages)-hidden]
-	h.render(w, "inbox.html", struct {
-		State
-		Hidden int
-	}{st, hidden})
+	p := listPage{State: h.b.State()}
+	f, err := ParseFilter(r.URL.Query(), pageSize, 200)
+	if err != nil {
+		p.Err = err.Error()
+		w.WriteHeader(http.StatusBadRequest)
+		f = Filter{Limit: pageSize}
+	}
+	p.Filter = f
+	p.Page = h.b.Messages(f)
+	p.Live = f.IsZero() && f.Offset == 0
+	others := f
+	others.Query = ""
+	p.Filtered = !others.IsZero()
+	if n := len(p.Messages); n > 0 {
+		p.First, p.Last = f.Offset+1, f.Offset+n
+	}
+	if f.Offset > 0 {
+		p.Prev = pageLink("/", f.Values(), max(f.Offset-f.Limit, 0), f.Limit)
+	}
+	if f.Offset+len(p.Messages) < p.Total {
+		p.Next = pageLink("/", f.Values(), f.Offset+f.Limit, f.Limit)
+	}
+	for _, t := range h.b.Templates() {
+		if !slices.Contains(p.Templates, t.Name) {
+			p.Templates = append(p.Templates, t.Name)
+		}
+	}
+	h.render(w, "inbox.html", p)
+}
+
+func pageLink(path string, v url.Values, offset, limit int) string {
+	if offset > 0 {
+		v.Set("offset", strconv.Itoa(offset))
+	}
+	if limit != pageSize && limit != threadSize {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// threadPage is the conversation with one recipient, oldest first.
+type threadPage struct {
+	State
+	To       string
+	Total    int
+	Messages []Message // oldest first
+	Older    string
+	Newer    string
+	Live     bool
+}
+
+func (h *handler) thread(w http.ResponseWriter, r *http.Request) {
+	to := r.PathValue("number")
+	offset, err := intParam("offset", r.URL.Query().Get("offset"), 0, 1<<31-1, 0)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	pg := h.b.Messages(Filter{To: to, Offset: offset, Limit: threadSize})
+	p := threadPage{State: h.b.State(), To: to, Total: pg.Total, Live: offset == 0}
+	p.Messages = slices.Clone(pg.Messages)
+	slices.Reverse(p.Messages)
+	base := "/to/" + url.PathEscape(to)
+	if offset+len(pg.Messages) < pg.Total {
+		p.Older = pageLink(base, url.Values{}, offset+threadSize, threadSize)
+	}
+	if offset > 0 {
+		p.Newer = pageLink(base, url.Values{}, max(offset-threadSize, 0), threadSize)
+	}
+	h.render(w, "thread.html", p)
+}
+
+// detailPage is one message with everything the fake knows of it.
+type detailPage struct {
+	State
+	Message
+	Found bool
+	ID    string
+}
+
+func (h *handler) detail(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	m, ok := h.b.Message(id)
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+	}
+	h.render(w, "detail.html", detailPage{State: h.b.State(), Message: m, Found: ok, ID: id})
 }
 
 func (h *handler) templates(w http.ResponseWriter, r *http.Request) {
@@ -97,8 +251,9 @@ func (h *handler) render(w http.ResponseWriter, name string, data any) {
 }
 
 // events streams each change as an event: "send" with a message's card
-// (re-sent whole at each change), "faults" with the fault panel. A client
-// resumes from Last-Event-ID, or from ?since= (the page's version).
+// for the inbox and its row for the thread (re-sent whole at each change),
+// "faults" with the fault panel, "clear" when the messages were cleared. A
+// client resumes from Last-Event-ID, or from ?since= (the page's version).
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
@@ -116,15 +271,29 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	flusher.Flush()
 	for {
 		changed := h.b.Changed()
-		st := h.b.State(since)
-		for i := len(st.Messages) - 1; i >= 0; i-- { // oldest first: the page prepends
-			m := st.Messages[i]
-			if err := writeEvent(w, "send", m.Version, m.RequestID, "message", m); err != nil {
+		st := h.b.State()
+		if st.Cleared > since {
+			if err := writeEvent(w, "clear", st.Version, map[string]any{}); err != nil {
+				return
+			}
+		}
+		msgs := h.b.Since(since)
+		for i := len(msgs) - 1; i >= 0; i-- { // oldest first: the page prepends
+			m := msgs[i]
+			card, err1 := execute("message", m)
+			row, err2 := execute("row", m)
+			if err1 != nil || err2 != nil {
+				return
+			}
+			if err := writeEvent(w, "send", m.Version, map[string]any{
+				"id": m.RequestID, "to": Digits(m.To), "html": card, "row": row, "kept": st.Kept, "dropped": st.Dropped,
+			}); err != nil {
 				return
 			}
 		}
 		if st.FaultsVersion > since {
-			if err := writeEvent(w, "faults", st.Version, "", "faults-state", st); err != nil {
+			html, err := execute("faults-state", st)
+			if err != nil || writeEvent(w, "faults", st.Version, map[string]any{"html": html}) != nil {
 				return
 			}
 		}
@@ -140,14 +309,15 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writeEvent renders the template tmpl with data and writes it as one
-// event whose data is the JSON {"id":id,"html":...}.
-func writeEvent(w http.ResponseWriter, event string, version int64, id, tmpl string, data any) error {
-	var html bytes.Buffer
-	if err := pages.ExecuteTemplate(&html, tmpl, data); err != nil {
-		return err
-	}
-	payload, err := json.Marshal(map[string]string{"id": id, "html": html.String()})
+func execute(tmpl string, data any) (string, error) {
+	var b bytes.Buffer
+	err := pages.ExecuteTemplate(&b, tmpl, data)
+	return b.String(), err
+}
+
+// writeEvent writes one event whose data is data as JSON.
+func writeEvent(w http.ResponseWriter, event string, version int64, data any) error {
+	payload, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
@@ -176,6 +346,8 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 		if fl, err = failure(f.Get("code")); err == nil {
 			err = h.b.Fail(f.Get("id"), fl.Reason())
 		}
+	case "clear":
+		h.b.Clear()
 	case "fail-next":
 		var status int
 		if status, err = intIn(f.Get("status"), 400, 599); err == nil {
@@ -238,4 +410,34 @@ func reasonFor(status int) string {
 		return "server_error"
 	}
 	return "error"
+}
+
+// prettyJSON indents a JSON document for the detail view; "" for none.
+func prettyJSON(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// thousands writes n with thin separators: 10,000.
+func thousands(n any) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

@@ -15,24 +15,42 @@ func TestLoopbackHost(t *testing.T) {
 	}
 }
 
+// The callback's label says what happened to the callback, in words that
+// cannot be read as the send's outcome.
 func TestCallbackSummary(t *testing.T) {
 	tests := []struct {
 		m    Message
 		want string
 	}{
-		{Message{Outcome: "waiting", Callback: "off"}, "pending: waiting for deliver or fail"},
-		{Message{Outcome: "sent", Callback: "off"}, "not posted: no callback URL"},
-		{Message{Outcome: "sent", Callback: "posting"}, "pending"},
-		{Message{Outcome: "sent", Callback: "retrying", Attempts: []Attempt{{Status: 500}}}, "pending: redelivering after HTTP 500"},
-		{Message{Outcome: "sent", Callback: "delivered", Attempts: []Attempt{{Status: 503}, {Err: "no answer within 10s"}, {Status: 200}}},
-			"delivered: HTTP 200, after 2 redeliveries"},
-		{Message{Outcome: "sent", Callback: "failed", Attempts: []Attempt{{Status: 500}, {Status: 500}}}, "failed: HTTP 500, after 1 redelivery"},
-		{Message{Outcome: "failed", Callback: "failed", Attempts: []Attempt{{Err: "connection failed: connection refused"}}},
-			"failed: connection failed: connection refused"},
+		{Message{Status: "waiting", Callback: "off"}, "no callback yet: the send waits for deliver or fail"},
+		{Message{Status: "sent", Callback: "off"}, "no callback posted: no callback URL was set"},
+		{Message{Status: "sent", Callback: "posting"}, "posting the callback to your server"},
+		{Message{Status: "sent", Callback: "retrying", Deliveries: []Delivery{{Status: 500}}}, "callback posted, your server answered 500; posting it again"},
+		{Message{Status: "sent", Callback: "delivered", Deliveries: []Delivery{{Status: 200}}}, "callback posted, your server answered 200"},
+		{Message{Status: "failed", Callback: "delivered", Deliveries: []Delivery{{Status: 503}, {Error: "no answer within 10s"}, {Status: 200}}},
+			"callback posted, your server answered 200 (attempt 3)"},
+		{Message{Status: "sent", Callback: "failed", Deliveries: []Delivery{{Status: 500}, {Status: 500}}},
+			"callback not delivered: your server answered 500 (attempt 2); gave up"},
+		{Message{Status: "sent", Callback: "failed", Deliveries: []Delivery{{Status: 401}}}, "callback posted, your server refused it with 401"},
+		{Message{Status: "sent", Callback: "failed", Deliveries: []Delivery{{Status: 429}}}, "callback not delivered: your server answered 429; gave up"},
+		{Message{Status: "failed", Callback: "failed", Deliveries: []Delivery{{Error: "connection failed: connection refused"}}},
+			"callback not delivered: no answer (connection failed: connection refused); gave up"},
+		{Message{Status: "sent", Callback: "failed"}, "callback not posted: the fake closed"},
+		{Message{Callback: "weird"}, "weird"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.m.CallbackSummary())
 	}
+}
+
+func TestOutcomeSummaryAndTicks(t *testing.T) {
+	assert.Equal(t, "waiting for deliver or fail", Message{Status: StatusWaiting}.OutcomeSummary())
+	assert.Equal(t, "sent", Message{Status: StatusSent}.OutcomeSummary())
+	assert.Equal(t, "not sent: (#131026) x (recipient)", Message{Status: StatusFailed, Reason: "(#131026) x", FailureClass: "recipient"}.OutcomeSummary())
+	assert.Equal(t, "not sent: boom", Message{Status: StatusFailed, Reason: "boom"}.OutcomeSummary())
+	assert.Equal(t, "◷", Message{Status: StatusWaiting}.Ticks())
+	assert.Equal(t, "✓✓", Message{Status: StatusSent}.Ticks())
+	assert.Equal(t, "!", Message{Status: StatusFailed}.Ticks())
 }
 
 func TestFailureReasonsCarryMetaCodes(t *testing.T) {
@@ -44,5 +62,11 @@ func TestFailureReasonsCarryMetaCodes(t *testing.T) {
 	}
 	for _, code := range []int{131026, 131049, 132000} {
 		assert.True(t, seen[code], "offers %d", code)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for in, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10000: "10,000", 1234567: "1,234,567", -1000: "-1,000"} {
+		assert.Equal(t, want, thousands(in))
 	}
 }
