@@ -20,9 +20,9 @@ type CampaignStatus struct {
 	// unknown, suppressed, held).
 	Total    int                 `json:"total"`
 	ByStatus map[bulk.Status]int `json:"by_status"`
-	// Remaining is how many are still to be sent now (pending, not waiting
-	// for a retry-later round) or in flight; Waiting how many wait for a
-	// retry-later round or a send time.
+	// Remaining is how many are still to be sent (pending, scheduled
+	// included) or in flight, except those Waiting for a retry-later round
+	// whose time has not come.
 	Remaining int `json:"remaining"`
 	Waiting   int `json:"waiting"`
 	// Delivered and Failed count the callbacks recorded; Failures counts
@@ -59,7 +59,7 @@ func (s *Store) Status(ctx context.Context, campaign string) (*CampaignStatus, e
 		st.Stopped = *stopped
 	}
 	rows, err := s.pool.Query(ctx, `SELECT status, delivery, coalesce(failure_class, ''),
-			(status = 'pending' AND (round > 0 OR send_at > now())), count(*)
+			(status = 'pending' AND round > 0 AND coalesce(send_at > now(), false)), count(*)
 		FROM crispwa_recipients WHERE campaign = $1 GROUP BY 1, 2, 3, 4`, campaign)
 	if err != nil {
 		return nil, fmt.Errorf("riverbulk: status: %w", err)

@@ -143,9 +143,17 @@ func WithWorkerLogger(l *slog.Logger) WorkerOption {
 	return func(c *workerConfig) error { c.logger = l; return nil }
 }
 
-// withPollInterval is River's fetch poll interval (tests shorten it).
-func withPollInterval(d time.Duration) WorkerOption {
-	return func(c *workerConfig) error { c.pollInterval = d; return nil }
+// WithPollInterval sets how often the worker looks for jobs that became
+// due (scheduled, snoozed, retried) besides the notifications of new ones
+// (River's FetchPollInterval, default 1s).
+func WithPollInterval(d time.Duration) WorkerOption {
+	return func(c *workerConfig) error {
+		if d < time.Millisecond {
+			return fmt.Errorf("riverbulk: WithPollInterval(%s): need at least 1ms", d)
+		}
+		c.pollInterval = d
+		return nil
+	}
 }
 
 // NewWorker returns a Worker sending with client the jobs of store's
@@ -155,6 +163,7 @@ func NewWorker(store *Store, client *crispwa.Client, opts ...WorkerOption) (*Wor
 		return nil, errors.New("riverbulk: NewWorker needs a store and a client")
 	}
 	cfg := workerConfig{
+		pollInterval: river.FetchPollIntervalDefault,
 		concurrency:  bulk.DefaultConcurrency,
 		interval:     time.Second / bulk.DefaultRate,
 		rate:         store,
@@ -185,6 +194,7 @@ func NewWorker(store *Store, client *crispwa.Client, opts ...WorkerOption) (*Wor
 		RescueStuckJobsAfter: cfg.rescueAfter,
 		MaxAttempts:          maxJobAttempts,
 		FetchPollInterval:    cfg.pollInterval,
+		FetchCooldown:        min(cfg.pollInterval, river.FetchCooldownDefault),
 		Logger:               logger,
 	})
 	if err != nil {
