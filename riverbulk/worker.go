@@ -275,12 +275,12 @@ func load(ctx context.Context, q interface {
 type verdict int
 
 const (
-	verdictDone    verdict = iota // nothing to send: complete the job
-	verdictUnknown                // found "sending": mark unknown, cancel the job
-	verdictHold                   // campaign stopped or template paused: held
-	verdictSuppress               // number suppressed
-	verdictQuiet                  // in quiet hours: run again at their end
-	verdictSend                   // pending: send it
+	verdictDone     verdict = iota // nothing to send: complete the job
+	verdictUnknown                 // found "sending": mark unknown, cancel the job
+	verdictHold                    // campaign stopped or template paused: held
+	verdictSuppress                // number suppressed
+	verdictQuiet                   // in quiet hours: run again at their end
+	verdictSend                    // pending: send it
 )
 
 // decide is the worker protocol's table: what the row says, the job does.
