@@ -98,6 +98,19 @@ type Entry struct {
 	// Failure classifies a failed callback (see crispwa.CallbackEvent.Failure):
 	// set when Delivery is DeliveryFailed.
 	Failure *crispwa.Failure
+	// Template and Language name the template of the key's last send (empty
+	// in journals written before they were kept).
+	Template, Language string
+	// RetryAt is set when the callback failed with a retry-later class
+	// (crispwa.FailureRetryLater): the send may be made again from then on
+	// (Runner.Retry). Zero otherwise.
+	RetryAt time.Time
+}
+
+// RetryDue reports whether e is a retry-later failure whose wait has ended
+// at now.
+func (e *Entry) RetryDue(now time.Time) bool {
+	return !e.RetryAt.IsZero() && !now.Before(e.RetryAt)
 }
 
 // record is one line of the journal file.
@@ -113,6 +126,11 @@ type record struct {
 	// is worked out again from the reason.
 	Code  int    `json:"code,omitempty"`
 	Class string `json:"class,omitempty"`
+	// RetryAfterMS is a retry-later failure's wait, in milliseconds.
+	RetryAfterMS int64 `json:"retry_after_ms,omitempty"`
+	// The template of a "sending" record.
+	Template string `json:"template,omitempty"`
+	Language string `json:"language,omitempty"`
 }
 
 // interruptedReason is the Reason of a key found "sending" when the journal
@@ -283,10 +301,12 @@ type state struct {
 	order     []string          // keys in order of first appearance
 	byRequest map[string]string // request_id → key, for callbacks
 	orphans   map[string]record // callbacks that came before their accepted record
+	strings   map[string]string // interned template names and languages
 }
 
 func newState() state {
-	return state{entries: map[string]*Entry{}, byRequest: map[string]string{}, orphans: map[string]record{}}
+	return state{entries: map[string]*Entry{}, byRequest: map[string]string{}, orphans: map[string]record{},
+		strings: map[string]string{}}
 }
 
 // recordStart is how every record this package writes begins.
@@ -366,7 +386,11 @@ func (s *state) apply(rec record) error {
 		}
 		e := s.entry(rec.Key)
 		prev := *e
-		*e = Entry{Key: rec.Key, Status: Status(ev), Reason: rec.Reason, Time: rec.Time, Resolved: rec.Resolved}
+		*e = Entry{Key: rec.Key, Status: Status(ev), Reason: rec.Reason, Time: rec.Time, Resolved: rec.Resolved,
+			Template: prev.Template, Language: prev.Language}
+		if ev == string(StatusSending) && rec.Template != "" {
+			e.Template, e.Language = s.intern(rec.Template), s.intern(rec.Language)
+		}
 		if e.Status != StatusAccepted {
 			return nil
 		}
@@ -392,7 +416,9 @@ func (s *state) apply(rec record) error {
 			s.orphans[rec.RequestID] = rec
 			return nil
 		}
-		setDelivery(s.entries[key], rec)
+		if e := s.entries[key]; e.RequestID == rec.RequestID { // not an earlier send's late callback
+			setDelivery(e, rec)
+		}
 	default:
 		return fmt.Errorf("unknown event %q", ev)
 	}
@@ -401,15 +427,32 @@ func (s *state) apply(rec record) error {
 
 // setDelivery records the callback cb on e.
 func setDelivery(e *Entry, cb record) {
-	e.Delivery, e.DeliveryReason, e.Failure = Delivery(cb.Event), cb.Reason, nil
+	e.Delivery, e.DeliveryReason, e.Failure, e.RetryAt = Delivery(cb.Event), cb.Reason, nil, time.Time{}
 	if e.Delivery != DeliveryFailed {
 		return
 	}
 	if cb.Class == "" { // an older journal: classify the reason again
 		e.Failure = (&crispwa.CallbackEvent{Error: true, Reason: cb.Reason}).Failure()
-		return
+	} else {
+		e.Failure = &crispwa.Failure{Code: cb.Code, Class: crispwa.FailureClass(cb.Class), Message: cb.Reason,
+			RetryAfter: time.Duration(cb.RetryAfterMS) * time.Millisecond}
 	}
-	e.Failure = &crispwa.Failure{Code: cb.Code, Class: crispwa.FailureClass(cb.Class), Message: cb.Reason}
+	if ActionFor(e.Failure) == ActionRetryLater {
+		e.RetryAt = cb.Time.Add(RetryDelay(e.Failure))
+	}
+}
+
+// intern returns s, shared with every equal string already interned: a
+// million entries of one template hold one copy of its name.
+func (s *state) intern(v string) string {
+	if v == "" {
+		return ""
+	}
+	if old, ok := s.strings[v]; ok {
+		return old
+	}
+	s.strings[v] = v
+	return v
 }
 
 // list returns a copy of every entry, in order of first appearance.
@@ -568,11 +611,53 @@ func (j *Journal) Resolve(key string, sent bool) error {
 	if _, ok := j.Lookup(key); !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownKey, key)
 	}
+	return j.write(resolveRecord(key, sent), true)
+}
+
+// ResolveKeys is Resolve for many keys at once: every key must be in the
+// journal (else nothing is recorded and the error wraps ErrUnknownKey,
+// naming the first missing key), and the records are made durable with one
+// fsync.
+func (j *Journal) ResolveKeys(keys []string, sent bool) error {
+	for _, k := range keys {
+		if _, ok := j.Lookup(k); !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownKey, k)
+		}
+	}
+	for _, k := range keys {
+		if err := j.write(resolveRecord(k, sent), false); err != nil {
+			return err
+		}
+	}
+	return j.Flush()
+}
+
+// ResolveUnknown resolves every key whose outcome is unknown
+// (StatusUnknown) as sent or not, like Resolve, and returns those keys in
+// journal order. Use it once you know what became of all of them (for
+// example, none reached Crisp because its host was down).
+func (j *Journal) ResolveUnknown(sent bool) ([]string, error) {
+	var keys []string
+	j.mu.Lock()
+	for _, k := range j.order {
+		if j.entries[k].Status == StatusUnknown {
+			keys = append(keys, k)
+		}
+	}
+	j.mu.Unlock()
+	if err := j.ResolveKeys(keys, sent); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// resolveRecord is the record of an operator's Resolve.
+func resolveRecord(key string, sent bool) record {
 	rec := record{Event: string(StatusRejected), Key: key, Resolved: true, Reason: "marked not sent by the operator"}
 	if sent {
 		rec.Event, rec.Reason = string(StatusAccepted), "marked sent by the operator"
 	}
-	return j.write(rec, true)
+	return rec
 }
 
 // RecordCallback records a callback's outcome (delivered, or failed with
@@ -591,7 +676,7 @@ func (j *Journal) RecordCallback(_ context.Context, ev *crispwa.CallbackEvent) e
 	if !ev.Succeeded() {
 		rec.Event, rec.Reason = string(DeliveryFailed), ev.Reason
 		if f := ev.Failure(); f != nil {
-			rec.Code, rec.Class = f.Code, string(f.Class)
+			rec.Code, rec.Class, rec.RetryAfterMS = f.Code, string(f.Class), f.RetryAfter.Milliseconds()
 		}
 	}
 	j.mu.Lock()

@@ -21,3 +21,12 @@ func lockFile(f *os.File) (unlock func() error, err error) {
 	}
 	return func() error { return syscall.Flock(fd, syscall.LOCK_UN) }, nil
 }
+
+// lockFileWait takes an exclusive flock on f, waiting for other holders.
+func lockFileWait(f *os.File) (unlock func() error, err error) {
+	fd := int(f.Fd())
+	if err := syscall.Flock(fd, syscall.LOCK_EX); err != nil {
+		return nil, err
+	}
+	return func() error { return syscall.Flock(fd, syscall.LOCK_UN) }, nil
+}

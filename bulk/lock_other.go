@@ -9,3 +9,8 @@ import "os"
 func lockFile(*os.File) (unlock func() error, err error) {
 	return func() error { return nil }, nil
 }
+
+// lockFileWait does not lock on this system.
+func lockFileWait(*os.File) (unlock func() error, err error) {
+	return func() error { return nil }, nil
+}

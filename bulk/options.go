@@ -35,6 +35,7 @@ type config struct {
 	logger           *slog.Logger
 	abort            <-chan struct{} // closed: cut the sends in flight short
 	rateStore        RateStore
+	suppressions     Suppressions
 }
 
 func defaultConfig() config {
@@ -141,8 +142,10 @@ func WithProgress(f func(Progress), interval time.Duration) Option {
 // WithCallbackWait makes Run, once every job is sent, wait up to d for the
 // callbacks of the sends it made, as recorded by the journal's
 // RecordCallback (which must be wired to a callback handler), so that the
-// summary counts them. Run returns early when all have come; d = 0, the
-// default, does not wait.
+// summary counts them and Run acts on their failures (see ActionFor): a
+// retry-later failure whose wait ends within d is sent again in the run.
+// Run returns early when all have come and no retry is due within d; d = 0,
+// the default, does not wait.
 func WithCallbackWait(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d < 0 {
@@ -188,6 +191,23 @@ func WithRateStore(s RateStore) Option {
 			return fmt.Errorf("bulk: WithRateStore(nil)")
 		}
 		c.rateStore = s
+		return nil
+	})
+}
+
+// WithSuppressions makes the Runner consult s before every send (a job
+// whose recipient is on it is not sent, counted in Summary.Suppressed) and
+// add to s every recipient whose send fails with a recipient-class failure
+// (crispwa.FailureRecipient: undeliverable, stopped marketing messages),
+// whether Crisp refused the send or its callback said so during the run.
+// While s fails, the Runner does not send (a suppressed person could be
+// messaged): Run stops with the error. A nil s is an error.
+func WithSuppressions(s Suppressions) Option {
+	return optionFunc(func(c *config) error {
+		if s == nil {
+			return fmt.Errorf("bulk: WithSuppressions(nil)")
+		}
+		c.suppressions = s
 		return nil
 	})
 }

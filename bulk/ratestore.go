@@ -31,6 +31,24 @@ type RateStore interface {
 	PausedFor(ctx context.Context, websiteID string) (time.Duration, error)
 }
 
+// Stopper is implemented by a RateStore that can also stop every runner
+// sharing it (the Runner's own store in memory, and redisstore's Store):
+// when a Runner sees an account-class failure (ActionStop), it calls Stop,
+// and every Runner of that website running at that moment, in any process,
+// stops with a *StoppedError carrying the reason. A Runner started later is
+// not stopped by an earlier Stop: Stops counts the stops, and a Runner
+// compares the count with the one it saw when it began. A RateStore
+// without Stop still stops its own Runner; the others stop on their own
+// failures.
+type Stopper interface {
+	// Stop stops the runners of websiteID running now, with a reason shown
+	// to each ("account (#131031): Business Account locked").
+	Stop(ctx context.Context, websiteID, reason string) error
+	// Stops returns how many times Stop was called for websiteID (0 when
+	// never, or when the store forgot) and the reason of the last one.
+	Stops(ctx context.Context, websiteID string) (count int64, reason string, err error)
+}
+
 // memRateStore is the RateStore of a Runner on its own: a token bucket of
 // burst 1 (golang.org/x/time/rate) and a pause deadline, per website. It
 // never fails.
@@ -38,10 +56,13 @@ type memRateStore struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // website -> its bucket
 	paused   map[string]time.Time     // website -> end of its pause
+	stops    map[string]int64         // website -> how many Stop calls
+	reasons  map[string]string        // website -> the last Stop's reason
 }
 
 func newMemRateStore() *memRateStore {
-	return &memRateStore{limiters: map[string]*rate.Limiter{}, paused: map[string]time.Time{}}
+	return &memRateStore{limiters: map[string]*rate.Limiter{}, paused: map[string]time.Time{},
+		stops: map[string]int64{}, reasons: map[string]string{}}
 }
 
 func (m *memRateStore) Reserve(_ context.Context, website string, interval time.Duration) (time.Duration, bool, error) {
@@ -76,4 +97,18 @@ func (m *memRateStore) PausedFor(_ context.Context, website string) (time.Durati
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return max(time.Until(m.paused[website]), 0), nil
+}
+
+func (m *memRateStore) Stop(_ context.Context, website, reason string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stops[website]++
+	m.reasons[website] = reason
+	return nil
+}
+
+func (m *memRateStore) Stops(_ context.Context, website string) (int64, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stops[website], m.reasons[website], nil
 }

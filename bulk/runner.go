@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"sync"
 	"time"
@@ -84,9 +85,14 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (*Summary, error) {
 		return sum, err
 	}
 	var todo []int
+	now := time.Now()
 	for _, i := range valid {
 		e, _ := r.journal.Lookup(jobs[i].Key)
 		switch {
+		case e.Status == StatusAccepted && e.RetryDue(now):
+			todo = append(todo, i)
+		case e.Status == StatusAccepted && !e.RetryAt.IsZero():
+			sum.RetryLater = append(sum.RetryLater, RetryDue{Key: e.Key, Due: e.RetryAt})
 		case e.Status == StatusAccepted:
 			sum.AlreadySent++
 		case e.Status == StatusUnknown && !r.cfg.retryUnknown:
@@ -135,6 +141,61 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) (*Summary, error) {
 	}
 	sum.Duration = time.Since(start)
 	return sum, runErr
+}
+
+// Jobs returns the jobs of a slice as a sequence for RunSeq and Retry.
+func Jobs(jobs []Job) iter.Seq2[Job, error] {
+	return func(yield func(Job, error) bool) {
+		for _, j := range jobs {
+			if !yield(j, nil) {
+				return
+			}
+		}
+	}
+}
+
+// RunSeq is Run for a campaign of any size, read as it goes (a CSV file, a
+// database cursor): memory stays bounded whatever the number of jobs, since
+// no job is kept once handled. jobs is ranged over more than once (once to
+// validate every job before the first send, then to send, then for the
+// retries due within the run), and must yield the same jobs in the same
+// order each time, like a file read again from its start; a source that
+// changes between passes stops Run with an error before a send it did not
+// validate.
+//
+// A *JobError yielded with a job marks that job invalid (for example a CSV
+// row that does not fit: its Index is ignored, its position used instead);
+// any other error ends Run with that error (before the first send when it
+// comes in the validation pass).
+func (r *Runner) RunSeq(ctx context.Context, jobs iter.Seq2[Job, error]) (*Summary, error) {
+	var all []Job
+	for j, err := range jobs {
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, j)
+	}
+	return r.Run(ctx, all)
+}
+
+// Retry sends, among jobs, exactly those whose key the journal records as
+// due for a retry (a retry-later failure whose wait has passed: see
+// Entry.RetryAt and Summary.RetryLater), with the same checks, pace and
+// records as Run; every other job is left alone (counted in AlreadySent,
+// SkippedUnknown or, not yet due, RetryLater). It is what `crispwa bulk
+// retry` runs.
+func (r *Runner) Retry(ctx context.Context, jobs iter.Seq2[Job, error]) (*Summary, error) {
+	var due []Job
+	now := time.Now()
+	for j, err := range jobs {
+		if err != nil {
+			return nil, err
+		}
+		if e, ok := r.journal.Lookup(j.Key); ok && e.RetryDue(now) {
+			due = append(due, j)
+		}
+	}
+	return r.Run(ctx, due)
 }
 
 // validate returns the indexes of the valid jobs and records the others in
