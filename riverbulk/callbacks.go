@@ -9,15 +9,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
 )
-
-// DefaultRetryLater is when a retry-later failure whose wait is not known
-// (no RetryAfter) is sent again.
-const DefaultRetryLater = time.Hour
 
 // HandleCallback records a Crisp callback in the row of the send it is
 // about (by request_id), and acts on a failure's class: an account failure
@@ -91,34 +88,44 @@ func (s *Store) applyCallback(ctx context.Context, tx pgx.Tx, ev *crispwa.Callba
 	if f == nil {
 		return true, nil
 	}
-	switch f.Class {
-	case crispwa.FailureAccount:
-		err = stopCampaign(ctx, tx, campaign, fmt.Sprintf("account failure: %s", f.Message))
-		s.log(ctx, slog.LevelWarn, "campaign stopped: account failure", "campaign", campaign, "code", f.Code)
-	case crispwa.FailureTemplate:
-		var tag interface{ RowsAffected() int64 }
-		tag, err = tx.Exec(ctx, `INSERT INTO crispwa_paused_templates (campaign, template, language, reason)
-			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, campaign, template, language, f.Message)
-		if err == nil && tag.RowsAffected() == 1 {
-			s.log(ctx, slog.LevelWarn, "template paused for the campaign", "campaign", campaign, "template", template, "language", language, "code", f.Code)
-		}
-	case crispwa.FailureRecipient:
-		_, err = tx.Exec(ctx, `INSERT INTO crispwa_suppressions (number, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-			to, fmt.Sprintf("%s (campaign %s)", f.Message, campaign))
-	case crispwa.FailureRetryLater:
-		err = s.reschedule(ctx, tx, campaign, key, round, to, cmpDur(f.RetryAfter, DefaultRetryLater))
-	}
-	if err != nil {
-		return false, fmt.Errorf("riverbulk: callback: acting on a %s failure: %w", f.Class, err)
+	if err := s.act(ctx, tx, target{campaign, key, template, language, to, round}, f); err != nil {
+		return false, err
 	}
 	return true, nil
 }
 
-func cmpDur(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
+// target is the row a failure is about.
+type target struct {
+	campaign, key, template, language, to string
+	round                                 int
+}
+
+// act does what bulk.ActionFor says about failure f of row r, in tx: stop
+// the campaign, pause the template, suppress the number, or send the row
+// again after bulk.RetryDelay.
+func (s *Store) act(ctx context.Context, tx pgx.Tx, r target, f *crispwa.Failure) error {
+	var err error
+	switch bulk.ActionFor(f) {
+	case bulk.ActionStop:
+		err = stopCampaign(ctx, tx, r.campaign, fmt.Sprintf("%s (#%d): %s", f.Class, f.Code, f.Message))
+		s.log(ctx, slog.LevelWarn, "campaign stopped: account failure", "campaign", r.campaign, "code", f.Code)
+	case bulk.ActionPauseTemplate:
+		var tag pgconn.CommandTag
+		tag, err = tx.Exec(ctx, `INSERT INTO crispwa_paused_templates (campaign, template, language, reason)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, r.campaign, r.template, r.language, f.Message)
+		if err == nil && tag.RowsAffected() == 1 {
+			s.log(ctx, slog.LevelWarn, "template paused for the campaign", "campaign", r.campaign, "template", r.template, "language", r.language, "code", f.Code)
+		}
+	case bulk.ActionSuppress:
+		_, err = tx.Exec(ctx, `INSERT INTO crispwa_suppressions (number, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+			r.to, fmt.Sprintf("%s (#%d): %s (campaign %s)", f.Class, f.Code, f.Message, r.campaign))
+	case bulk.ActionRetryLater:
+		err = s.reschedule(ctx, tx, r.campaign, r.key, r.round, r.to, bulk.RetryDelay(f))
 	}
-	return def
+	if err != nil {
+		return fmt.Errorf("riverbulk: acting on a %s failure: %w", f.Class, err)
+	}
+	return nil
 }
 
 // reschedule makes a row whose send certainly did not go out pending

@@ -78,7 +78,7 @@ func TestFailureClassesActOnTheCampaign(t *testing.T) {
 	t.Run("recipient", func(t *testing.T) {
 		e.enqueue(riverbulk.Campaign{Name: "r1"}, jobs(20, 1))
 		fail("r1", key(20), "(#131050) Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business")
-		on, err := e.store.Suppressed(ctx, "0033 6 00 00 00 20")
+		on, err := e.store.Suppressions().Contains(ctx, "0033 6 00 00 00 20")
 		require.NoError(t, err)
 		assert.True(t, on)
 		e.enqueue(riverbulk.Campaign{Name: "r2"}, jobs(20, 2))
@@ -117,4 +117,31 @@ func TestResolve(t *testing.T) {
 	st = e.waitDone("c", 30*time.Second)
 	assert.Equal(t, 2, st.ByStatus[bulk.StatusAccepted])
 	assert.Equal(t, map[string]int{number(1): 1}, e.sendsTo())
+}
+
+// The suppression list is a bulk.Suppressions: any spelling, listed
+// sorted, and a number added by hand is never sent.
+func TestSuppressionsList(t *testing.T) {
+	e := setup(t, nil)
+	ctx := context.Background()
+	l := e.store.Suppressions()
+	require.NoError(t, l.Add(ctx, "+33 6 00 00 00 02", "opted out"))
+	require.NoError(t, l.Add(ctx, "0033600000001", "asked by phone"))
+	require.NoError(t, l.Add(ctx, "+33600000001", "again")) // already there: kept
+	require.Error(t, l.Add(ctx, "12", "not a number"))
+	list, err := l.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Equal(t, number(1), list[0].Number)
+	assert.Equal(t, "asked by phone", list[0].Reason)
+	e.enqueue(riverbulk.Campaign{Name: "c"}, jobs(0, 3))
+	e.startWorker()
+	st := e.waitDone("c", 30*time.Second)
+	assert.Equal(t, 2, st.ByStatus[riverbulk.StatusSuppressed])
+	assert.Equal(t, map[string]int{number(0): 1}, e.sendsTo())
+	require.NoError(t, l.Remove(ctx, number(1)))
+	require.NoError(t, l.Remove(ctx, number(1)))
+	on, err := l.Contains(ctx, number(1))
+	require.NoError(t, err)
+	assert.False(t, on)
 }

@@ -3,83 +3,79 @@ package riverbulk
 import (
 	"context"
 	"fmt"
-	"iter"
-	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/bulk"
 )
 
-// Suppression is one number on the suppression list.
-type Suppression struct {
-	Number string // canonical +E.164
-	Reason string
-	Added  time.Time
-}
+// Suppressions is the suppression list of a Store's database, a
+// bulk.Suppressions: every campaign of that database consults it before
+// each send, and HandleCallback and the workers add every recipient-class
+// failure to it. A file-journal Runner can share it too
+// (bulk.WithSuppressions(store.Suppressions())).
+type Suppressions struct{ s *Store }
 
-// Suppress puts number (any spelling with its country code) on the
-// suppression list of this database: no campaign of it sends to that
-// number any more. Recipient-class failures are added by HandleCallback.
-func (s *Store) Suppress(ctx context.Context, number, reason string) error {
-	n, err := crispwa.NormalizePhone(number, "")
-	if err != nil {
-		return err
-	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO crispwa_suppressions (number, reason) VALUES ($1, $2)
-		ON CONFLICT (number) DO UPDATE SET reason = EXCLUDED.reason`, n, reason)
-	if err != nil {
-		return fmt.Errorf("riverbulk: suppress: %w", err)
-	}
-	return nil
-}
+// Suppressions returns the database's suppression list.
+func (s *Store) Suppressions() *Suppressions { return &Suppressions{s: s} }
 
-// Unsuppress takes number off the suppression list; it reports whether it
-// was on it.
-func (s *Store) Unsuppress(ctx context.Context, number string) (bool, error) {
-	n, err := crispwa.NormalizePhone(number, "")
-	if err != nil {
-		return false, err
-	}
-	tag, err := s.pool.Exec(ctx, "DELETE FROM crispwa_suppressions WHERE number = $1", n)
-	if err != nil {
-		return false, fmt.Errorf("riverbulk: unsuppress: %w", err)
-	}
-	return tag.RowsAffected() > 0, nil
-}
+var _ bulk.Suppressions = (*Suppressions)(nil)
 
-// Suppressed reports whether number is on the suppression list.
-func (s *Store) Suppressed(ctx context.Context, number string) (bool, error) {
-	n, err := crispwa.NormalizePhone(number, "")
+// canonical reads number in any spelling with its country code.
+func canonical(number string) (string, error) { return crispwa.NormalizePhone(number, "") }
+
+// Contains reports whether number is on the list.
+func (l *Suppressions) Contains(ctx context.Context, number string) (bool, error) {
+	n, err := canonical(number)
 	if err != nil {
 		return false, err
 	}
 	var on bool
-	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM crispwa_suppressions WHERE number = $1)", n).Scan(&on); err != nil {
-		return false, fmt.Errorf("riverbulk: suppressed: %w", err)
+	if err := l.s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM crispwa_suppressions WHERE number = $1)", n).Scan(&on); err != nil {
+		return false, fmt.Errorf("riverbulk: suppressions: %w", err)
 	}
 	return on, nil
 }
 
-// Suppressions lists the suppression list, ordered by number.
-func (s *Store) Suppressions(ctx context.Context) iter.Seq2[Suppression, error] {
-	return func(yield func(Suppression, error) bool) {
-		rows, err := s.pool.Query(ctx, "SELECT number, reason, added_at FROM crispwa_suppressions ORDER BY number")
-		if err != nil {
-			yield(Suppression{}, fmt.Errorf("riverbulk: suppressions: %w", err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var x Suppression
-			if err := rows.Scan(&x.Number, &x.Reason, &x.Added); err != nil {
-				yield(Suppression{}, fmt.Errorf("riverbulk: suppressions: %w", err))
-				return
-			}
-			if !yield(x, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(Suppression{}, fmt.Errorf("riverbulk: suppressions: %w", err))
-		}
+// Add puts number on the list with reason (kept when it is already there).
+func (l *Suppressions) Add(ctx context.Context, number, reason string) error {
+	n, err := canonical(number)
+	if err != nil {
+		return err
 	}
+	if _, err := l.s.pool.Exec(ctx, `INSERT INTO crispwa_suppressions (number, reason) VALUES ($1, $2)
+		ON CONFLICT (number) DO NOTHING`, n, reason); err != nil {
+		return fmt.Errorf("riverbulk: suppressions: %w", err)
+	}
+	return nil
+}
+
+// Remove takes number off the list (not an error when it is not there).
+func (l *Suppressions) Remove(ctx context.Context, number string) error {
+	n, err := canonical(number)
+	if err != nil {
+		return err
+	}
+	if _, err := l.s.pool.Exec(ctx, "DELETE FROM crispwa_suppressions WHERE number = $1", n); err != nil {
+		return fmt.Errorf("riverbulk: suppressions: %w", err)
+	}
+	return nil
+}
+
+// List returns the whole list, sorted by number.
+func (l *Suppressions) List(ctx context.Context) ([]bulk.Suppression, error) {
+	rows, err := l.s.pool.Query(ctx, "SELECT number, reason, added_at FROM crispwa_suppressions ORDER BY number")
+	if err != nil {
+		return nil, fmt.Errorf("riverbulk: suppressions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bulk.Suppression, error) {
+		var x bulk.Suppression
+		err := r.Scan(&x.Number, &x.Reason, &x.Time)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("riverbulk: suppressions: %w", err)
+	}
+	return out, nil
 }

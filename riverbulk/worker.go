@@ -402,7 +402,7 @@ func (w *Worker) send(ctx context.Context, job *river.Job[SendArgs], r *row) err
 	var req crispwa.SendTemplateRequest
 	if err := json.Unmarshal(r.request, &req); err != nil {
 		// Cannot happen with rows Enqueue wrote; never send a guess.
-		return w.record(ctx, job, outcome{status: bulk.StatusRejected, reason: "stored request unreadable: " + err.Error()})
+		return w.record(ctx, job, r, outcome{status: bulk.StatusRejected, reason: "stored request unreadable: " + err.Error()})
 	}
 	// The send outlives a soft stop of the worker (Run's drain), not a hard one.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
@@ -438,12 +438,10 @@ func (w *Worker) send(ctx context.Context, job *river.Job[SendArgs], r *row) err
 		if apiErr != nil {
 			o.http = apiErr.StatusCode
 		}
-		if errors.Is(err, crispwa.ErrUnauthorized) {
-			o.stop = "the credentials were refused (" + err.Error() + ")"
-		}
+		o.failure = bulk.RefusalFailure(err) // 401/403: account; a WhatsApp code: its class
 	}
 	w.logOutcome(r, o)
-	return w.record(ctx, job, o)
+	return w.record(ctx, job, r, o)
 }
 
 // outcome is what a send's answer makes of its row.
@@ -452,16 +450,16 @@ type outcome struct {
 	requestID string
 	reason    string
 	http      int
-	stop      string        // set: stop the campaign with this reason
-	snooze    time.Duration // >0: run the job again after it
-	retry     error         // set: let River retry the job
+	failure   *crispwa.Failure // a classified refusal: act on it
+	snooze    time.Duration    // >0: run the job again after it
+	retry     error            // set: let River retry the job
 }
 
 // record writes o to the row, applies a callback that came before it, and
 // completes the job, in one transaction. It keeps trying while the
 // database is unreachable (up to recordTimeout): the outcome of a send that
 // left is never dropped.
-func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], o outcome) error {
+func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o outcome) error {
 	a := job.Args
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
@@ -482,8 +480,9 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], o outcome
 			if tag.RowsAffected() == 0 {
 				return nil // resolved by an operator meanwhile: theirs stands
 			}
-			if o.stop != "" {
-				if err := stopCampaign(rctx, tx, a.Campaign, o.stop); err != nil {
+			if o.failure != nil {
+				t := target{a.Campaign, a.Key, r.template, r.language, r.to, a.Round}
+				if err := w.store.act(rctx, tx, t, o.failure); err != nil {
 					return err
 				}
 			}
