@@ -24,7 +24,7 @@ const (
 	// DefaultRescueAfter is how long a job may stay running before River
 	// hands it to another worker, which then finds its row "sending" and
 	// marks it unknown (never sends it). A worker's job takes at most
-	// maxRateWait plus the send's own time, well below it.
+	// maxRateWait plus the send's own time, below it.
 	DefaultRescueAfter = 5 * time.Minute
 	// DefaultDrainTimeout is how long Run gives the sends in flight to get
 	// their answer when its context ends.
@@ -34,9 +34,15 @@ const (
 const (
 	// maxRateWait is how long a job waits for a rate slot before it gives
 	// its worker back and asks River to run it again later (snooze).
-	maxRateWait = 30 * time.Second
-	// sendTimeout bounds one send, whatever the client's own settings.
-	sendTimeout = 2 * time.Minute
+	maxRateWait = 5 * time.Second
+	// maxSendTimeout bounds one send, whatever the client's own settings;
+	// a shorter WithRescueAfter shortens it (see sendTimeout).
+	maxSendTimeout = 2 * time.Minute
+	// rescueMargin is the part of the rescue delay kept for recording the
+	// outcome.
+	rescueMargin = 10 * time.Second
+	// MinRescueAfter is the shortest WithRescueAfter.
+	MinRescueAfter = 20 * time.Second
 	// recordTimeout is how long a worker keeps trying to record a send's
 	// outcome while the database is unreachable.
 	recordTimeout = 10 * time.Minute
@@ -114,10 +120,15 @@ func WithRateStore(s bulk.RateStore) WorkerOption {
 // "sending", so the other worker marks it unknown instead of sending: keep
 // it well above the time a send takes. Every worker and enqueuer of a
 // database should use the same value.
+//
+// A job of a worker that died is run again only after d (and River's
+// rescuer runs every 30s): a shorter d settles the sends a dead worker had
+// in flight sooner, and bounds each send to d minus 15s (at most 2 minutes;
+// a send cut short is recorded unknown).
 func WithRescueAfter(d time.Duration) WorkerOption {
 	return func(c *workerConfig) error {
-		if d < maxRateWait+sendTimeout/4 {
-			return fmt.Errorf("riverbulk: WithRescueAfter(%s): need at least %s", d, maxRateWait+sendTimeout/4)
+		if d < MinRescueAfter {
+			return fmt.Errorf("riverbulk: WithRescueAfter(%s): need at least %s", d, MinRescueAfter)
 		}
 		c.rescueAfter = d
 		return nil
@@ -405,7 +416,7 @@ func (w *Worker) send(ctx context.Context, job *river.Job[SendArgs], r *row) err
 		return w.record(ctx, job, r, outcome{status: bulk.StatusRejected, reason: "stored request unreadable: " + err.Error()})
 	}
 	// The send outlives a soft stop of the worker (Run's drain), not a hard one.
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.sendTimeout())
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
 		// Run's drain timeout passed: River cancelled the job. Cut the send.
@@ -557,6 +568,11 @@ func (w *Worker) waitSlot(ctx context.Context) (time.Duration, error) {
 			return 0, err
 		}
 	}
+}
+
+// sendTimeout bounds a send so that its job ends before River rescues it.
+func (w *Worker) sendTimeout() time.Duration {
+	return min(maxSendTimeout, w.cfg.rescueAfter-maxRateWait-rescueMargin)
 }
 
 // pause pauses every worker after a rate-limit answer.

@@ -69,6 +69,9 @@ type bulkFlags struct {
 }
 
 func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
+	if code, ok := runBulkOnStore(ctx, e, args); ok { // --store: bulk_store.go
+		return code
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "status":

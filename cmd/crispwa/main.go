@@ -76,6 +76,7 @@ func commands() []command {
 		{"listen", "receive Crisp's callbacks and print one JSON line each", runListen},
 		{"bulk", "send a template to every row of a CSV file, resumably", runBulk},
 		{"fake", "serve a local fake Crisp API and its inbox page (no network, no credentials)", runFake},
+		{"worker", "work the send jobs of the campaigns in a PostgreSQL database (bulk --store)", runWorker},
 	}
 }
 
