@@ -199,9 +199,11 @@ func NewWorker(store *Store, client *crispwa.Client, opts ...WorkerOption) (*Wor
 		logger = slog.New(slog.DiscardHandler)
 	}
 	rc, err := river.NewClient(riverpgxv5.New(store.pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{Queue: {MaxWorkers: cfg.concurrency}},
-		Workers:              workers,
-		JobTimeout:           -1, // the job bounds its own waits (maxRateWait, sendTimeout)
+		Queues:  map[string]river.QueueConfig{Queue: {MaxWorkers: cfg.concurrency}},
+		Workers: workers,
+		// The job bounds its own waits (maxRateWait, sendTimeout) below this;
+		// River rescues a running job only if it has a timeout.
+		JobTimeout:           cfg.rescueAfter - rescueMargin/2,
 		RescueStuckJobsAfter: cfg.rescueAfter,
 		MaxAttempts:          maxJobAttempts,
 		FetchPollInterval:    cfg.pollInterval,
