@@ -3,15 +3,18 @@ package riverbulk_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/crispwa/crispwa/bulk"
 	"github.com/crispwa/crispwa/crispwatest"
+	"github.com/crispwa/crispwa/internal/testenv"
 	"github.com/crispwa/crispwa/riverbulk"
 )
 
@@ -136,4 +139,37 @@ func TestCallbacksBeforeTheRequestIDAreApplied(t *testing.T) {
 	var pending int
 	require.NoError(t, e.pool.QueryRow(context.Background(), "SELECT count(*) FROM crispwa_pending_callbacks").Scan(&pending))
 	assert.Zero(t, pending, "every early callback applied")
+}
+
+// Several processes starting at once on an empty database migrate it
+// once, all without error.
+func TestMigrateConcurrently(t *testing.T) {
+	url := testenv.PostgresDatabase(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pool, err := pgxpool.New(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer pool.Close()
+			errs <- riverbulk.Migrate(ctx, pool)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var versions int
+	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM crispwa_migrations").Scan(&versions))
+	assert.Equal(t, riverbulk.SchemaVersion, versions)
 }
