@@ -167,8 +167,15 @@ func WithPollInterval(d time.Duration) WorkerOption {
 	}
 }
 
+// PoolSize is the number of connections a pool needs to run one Worker of
+// the given concurrency without waiting for connections: each job holds
+// one at a time, and River keeps a few of its own (LISTEN, leader,
+// maintenance). pgxpool's default (4, or the number of CPUs) starves a
+// worker of concurrency above 2.
+func PoolSize(concurrency int) int { return concurrency + 6 }
+
 // NewWorker returns a Worker sending with client the jobs of store's
-// database.
+// database. Size the store's pool with PoolSize.
 func NewWorker(store *Store, client *crispwa.Client, opts ...WorkerOption) (*Worker, error) {
 	if store == nil || client == nil {
 		return nil, errors.New("riverbulk: NewWorker needs a store and a client")

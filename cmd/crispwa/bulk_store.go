@@ -83,14 +83,18 @@ func runBulkOnStore(ctx context.Context, e *cmdEnv, args []string) (int, bool) {
 }
 
 // openStore connects to the database at url, migrates it and returns its
-// Store. The pool is closed by the returned function.
-func openStore(ctx context.Context, url string) (*riverbulk.Store, func(), error) {
+// Store. The pool (sized for concurrency jobs, unless the URL sets
+// pool_max_conns) is closed by the returned function.
+func openStore(ctx context.Context, url string, concurrency int) (*riverbulk.Store, func(), error) {
 	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
 		return nil, nil, configErrorf("--store must be a postgres:// URL")
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, nil, configErrorf("--store: %s", redactURL(err.Error(), url))
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = int32(max(4, riverbulk.PoolSize(concurrency)))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -186,7 +190,7 @@ func runBulkStore(ctx context.Context, e *cmdEnv, args []string) int {
 		return failure(e, "bulk", &configError{err})
 	}
 	defer file.Close()
-	store, closeStore, err := openStore(ctx, f.store)
+	store, closeStore, err := openStore(ctx, f.store, f.concurrency)
 	if err != nil {
 		return failure(e, "bulk", err)
 	}
@@ -393,7 +397,7 @@ func runStoreStatus(ctx context.Context, e *cmdEnv, args []string) int {
 	case *output != "text" && *output != "json":
 		return usageError(e, "bulk status", "--output must be text or json")
 	}
-	store, closeStore, err := openStore(ctx, *url)
+	store, closeStore, err := openStore(ctx, *url, 0)
 	if err != nil {
 		return failure(e, "bulk status", err)
 	}
@@ -477,7 +481,7 @@ func runStoreResolve(ctx context.Context, e *cmdEnv, args []string) int {
 	case *sent == *notSent:
 		return usageError(e, "bulk resolve", "give exactly one of --sent and --not-sent")
 	}
-	store, closeStore, err := openStore(ctx, *url)
+	store, closeStore, err := openStore(ctx, *url, 0)
 	if err != nil {
 		return failure(e, "bulk resolve", err)
 	}

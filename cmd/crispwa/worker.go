@@ -59,7 +59,7 @@ func runWorker(ctx context.Context, e *cmdEnv, args []string) int {
 	if err != nil {
 		return failure(e, "worker", err)
 	}
-	store, closeStore, err := openStore(ctx, *url)
+	store, closeStore, err := openStore(ctx, *url, *concurrency)
 	if err != nil {
 		return failure(e, "worker", err)
 	}
