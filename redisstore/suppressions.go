@@ -34,43 +34,36 @@ const maxSuppressionReason = 256
 // (number -> time and reason). Each call is one round trip, bounded by the
 // Store's timeout.
 func (s *Store) Suppressions(websiteID string) *Suppressions {
-	return &Suppressions{s: s, key: s.cfg.prefix + ":{" + websiteID + "}:suppressions"}
+	return &Suppressions{s: s, key: s.keys.prefix + ":{" + escapeKeyPart(websiteID) + "}:suppressions"}
 }
 
 // Contains implements bulk.Suppressions.
 func (l *Suppressions) Contains(ctx context.Context, number string) (bool, error) {
-	ctx, cancel := l.s.op(ctx)
-	defer cancel()
-	ok, err := l.s.rdb.HExists(ctx, l.key, number).Result()
-	if err != nil {
-		return false, wrap("suppressions contains", err)
-	}
-	return ok, nil
+	var ok bool
+	err := l.s.bounded(ctx, "suppressions contains", func(ctx context.Context) (err error) {
+		ok, err = l.s.rdb.HExists(ctx, l.key, number).Result()
+		return err
+	}, nil)
+	return ok, err
 }
 
 // Add implements bulk.Suppressions; a number already there keeps its first
 // reason.
 func (l *Suppressions) Add(ctx context.Context, number, reason string) error {
-	ctx, cancel := l.s.op(ctx)
-	defer cancel()
 	if len(reason) > maxSuppressionReason {
 		reason = strings.ToValidUTF8(reason[:maxSuppressionReason], "")
 	}
 	v := strconv.FormatInt(time.Now().UnixMilli(), 10) + " " + reason
-	if err := l.s.rdb.HSetNX(ctx, l.key, number, v).Err(); err != nil {
-		return wrap("suppressions add", err)
-	}
-	return nil
+	return l.s.bounded(ctx, "suppressions add", func(ctx context.Context) error {
+		return l.s.rdb.HSetNX(ctx, l.key, number, v).Err()
+	}, nil)
 }
 
 // Remove implements bulk.Suppressions.
 func (l *Suppressions) Remove(ctx context.Context, number string) error {
-	ctx, cancel := l.s.op(ctx)
-	defer cancel()
-	if err := l.s.rdb.HDel(ctx, l.key, number).Err(); err != nil {
-		return wrap("suppressions remove", err)
-	}
-	return nil
+	return l.s.bounded(ctx, "suppressions remove", func(ctx context.Context) error {
+		return l.s.rdb.HDel(ctx, l.key, number).Err()
+	}, nil)
 }
 
 // List implements bulk.Suppressions: it reads the list in pages (HSCAN),
@@ -79,11 +72,14 @@ func (l *Suppressions) List(ctx context.Context) ([]bulk.Suppression, error) {
 	var out []bulk.Suppression
 	var cursor uint64
 	for {
-		opCtx, cancel := l.s.op(ctx)
-		kv, next, err := l.s.rdb.HScan(opCtx, l.key, cursor, "", 1000).Result()
-		cancel()
+		var kv []string
+		var next uint64
+		err := l.s.bounded(ctx, "suppressions list", func(ctx context.Context) (err error) {
+			kv, next, err = l.s.rdb.HScan(ctx, l.key, cursor, "", 1000).Result()
+			return err
+		}, nil)
 		if err != nil {
-			return nil, wrap("suppressions list", err)
+			return nil, err
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
 			out = append(out, parseSuppression(kv[i], kv[i+1]))
@@ -118,26 +114,27 @@ redis.call('HSET', KEYS[1], 'reason', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0`)
 
-func (s *Store) stopKey(websiteID string) string { return s.cfg.prefix + ":{" + websiteID + "}:stops" }
+func (s *Store) stopKey(websiteID string) string {
+	return s.keys.prefix + ":{" + escapeKeyPart(websiteID) + "}:stops"
+}
 
 // Stop implements bulk.Stopper: every bulk Runner of websiteID running now
 // on this Redis stops, with reason.
 func (s *Store) Stop(ctx context.Context, websiteID, reason string) error {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	if err := stopScript.Run(ctx, s.rdb, []string{s.stopKey(websiteID)}, reason, stopTTL.Milliseconds()).Err(); err != nil {
-		return wrap("stop", err)
-	}
-	return nil
+	return s.bounded(ctx, "stop", func(ctx context.Context) error {
+		return stopScript.Run(ctx, s.rdb, []string{s.stopKey(websiteID)}, reason, stopTTL.Milliseconds()).Err()
+	}, nil)
 }
 
 // Stops implements bulk.Stopper.
 func (s *Store) Stops(ctx context.Context, websiteID string) (int64, string, error) {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	v, err := s.rdb.HMGet(ctx, s.stopKey(websiteID), "count", "reason").Result()
+	var v []any
+	err := s.bounded(ctx, "stops", func(ctx context.Context) (err error) {
+		v, err = s.rdb.HMGet(ctx, s.stopKey(websiteID), "count", "reason").Result()
+		return err
+	}, nil)
 	if err != nil {
-		return 0, "", wrap("stops", err)
+		return 0, "", err
 	}
 	var n int64
 	if c, ok := v[0].(string); ok {

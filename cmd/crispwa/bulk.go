@@ -94,6 +94,9 @@ func bulkSubcommands() []command {
 }
 
 func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
+	if code, ok := runBulkOnStore(ctx, e, args); ok { // --store: bulk_store.go
+		return code
+	}
 	if len(args) > 0 {
 		for _, sub := range bulkSubcommands() {
 			if args[0] == sub.name {

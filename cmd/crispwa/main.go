@@ -101,6 +101,7 @@ func commands() []command {
 		{"suppressions", "list, add, remove or import the numbers a campaign never sends to", runSuppressions},
 		{"doctor", "check the credentials, website, template, callback URL and stores, and say how to fix them", runDoctor},
 		{"fake", "serve a local fake Crisp API and its inbox page (no network, no credentials)", runFake},
+		{"worker", "work the send jobs of the campaigns in a PostgreSQL database (bulk --store)", runWorker},
 		{"version", "print the command's version", runVersion},
 		{"completion", "print a shell completion script: crispwa completion bash|zsh|fish", runCompletion},
 	}

@@ -1,0 +1,53 @@
+package riverbulk_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crispwa/crispwa/bulk"
+	"github.com/crispwa/crispwa/riverbulk"
+)
+
+// The database connections are cut mid-campaign (pg_terminate_backend of
+// every connection to the test's database, several times: a real
+// connection loss for the workers): the workers wait and go on, nothing is
+// lost and nothing sent twice.
+func TestDatabaseConnectionsCutMidCampaign(t *testing.T) {
+	e := setup(t, nil)
+	e.fake.SetLatency(3 * time.Millisecond)
+	ctx := context.Background()
+	const n = 400
+	e.enqueue(riverbulk.Campaign{Name: "c"}, jobs(0, n))
+	e.startWorker()
+	e.startWorker()
+	require.Eventually(t, func() bool { return len(e.fake.Sends()) >= n/4 }, 30*time.Second, 5*time.Millisecond)
+
+	admin, err := e.pool.Acquire(ctx) // the test's own connection survives: it is excluded
+	require.NoError(t, err)
+	defer admin.Release()
+	var cut int
+	for range 5 {
+		var k int
+		require.NoError(t, admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&k))
+		cut += k
+		time.Sleep(150 * time.Millisecond)
+	}
+	require.Positive(t, cut)
+	admin.Release()
+
+	st := e.waitDone("c", 90*time.Second)
+	sends := e.sendsTo()
+	for to, k := range sends {
+		require.Equal(t, 1, k, "%s sent %d times", to, k)
+	}
+	// Every row sent, or unknown when its "sending" commit was cut (an
+	// ambiguous commit: the worker cannot tell, so it does not send).
+	assert.Equal(t, n, st.ByStatus[bulk.StatusAccepted]+st.ByStatus[bulk.StatusUnknown], "%+v", st.ByStatus)
+	assert.Equal(t, st.ByStatus[bulk.StatusAccepted], len(sends))
+	t.Logf("%d connections cut; %d accepted, %d unknown", cut, st.ByStatus[bulk.StatusAccepted], st.ByStatus[bulk.StatusUnknown])
+}
