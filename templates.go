@@ -161,6 +161,14 @@ func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Tem
 // deliver the message twice. Send does not check req against the template;
 // SendChecked does.
 func (s *TemplatesService) Send(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
+	if s.client.observer != nil {
+		return s.client.observeSend(ctx, req, s.send)
+	}
+	return s.send(ctx, req)
+}
+
+// send is Send without the observer.
+func (s *TemplatesService) send(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
 	wire, err := req.prepare(s.client.phones.normalize)
 	if err != nil {
 		return nil, err
