@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"math"
 	"time"
+
+	"github.com/crispwa/crispwa"
 )
 
 // Defaults of a Runner.
@@ -35,6 +37,7 @@ type config struct {
 	logger           *slog.Logger
 	abort            <-chan struct{} // closed: cut the sends in flight short
 	rateStore        RateStore
+	observer         *crispwa.Observer // WithObserver (observer.go)
 }
 
 func defaultConfig() config {

@@ -339,6 +339,7 @@ func (c *campaign) sendJob(i int) {
 		c.count(func() { c.notSent++ })
 		return
 	}
+	wasUnknown := c.wasUnknown(job.Key) // for the Observer
 	// The intent is durable before the request can leave: after a crash,
 	// this key is "unknown", never silently sent again.
 	if err := j.write(record{Event: string(StatusSending), Key: job.Key}, true); err != nil {
@@ -373,6 +374,7 @@ func (c *campaign) sendJob(i int) {
 			c.stopWith(&StoppedError{Err: err})
 		}
 	}
+	c.observe(err, wasUnknown)
 }
 
 // outcome records a send's outcome. It is written at once (it survives the

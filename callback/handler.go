@@ -58,6 +58,7 @@ type Handler struct {
 	tokenSum [sha256.Size]byte
 	dedup    dedupStore // nil: deduplication off
 	logger   *slog.Logger
+	obs      *crispwa.Observer // nil: nothing reported (observer.go)
 }
 
 type authMode int
@@ -86,7 +87,7 @@ func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
 			panic(err.Error())
 		}
 	}
-	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger}
+	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger, obs: cfg.observer}
 	if h.fn == nil {
 		h.fn = func(context.Context, *crispwa.CallbackEvent) error { return nil }
 	}
@@ -109,6 +110,15 @@ func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
 
 // ServeHTTP handles one delivery; see Handler for the answers.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.obs != nil {
+		h.serveObserved(w, r)
+		return
+	}
+	h.serve(w, r)
+}
+
+// serve is ServeHTTP without the Observer.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.reject(r, w, http.StatusMethodNotAllowed, slog.LevelDebug, "method not allowed", "")
@@ -138,6 +148,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(r, w, http.StatusBadRequest, slog.LevelWarn, fmt.Sprintf("request_id longer than %d bytes", MaxRequestIDBytes), "")
 		return
 	}
+	if h.obs != nil {
+		r = h.observeStart(r, ev)
+	}
 	if h.dedup == nil {
 		h.finish(r, w, ev, h.call(r.Context(), ev))
 		return
@@ -146,6 +159,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errHandled):
 		h.log(r, slog.LevelDebug, "duplicate callback ignored", http.StatusOK, ev.RequestID)
+		h.noteDuplicate(r)
 		writeStatus(w, http.StatusOK, "duplicate")
 		return
 	case err != nil:
@@ -256,6 +270,7 @@ func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.Cal
 				slog.Int("status", http.StatusInternalServerError), slog.String("request_id", ev.RequestID),
 				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)))
 		}
+		h.noteWhy(r, fnErr.Error())
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	case fnErr != nil:
 		h.reject(r, w, http.StatusInternalServerError, slog.LevelWarn, "handler failed: "+fnErr.Error(), ev.RequestID)
@@ -310,6 +325,7 @@ func (h Handler) Format(f fmt.State, _ rune) {
 }
 
 func (h *Handler) reject(r *http.Request, w http.ResponseWriter, status int, level slog.Level, why, requestID string) {
+	h.noteWhy(r, why)
 	h.log(r, level, "callback rejected: "+why, status, requestID)
 	writeStatus(w, status, http.StatusText(status))
 }
