@@ -168,7 +168,9 @@ type failingStore struct{}
 func (failingStore) PutSpan(context.Context, string, string, time.Duration) error {
 	return errors.New("store down")
 }
-func (failingStore) GetSpan(context.Context, string) (string, error) { return "", errors.New("store down") }
+func (failingStore) GetSpan(context.Context, string) (string, error) {
+	return "", errors.New("store down")
+}
 
 // A failing SpanStore fails neither the send nor the callback.
 func TestFailingSpanStoreFailsNothing(t *testing.T) {
