@@ -2,7 +2,6 @@ package crispwaotel_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -174,4 +173,3 @@ func TestReadAttemptSpans(t *testing.T) {
 	assert.EqualValues(t, 1, count(t, rec.metrics(t), "crispwa.client.retries", "reason", "server_error"))
 }
 
-var _ = errors.New

@@ -1,7 +1,6 @@
 package crispwaotel
 
 import (
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 )
 
@@ -19,6 +18,5 @@ func noopInstruments() *telemetry {
 	t.delay, _ = m.Float64Histogram("")
 	t.bulkOutcomes, _ = m.Int64Counter("")
 	t.bulkUnknown, _ = m.Int64UpDownCounter("")
-	var _ metric.Meter = m
 	return t
 }
