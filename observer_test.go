@@ -153,4 +153,3 @@ func TestEmptyObserver(t *testing.T) {
 		assert.Equal(t, "req-1", res.RequestID)
 	}
 }
-

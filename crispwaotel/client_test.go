@@ -172,4 +172,3 @@ func TestReadAttemptSpans(t *testing.T) {
 	assert.Equal(t, "502", attr(gets[0], "error.type"))
 	assert.EqualValues(t, 1, count(t, rec.metrics(t), "crispwa.client.retries", "reason", "server_error"))
 }
-
