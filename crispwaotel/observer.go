@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -66,6 +67,7 @@ func NewObserver(opts ...Option) *crispwa.Observer {
 	}
 	t := &telemetry{cfg: cfg, tracer: cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(crispwa.Version))}
 	t.instruments(cfg.mp.Meter(ScopeName, metric.WithInstrumentationVersion(crispwa.Version)))
+	t.sets()
 	o := &crispwa.Observer{
 		SendStart:       t.sendStart,
 		SendDone:        t.sendDone,
@@ -96,6 +98,81 @@ type telemetry struct {
 	delay        metric.Float64Histogram
 	bulkOutcomes metric.Int64Counter
 	bulkUnknown  metric.Int64UpDownCounter
+
+	// Attribute sets built once, so that recording allocates nothing on
+	// the common paths.
+	byOutcome map[crispwa.SendOutcome]metric.MeasurementOption
+	byReason  map[crispwa.RetryReason]metric.MeasurementOption
+	byResult  map[crispwa.CallbackResult]metric.MeasurementOption
+	attempts  attemptSets
+}
+
+// attemptKey is what an attempt's metric attributes are made of.
+type attemptKey struct {
+	method, template, server string
+	port, status             int
+	errorType                string
+}
+
+// attemptSets caches the attribute sets of http.client.request.duration:
+// there are few (two URL templates, a handful of statuses).
+type attemptSets struct {
+	mu   sync.RWMutex
+	sets map[attemptKey]metric.MeasurementOption
+}
+
+// maxAttemptSets bounds attemptSets; beyond it, sets are built per use.
+const maxAttemptSets = 256
+
+func (c *attemptSets) get(k attemptKey) metric.MeasurementOption {
+	c.mu.RLock()
+	o, ok := c.sets[k]
+	c.mu.RUnlock()
+	if ok {
+		return o
+	}
+	attrs := make([]attribute.KeyValue, 0, 6)
+	attrs = append(attrs, keyMethod.String(k.method), keyServer.String(k.server), keyPort.Int(k.port), keyURLTemplate.String(k.template))
+	if k.status != 0 {
+		attrs = append(attrs, keyStatus.Int(k.status))
+	}
+	if k.errorType != "" {
+		attrs = append(attrs, keyErrorType.String(k.errorType))
+	}
+	o = metric.WithAttributeSet(attribute.NewSet(attrs...))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sets == nil {
+		c.sets = map[attemptKey]metric.MeasurementOption{}
+	}
+	if len(c.sets) < maxAttemptSets {
+		c.sets[k] = o
+	}
+	return o
+}
+
+// sets builds the attribute sets of the common measurements.
+func (t *telemetry) sets() {
+	t.byOutcome = map[crispwa.SendOutcome]metric.MeasurementOption{}
+	for _, o := range []crispwa.SendOutcome{crispwa.OutcomeAccepted, crispwa.OutcomeRejected, crispwa.OutcomeUnknown, crispwa.OutcomeNotSent} {
+		t.byOutcome[o] = metric.WithAttributeSet(attribute.NewSet(keyOutcome.String(string(o))))
+	}
+	t.byReason = map[crispwa.RetryReason]metric.MeasurementOption{}
+	for _, r := range []crispwa.RetryReason{crispwa.RetryRateLimited, crispwa.RetryNoConnection, crispwa.RetryServerError, crispwa.RetryTransport} {
+		t.byReason[r] = metric.WithAttributeSet(attribute.NewSet(keyReason.String(string(r))))
+	}
+	t.byResult = map[crispwa.CallbackResult]metric.MeasurementOption{}
+	for _, r := range []crispwa.CallbackResult{crispwa.CallbackHandled, crispwa.CallbackDuplicate, crispwa.CallbackRefused, crispwa.CallbackFailed} {
+		t.byResult[r] = metric.WithAttributeSet(attribute.NewSet(keyResult.String(string(r))))
+	}
+}
+
+// outcomeSet is the attribute set of outcome o.
+func (t *telemetry) outcomeSet(o crispwa.SendOutcome) metric.MeasurementOption {
+	if s, ok := t.byOutcome[o]; ok {
+		return s
+	}
+	return metric.WithAttributes(keyOutcome.String(string(o)))
 }
 
 // instruments creates the instruments on m. An instrument m cannot create
@@ -173,26 +250,29 @@ const (
 )
 
 func (t *telemetry) sendStart(ctx context.Context, s crispwa.SendInfo) context.Context {
-	ctx, _ = t.tracer.Start(ctx, "crispwa.send", trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(keyTemplate.String(s.Template), keyLanguage.String(s.Language), keyRecipient.String(s.To)))
+	ctx, span := t.tracer.Start(ctx, "crispwa.send", trace.WithSpanKind(trace.SpanKindInternal))
+	if span.IsRecording() {
+		span.SetAttributes(keyTemplate.String(s.Template), keyLanguage.String(s.Language), keyRecipient.String(s.To))
+	}
 	return ctx
 }
 
 func (t *telemetry) sendDone(ctx context.Context, d crispwa.SendDone) {
 	span := trace.SpanFromContext(ctx)
-	outcome := keyOutcome.String(string(d.Outcome))
-	span.SetAttributes(keySendOutcome.String(string(d.Outcome)))
+	outcome := t.outcomeSet(d.Outcome)
 	if d.Err == nil {
-		span.SetAttributes(keyRequestID.String(d.RequestID))
+		if span.IsRecording() {
+			span.SetAttributes(keySendOutcome.String(string(d.Outcome)), keyRequestID.String(d.RequestID))
+		}
 		t.keepSpan(ctx, span, d.RequestID)
-		t.sends.Add(ctx, 1, metric.WithAttributes(outcome))
+		t.sends.Add(ctx, 1, outcome)
 	} else {
 		et := sendErrorType(d.Err)
-		span.SetAttributes(keyErrorType.String(et))
+		span.SetAttributes(keySendOutcome.String(string(d.Outcome)), keyErrorType.String(et))
 		span.SetStatus(codes.Error, et) // never the message: it may quote a server's text
-		t.sends.Add(ctx, 1, metric.WithAttributes(outcome, keyErrorType.String(et)))
+		t.sends.Add(ctx, 1, metric.WithAttributes(keyOutcome.String(string(d.Outcome)), keyErrorType.String(et)))
 	}
-	t.sendDuration.Record(ctx, d.Duration.Seconds(), metric.WithAttributes(outcome))
+	t.sendDuration.Record(ctx, d.Duration.Seconds(), outcome)
 	span.End()
 }
 
@@ -248,20 +328,18 @@ func errorType(err error) string {
 }
 
 func (t *telemetry) attemptStart(ctx context.Context, a crispwa.Attempt) context.Context {
-	attrs := []attribute.KeyValue{
-		keyMethod.String(a.Method), keyServer.String(a.ServerAddress), keyPort.Int(a.ServerPort), keyURLTemplate.String(a.URLTemplate),
+	ctx, span := t.tracer.Start(ctx, a.Method+" "+a.URLTemplate, trace.WithSpanKind(trace.SpanKindClient))
+	if span.IsRecording() {
+		span.SetAttributes(keyMethod.String(a.Method), keyServer.String(a.ServerAddress), keyPort.Int(a.ServerPort), keyURLTemplate.String(a.URLTemplate))
+		if a.Number > 1 {
+			span.SetAttributes(keyResend.Int(a.Number - 1))
+		}
 	}
-	if a.Number > 1 {
-		attrs = append(attrs, keyResend.Int(a.Number-1))
-	}
-	ctx, _ = t.tracer.Start(ctx, a.Method+" "+a.URLTemplate, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	return ctx
 }
 
 func (t *telemetry) attemptDone(ctx context.Context, a crispwa.AttemptDone) {
 	span := trace.SpanFromContext(ctx)
-	attrs := make([]attribute.KeyValue, 0, 6)
-	attrs = append(attrs, keyMethod.String(a.Method), keyServer.String(a.ServerAddress), keyPort.Int(a.ServerPort), keyURLTemplate.String(a.URLTemplate))
 	var et string
 	switch {
 	case a.Err != nil:
@@ -269,22 +347,28 @@ func (t *telemetry) attemptDone(ctx context.Context, a crispwa.AttemptDone) {
 	case a.StatusCode >= 400:
 		et = strconv.Itoa(a.StatusCode)
 	}
-	if a.StatusCode != 0 {
-		attrs = append(attrs, keyStatus.Int(a.StatusCode))
+	if span.IsRecording() {
+		if a.StatusCode != 0 {
+			span.SetAttributes(keyStatus.Int(a.StatusCode))
+		}
+		if et != "" {
+			span.SetAttributes(keyErrorType.String(et))
+			span.SetStatus(codes.Error, et)
+		}
+		span.SetAttributes(keyVerdict.String(string(a.Verdict)))
 	}
-	if et != "" {
-		attrs = append(attrs, keyErrorType.String(et))
-		span.SetStatus(codes.Error, et)
-	}
-	span.SetAttributes(attrs...)
-	span.SetAttributes(keyVerdict.String(string(a.Verdict)))
-	t.httpDuration.Record(ctx, a.Duration.Seconds(), metric.WithAttributes(attrs...))
+	t.httpDuration.Record(ctx, a.Duration.Seconds(), t.attempts.get(attemptKey{
+		method: a.Method, template: a.URLTemplate, server: a.ServerAddress, port: a.ServerPort, status: a.StatusCode, errorType: et}))
 	span.End()
 }
 
 func (t *telemetry) retry(ctx context.Context, r crispwa.Retry) {
 	reason := keyReason.String(string(r.Reason))
-	t.retries.Add(ctx, 1, metric.WithAttributes(reason))
+	if set, ok := t.byReason[r.Reason]; ok {
+		t.retries.Add(ctx, 1, set)
+	} else {
+		t.retries.Add(ctx, 1, metric.WithAttributes(reason))
+	}
 	if r.Reason == crispwa.RetryRateLimited {
 		t.rateWait.Record(ctx, r.Wait.Seconds())
 	}
@@ -303,7 +387,7 @@ type callbackState struct {
 
 func (t *telemetry) callbackStart(ctx context.Context, ev *crispwa.CallbackEvent) context.Context {
 	st := &callbackState{}
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(keyRequestID.String(ev.RequestID))}
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
 	var lookupErr error
 	if t.cfg.spans != nil {
 		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
@@ -316,6 +400,9 @@ func (t *telemetry) callbackStart(ctx context.Context, ev *crispwa.CallbackEvent
 		}
 	}
 	ctx, st.span = t.tracer.Start(ctx, "crispwa.callback", opts...)
+	if st.span.IsRecording() {
+		st.span.SetAttributes(keyRequestID.String(ev.RequestID))
+	}
 	if lookupErr != nil {
 		st.span.AddEvent("crispwa.span_store.failed", trace.WithAttributes(keyErrorType.String(errorType(lookupErr))))
 	}
@@ -328,13 +415,14 @@ func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
 		st = &callbackState{}
 		_, st.span = t.tracer.Start(ctx, "crispwa.callback", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(d.Start))
 	}
-	result := keyResult.String(string(d.Result))
-	metricAttrs := []attribute.KeyValue{result}
-	st.span.SetAttributes(keyCbResult.String(string(d.Result)), keyStatus.Int(d.Status))
-	if d.Event != nil {
+	if st.span.IsRecording() {
+		st.span.SetAttributes(keyCbResult.String(string(d.Result)), keyStatus.Int(d.Status))
+	}
+	var class string
+	if d.Event != nil && d.Event.Error {
 		if f := d.Event.Failure(); f != nil {
-			metricAttrs = append(metricAttrs, keyFailureClass.String(string(f.Class)))
-			st.span.SetAttributes(keyFailureClass.String(string(f.Class)))
+			class = string(f.Class)
+			st.span.SetAttributes(keyFailureClass.String(class))
 			if f.Code != 0 {
 				st.span.SetAttributes(keyWhatsAppCode.Int(f.Code))
 			}
@@ -343,7 +431,14 @@ func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
 	if d.Result == crispwa.CallbackFailed || d.Result == crispwa.CallbackRefused {
 		st.span.SetStatus(codes.Error, string(d.Result))
 	}
-	t.deliveries.Add(ctx, 1, metric.WithAttributes(metricAttrs...))
+	switch set, ok := t.byResult[d.Result]; {
+	case ok && class == "":
+		t.deliveries.Add(ctx, 1, set)
+	case class == "":
+		t.deliveries.Add(ctx, 1, metric.WithAttributes(keyResult.String(string(d.Result))))
+	default:
+		t.deliveries.Add(ctx, 1, metric.WithAttributes(keyResult.String(string(d.Result)), keyFailureClass.String(class)))
+	}
 	if d.Result == crispwa.CallbackHandled && !st.accepted.IsZero() {
 		t.delay.Record(ctx, max(d.Start.Sub(st.accepted), 0).Seconds())
 	}
