@@ -106,7 +106,7 @@ func runBulk(ctx context.Context, e *cmdEnv, args []string) int {
 	if err != nil {
 		return failure(e, "bulk", err)
 	}
-	client, err := clientFromEnv(e.getenv)
+	client, err := clientFromEnv(e.getenv, crispwa.WithObserver(e.observer))
 	if err != nil {
 		return failure(e, "bulk", err)
 	}
@@ -259,7 +259,7 @@ func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bul
 	opts := []bulk.Option{
 		bulk.WithRate(f.rate), bulk.WithConcurrency(f.concurrency), bulk.WithRetryUnknown(f.retryUnknown),
 		bulk.WithTemplateCheck(false), // every row was built and checked from the template already
-		bulk.WithAbort(e.stopNow), bulk.WithDrainTimeout(bulk.DefaultDrainTimeout),
+		bulk.WithAbort(e.stopNow), bulk.WithDrainTimeout(bulk.DefaultDrainTimeout), bulk.WithObserver(e.observer),
 	}
 	if f.listen != "" {
 		refused := &refusalLog{print: func(s string) { say("%s", s) }}

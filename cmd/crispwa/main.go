@@ -30,6 +30,8 @@ import (
 	"os/signal"
 	"syscall"
 	"text/tabwriter"
+
+	"github.com/crispwa/crispwa"
 )
 
 // Exit statuses, the same for every command.
@@ -53,6 +55,8 @@ type cmdEnv struct {
 	// stopNow is closed at the second Ctrl-C (the first one cancels the
 	// context): stop without waiting for anything. nil: never.
 	stopNow <-chan struct{}
+	// observer is the telemetry of --otel (otel.go); nil: none.
+	observer *crispwa.Observer
 }
 
 // command is one subcommand. run gets the arguments after the subcommand's
@@ -111,6 +115,9 @@ func dispatch(ctx context.Context, e *cmdEnv, args []string) int {
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
+	if name == "--otel" || name == "-otel" {
+		return dispatchWithOtel(ctx, e, rest)
+	}
 	switch name {
 	case "help", "-h", "-help", "--help":
 		if name == "help" && len(rest) > 0 && rest[0] == "help" {
@@ -157,6 +164,7 @@ func rootUsage(w io.Writer) {
 	fmt.Fprintf(tw, "  %s\t%s\n", "help", "show help on a command: crispwa help <command>")
 	fmt.Fprintf(tw, "\nAlso:\n  %s\t%s\n", "bulk status", "report on a campaign's journal (crispwa bulk status --help)")
 	fmt.Fprintf(tw, "  %s\t%s\n", "bulk resolve", "record what you found in Crisp about one row (crispwa bulk resolve --help)")
+	fmt.Fprintf(tw, "  %s\t%s\n", "--otel <command>", "send the command's traces and metrics over OTLP (crispwa --otel)")
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\ntemplates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
 	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL; demo, fake,")
