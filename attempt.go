@@ -2,12 +2,12 @@ package crispwa
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -28,15 +28,20 @@ import (
 //  2. The attempt's outcome gets a verdict (wireAttempt.verdict): the server
 //     answered; the request certainly was not processed (no connection was
 //     ever obtained, or the server answered 420/429); or unknown.
-//  3. retryRule decides from the verdict whether the SDK makes another,
-//     counted, attempt. Sends: only when certainly not processed. Reads: on
+//  3. retryRule (retry.go, the retry policy) decides from the verdict
+//     whether the SDK makes another, counted, attempt, and backoff how long
+//     it waits first. Sends: only when certainly not processed. Reads: on
 //     any transient failure.
 //  4. Redirects: a send never follows one (sendRedirect); a read follows
 //     same-origin redirects only (readRedirect). An unfollowed 3xx is an
 //     *APIError matching ErrRedirect.
 //
 // What the caller gets from the last attempt is decided in request.go
-// (Client.do): an ambiguous send failure wraps ErrSendOutcomeUnknown.
+// (do): an ambiguous send failure wraps ErrSendOutcomeUnknown. This is the
+// only file that uses go-retryablehttp: the request it retries is built in
+// exchange.run, and its callbacks (CheckRetry, Backoff, ErrorHandler, and
+// the HTTP client whose transport is the exchange) are set in newExchange.
+// The Observer's attempt and retry hooks (observer.go) are called from here.
 
 // callKind selects the retry rule and failure classification of a call.
 type callKind int
@@ -63,44 +68,6 @@ const (
 	unknown
 )
 
-// retryRule is the whole retry policy: whether an attempt of a call of kind
-// k that ended with verdict v (and resp or err) is tried again. waitMax
-// bounds the Retry-After the SDK accepts to wait.
-func retryRule(k callKind, v verdict, resp *http.Response, err error, waitMax time.Duration) bool {
-	if err != nil {
-		if permanentTransportError(err) {
-			return false
-		}
-		return k == kindRead || v == notSent
-	}
-	s := resp.StatusCode
-	switch {
-	case isRateLimit(s):
-		return retryAfterFits(resp, waitMax)
-	case k == kindSend:
-		return false
-	case s == http.StatusServiceUnavailable:
-		return retryAfterFits(resp, waitMax)
-	case s == http.StatusRequestTimeout:
-		return true
-	}
-	return s >= 500 && s != http.StatusNotImplemented
-}
-
-// permanentTransportError reports transport failures that retrying cannot
-// fix: certificate problems and a refused redirect.
-func permanentTransportError(err error) bool {
-	var (
-		unknownAuthority x509.UnknownAuthorityError
-		hostname         x509.HostnameError
-		invalidCert      x509.CertificateInvalidError
-		verify           *tls.CertificateVerificationError
-		redirect         *redirectError
-	)
-	return errors.As(err, &unknownAuthority) || errors.As(err, &hostname) ||
-		errors.As(err, &invalidCert) || errors.As(err, &verify) || errors.As(err, &redirect)
-}
-
 // wireAttempt is what one attempt did on the wire, as reported by
 // httptrace. A new one is made for every attempt.
 type wireAttempt struct {
@@ -108,6 +75,12 @@ type wireAttempt struct {
 	handedDown  bool        // the request was handed to the transports below
 	gettingConn atomic.Bool // the transport started to get a connection
 	gotConn     atomic.Bool // ... and got one: the request may have been written
+
+	// With an Observer only: the attempt's context (AttemptStart's), when
+	// it started, and the header fields RequestHeader asked to add.
+	ctx    context.Context
+	start  time.Time
+	header http.Header
 }
 
 // verdict classifies the attempt's outcome. A transport error is "not sent"
@@ -126,6 +99,17 @@ func (a *wireAttempt) verdict(resp *http.Response, err error) verdict {
 	return unknown
 }
 
+// exported names the verdict for the Observer.
+func (v verdict) exported() AttemptVerdict {
+	switch v {
+	case answered:
+		return VerdictAnswered
+	case notSent:
+		return VerdictNotSent
+	}
+	return VerdictUnknown
+}
+
 func (a *wireAttempt) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
 		GetConn: func(string) { a.gettingConn.Store(true) },
@@ -137,6 +121,7 @@ func (a *wireAttempt) trace() *httptrace.ClientTrace {
 // CheckRetry that judges them. It lives for one call, and is used by one
 // goroutine at a time (retryablehttp runs attempts one after the other).
 type exchange struct {
+	c       *Client
 	kind    callKind
 	next    http.RoundTripper // the authentication transport
 	logger  *slog.Logger      // nil: silent
@@ -145,9 +130,52 @@ type exchange struct {
 	// judged is the verdict on the latest attempt: notSent before the
 	// first, unknown while one runs, then what checkRetry found.
 	judged verdict
+	// urlPath is the request's URL path (for errors), set by run.
+	urlPath string
+
+	// With an Observer only: the call's context, what each attempt is
+	// described with, and why the latest attempt is retried.
+	obs    *Observer
+	ctx    context.Context
+	about  Attempt
+	reason RetryReason
 
 	hc http.Client          // the user's client with x as transport
 	rc retryablehttp.Client // the retry loop, over hc
+}
+
+// run makes the call: method on url with body (JSON, or none when nil),
+// through the retry loop. A response is returned open.
+func (x *exchange) run(ctx context.Context, method, url, path string, body []byte) (*http.Response, error) {
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return nil, fmt.Errorf("crispwa: building request: %w", err)
+	}
+	x.urlPath = req.URL.Path
+	c := x.c
+	req.Header.Set("Authorization", c.auth.header()) // checked again per hop by authTransport
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if x.obs != nil {
+		x.ctx = ctx
+		x.about = Attempt{Send: x.kind == kindSend, Method: method, URLTemplate: c.base.Path + "website/{website_id}/" + path,
+			ServerAddress: c.base.Hostname(), ServerPort: port(c.base.Scheme, c.base.Port())}
+	}
+	return x.rc.Do(req)
+}
+
+// port is the URL's port as a number, or the scheme's default.
+func port(scheme, p string) int {
+	if n, err := strconv.Atoi(p); err == nil {
+		return n
+	}
+	if scheme == "http" {
+		return 80
+	}
+	return 443
 }
 
 // RoundTrip runs one attempt, or one redirect hop of the current attempt (a
@@ -167,11 +195,22 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err // cancelled before anything left
 	}
 	a.handedDown = true
+	if x.obs != nil {
+		if req.Response == nil {
+			x.startAttempt(ctx, a)
+		}
+		if a.ctx != nil {
+			ctx = a.ctx
+		}
+	}
 	if x.kind == kindSend {
 		ctx = httptrace.WithClientTrace(ctx, a.trace())
 	}
 	r := req.WithContext(ctx) // a copy: a RoundTripper must not modify req
 	r.GetBody = nil           // nothing below may write the body again
+	if len(a.header) > 0 {
+		r.Header = addHeader(req.Header.Clone(), a.header)
+	}
 	if x.logger == nil || !x.logger.Enabled(ctx, slog.LevelDebug) {
 		return x.next.RoundTrip(r)
 	}
@@ -192,16 +231,76 @@ func (x *exchange) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// startAttempt tells the Observer that attempt a starts.
+func (x *exchange) startAttempt(ctx context.Context, a *wireAttempt) {
+	about := x.about
+	about.Number = a.number
+	a.ctx, a.start = ctx, time.Now()
+	if x.obs.AttemptStart != nil {
+		if c := x.obs.AttemptStart(ctx, about); c != nil {
+			a.ctx = c
+		}
+	}
+	if x.obs.RequestHeader != nil {
+		h := http.Header{}
+		x.obs.RequestHeader(a.ctx, h)
+		a.header = h
+	}
+}
+
+// sdkHeaders are the header fields an Observer's RequestHeader cannot set.
+var sdkHeaders = map[string]bool{"Authorization": true, "Accept": true, "Content-Type": true,
+	"Content-Length": true, "Host": true, "User-Agent": true, "Proxy-Authorization": true, "Cookie": true}
+
+// addHeader adds the fields of extra to h, except the SDK's own.
+func addHeader(h, extra http.Header) http.Header {
+	for k, v := range extra {
+		if k = http.CanonicalHeaderKey(k); !sdkHeaders[k] {
+			h[k] = v
+		}
+	}
+	return h
+}
+
+// endAttempt tells the Observer that the latest attempt ended.
+func (x *exchange) endAttempt(resp *http.Response, err error) {
+	a := x.last
+	if a == nil || a.ctx == nil || x.obs.AttemptDone == nil {
+		return
+	}
+	d := AttemptDone{Attempt: x.about, Err: err, Verdict: x.judged.exported(), Duration: time.Since(a.start)}
+	d.Number = a.number
+	if resp != nil {
+		d.StatusCode = resp.StatusCode
+	}
+	x.obs.AttemptDone(a.ctx, d)
+}
+
 // checkRetry is the exchange's retryablehttp.CheckRetry: it reports
 // rate-limit answers to the context's observer, stops on cancellation, and
 // otherwise applies retryRule to the attempt that just ended.
 func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	observeRateLimit(ctx, resp)
 	x.judged = x.last.verdict(resp, err)
+	if x.obs != nil {
+		x.endAttempt(resp, err)
+	}
 	if ctx.Err() != nil {
 		return false, nil
 	}
-	return retryRule(x.kind, x.judged, resp, err, x.waitMax), nil
+	retry := retryRule(x.kind, x.judged, resp, err, x.waitMax)
+	if retry && x.obs != nil {
+		x.reason = retryReason(x.judged, resp)
+	}
+	return retry, nil
+}
+
+// backoff is the exchange's retryablehttp.Backoff when the Observer wants
+// to hear of retries: the policy's wait, reported.
+func (x *exchange) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	d := backoff(minWait, maxWait, attempt, resp)
+	x.obs.Retry(x.ctx, Retry{Attempt: x.attempts(), Reason: x.reason, Wait: d})
+	return d
 }
 
 // attempts returns how many attempts the exchange started.
@@ -216,7 +315,7 @@ func (x *exchange) attempts() int {
 // through (the user's settings, our transport chain and redirect rule) and
 // the retry loop around it.
 func (c *Client) newExchange(k callKind) *exchange {
-	x := &exchange{kind: k, next: c.auth, logger: c.logger, waitMax: c.waitMax, judged: notSent}
+	x := &exchange{c: c, kind: k, next: c.auth, logger: c.logger, waitMax: c.waitMax, judged: notSent, obs: c.observer}
 	x.hc = c.httpBase // a copy: Timeout and Jar are the user's
 	x.hc.Transport = x
 	x.hc.CheckRedirect = sendRedirect
@@ -233,6 +332,9 @@ func (c *Client) newExchange(k callKind) *exchange {
 		// Hand back the last answer, so that callers get an *APIError
 		// rather than "giving up after N attempts".
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	if x.obs != nil && x.obs.Retry != nil {
+		x.rc.Backoff = x.backoff
 	}
 	return x
 }

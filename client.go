@@ -55,6 +55,7 @@ type Client struct {
 	httpBase     http.Client
 	readRedirect func(*http.Request, []*http.Request) error
 	phones       *phoneCache // canonical form of the numbers Send has read
+	observer     *Observer   // nil: nothing reported (WithObserver)
 }
 
 // NewClient returns a client for the website websiteID, authenticated with
@@ -87,6 +88,7 @@ func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, er
 		waitMin:   s.retryWaitMin,
 		waitMax:   s.retryWaitMax,
 		phones:    newPhoneCache(),
+		observer:  s.observer,
 	}
 	if s.userAgent != "" {
 		c.userAgent += " " + s.userAgent

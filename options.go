@@ -30,6 +30,7 @@ type settings struct {
 	logger       *slog.Logger
 	userAgent    string
 	templateTTL  time.Duration // SendChecked's template cache; 0 = off
+	observer     *Observer     // nil: nothing reported
 }
 
 const (

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // maxResponseBytes caps every response body the SDK reads. Template pages
@@ -58,18 +56,8 @@ func do[T any](ctx context.Context, c *Client, cl call) (*T, error) {
 			return nil, fmt.Errorf("crispwa: encoding request: %w", err)
 		}
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, u, body)
-	if err != nil {
-		return nil, fmt.Errorf("crispwa: building request: %w", err)
-	}
-	req.Header.Set("Authorization", c.auth.header()) // checked again per hop by authTransport
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	x := c.newExchange(cl.kind)
-	resp, err := x.rc.Do(req)
+	resp, err := x.run(ctx, cl.method, u, cl.path, body)
 	if err != nil {
 		if resp != nil { // a refused redirect hands back a closed response too
 			_ = resp.Body.Close()
@@ -77,7 +65,7 @@ func do[T any](ctx context.Context, c *Client, cl call) (*T, error) {
 		return nil, c.auth.scrubError(transportFailure(ctx, cl, x, err))
 	}
 	defer resp.Body.Close()
-	data, err := decode[T](cl, req.URL.Path, resp, c.auth.scrub)
+	data, err := decode[T](cl, x.urlPath, resp, c.auth.scrub)
 	return data, c.auth.scrubError(err)
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -573,4 +574,50 @@ func TestSendRateLimitedThenRefusedIsNotUnknown(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrSendOutcomeUnknown, "no attempt can have been processed")
 	assert.EqualValues(t, 1, n.Load())
 	assert.EqualValues(t, 3, dials.Load(), "the refused attempts were retried")
+}
+
+// failTransport fails every request with err, counting them, and tells
+// httptrace nothing (a user's own transport).
+type failTransport struct {
+	err error
+	n   atomic.Int64
+}
+
+func (t *failTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return nil, t.err
+}
+
+// A certificate error that a user's own transport returns bare (not wrapped
+// in tls.CertificateVerificationError), as a value or a pointer, is as
+// permanent as net/http's: one attempt, for reads (retried on any other
+// transport failure) and sends.
+func TestBareCertificateErrorsNotRetried(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"unknown authority", x509.UnknownAuthorityError{}},
+		{"unknown authority pointer", &x509.UnknownAuthorityError{}},
+		{"hostname", x509.HostnameError{Certificate: &x509.Certificate{}, Host: "example.com"}},
+		{"hostname pointer", &x509.HostnameError{Certificate: &x509.Certificate{}, Host: "example.com"}},
+		{"invalid certificate", x509.CertificateInvalidError{Reason: x509.Expired}},
+		{"invalid certificate pointer", &x509.CertificateInvalidError{Reason: x509.Expired}},
+		{"wrapped", fmt.Errorf("dial: %w", x509.CertificateInvalidError{Reason: x509.NotAuthorizedToSign})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.False(t, retryRule(kindRead, unknown, nil, tt.err, time.Second), "read")
+			assert.False(t, retryRule(kindSend, notSent, nil, tt.err, time.Second), "send")
+
+			tr := &failTransport{err: tt.err}
+			c, err := NewClient(testWebsite, testCreds, WithBaseURL("https://api.example.com/"),
+				WithHTTPClient(&http.Client{Transport: tr}), WithMaxRetries(3), fastRetries())
+			require.NoError(t, err)
+			_, err = c.Templates.List(context.Background(), nil)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tt.err)
+			assert.EqualValues(t, 1, tr.n.Load(), "a certificate error is not retried")
+		})
+	}
 }

@@ -59,7 +59,7 @@ func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateReq
 		s.logRefusal(ctx, req, checkErr)
 		return nil, checkErr
 	}
-	res, err := s.send(ctx, req, wire)
+	res, err := s.sendPrepared(ctx, req, wire)
 	if err != nil && errors.Is(err, ErrInvalidRequest) {
 		s.cache.forget(key)
 	}
@@ -87,7 +87,7 @@ func (s *TemplatesService) SendCheckedWith(ctx context.Context, t *Template, req
 		s.logRefusal(ctx, req, err)
 		return nil, err
 	}
-	res, err := s.send(ctx, req, wire)
+	res, err := s.sendPrepared(ctx, req, wire)
 	if err != nil && errors.Is(err, ErrInvalidRequest) {
 		s.cache.forget(templateKey{name: t.Name, language: t.Language})
 	}

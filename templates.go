@@ -179,17 +179,36 @@ func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Tem
 //
 // Crisp API: POST website/{website_id}/template/send
 func (s *TemplatesService) Send(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
+	if s.client.observer != nil {
+		return s.client.observeSend(ctx, req, s.send)
+	}
+	return s.send(ctx, req)
+}
+
+// send is Send without the observer.
+func (s *TemplatesService) send(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
 	wire, err := req.prepare(s.client.phones.normalize)
 	if err != nil {
 		return nil, err
 	}
-	return s.send(ctx, req, wire)
+	return s.post(ctx, req, wire)
 }
 
-// send posts wire, the request as prepare returned it (validated, numbers
-// canonical), so that Send, SendChecked and SendCheckedWith validate and
-// normalise a send once. req is the caller's request, for the log record.
-func (s *TemplatesService) send(ctx context.Context, req, wire *SendTemplateRequest) (*SendResult, error) {
+// sendPrepared is Send of a request prepare already validated and
+// normalised (wire), for SendChecked and SendCheckedWith, which prepare
+// once for the check and the send.
+func (s *TemplatesService) sendPrepared(ctx context.Context, req, wire *SendTemplateRequest) (*SendResult, error) {
+	if s.client.observer != nil {
+		return s.client.observeSend(ctx, req, func(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
+			return s.post(ctx, req, wire)
+		})
+	}
+	return s.post(ctx, req, wire)
+}
+
+// post posts wire, the request as prepare returned it (validated, numbers
+// canonical). req is the caller's request, for the log record.
+func (s *TemplatesService) post(ctx context.Context, req, wire *SendTemplateRequest) (*SendResult, error) {
 	res, err := do[SendResult](ctx, s.client, call{kind: kindSend, method: http.MethodPost, path: "template/send", body: wire})
 	if err != nil {
 		return nil, err

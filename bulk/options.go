@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"math"
 	"time"
+
+	"github.com/crispwa/crispwa"
 )
 
 // Defaults of a Runner.
@@ -36,6 +38,7 @@ type config struct {
 	abort            <-chan struct{} // closed: cut the sends in flight short
 	rateStore        RateStore
 	suppressions     Suppressions
+	observer         *crispwa.Observer // WithObserver (observer.go)
 }
 
 func defaultConfig() config {

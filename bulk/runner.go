@@ -518,6 +518,7 @@ func (c *campaign) sendJob(i int, job Job) {
 		}
 		return
 	}
+	wasUnknown := c.wasUnknown(job.Key) // for the Observer
 	// The intent is durable before the request can leave: after a crash,
 	// this key is "unknown", never silently sent again.
 	rec := record{Event: string(StatusSending), Key: job.Key, Template: tmpl.name, Language: tmpl.language, To: to}
@@ -556,6 +557,7 @@ func (c *campaign) sendJob(i int, job Job) {
 			c.act(f, job.Key, to, tmpl, err)
 		}
 	}
+	c.observe(err, wasUnknown)
 }
 
 // skipPaused reports whether tmpl is paused, counting the job as skipped.

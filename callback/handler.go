@@ -70,7 +70,8 @@ type Handler struct {
 	dedup    dedupStore // nil: deduplication off
 	inMemory bool       // dedup is the in-memory one: recording an outcome costs nothing
 	logger   *slog.Logger
-	counts   *counts // a pointer: a Handler value can be formatted (Format)
+	counts   *counts           // a pointer: a Handler value can be formatted (Format)
+	obs      *crispwa.Observer // nil: nothing reported (observer.go)
 }
 
 // counts are a Handler's Stats, counted as deliveries are answered.
@@ -182,7 +183,7 @@ func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
 			panic(err.Error())
 		}
 	}
-	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger, counts: &counts{}}
+	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger, counts: &counts{}, obs: cfg.observer}
 	if h.fn == nil {
 		h.fn = func(context.Context, *crispwa.CallbackEvent) error { return nil }
 	}
@@ -206,6 +207,15 @@ func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
 
 // ServeHTTP handles one delivery; see Handler for the answers.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.obs != nil {
+		h.serveObserved(w, r)
+		return
+	}
+	h.serve(w, r)
+}
+
+// serve is ServeHTTP without the Observer.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.reject(r, w, causeNotPost, "method not allowed", "")
@@ -236,6 +246,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(r, w, causeMalformed, fmt.Sprintf("request_id longer than %d bytes", MaxRequestIDBytes), "")
 		return
 	}
+	if h.obs != nil {
+		r = h.observeStart(r, ev)
+	}
 	if h.dedup == nil {
 		h.finish(r, w, ev, h.call(r.Context(), ev))
 		return
@@ -245,6 +258,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errHandled):
 		h.counts.duplicates.Add(1)
 		h.log(r, slog.LevelDebug, "duplicate callback ignored", http.StatusOK, ev.RequestID)
+		h.noteDuplicate(r)
 		writeStatus(w, http.StatusOK, "duplicate")
 		return
 	case err != nil:
@@ -370,9 +384,11 @@ func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.Cal
 				slog.Int("status", http.StatusInternalServerError), slog.String("request_id", ev.RequestID),
 				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)))
 		}
+		h.noteWhy(r, fnErr.Error())
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	case fnErr != nil:
 		h.counts.failed.Add(1)
+		h.noteWhy(r, "handler failed: "+fnErr.Error())
 		h.log(r, slog.LevelWarn, "handler failed: "+fnErr.Error(), http.StatusInternalServerError, ev.RequestID)
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	}
@@ -426,6 +442,7 @@ func (h Handler) Format(f fmt.State, _ rune) {
 // reject counts, logs and answers a delivery refused for c.
 func (h *Handler) reject(r *http.Request, w http.ResponseWriter, c cause, why, requestID string) {
 	h.counts.refused[c].Add(1)
+	h.noteWhy(r, why)
 	if refusals[c].bodyUnread {
 		dropBody(w)
 	}

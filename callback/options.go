@@ -3,6 +3,8 @@ package callback
 import (
 	"fmt"
 	"log/slog"
+
+	"github.com/crispwa/crispwa"
 )
 
 // Option configures a Handler; pass options to NewHandler. A nil Option is
@@ -24,6 +26,7 @@ type handlerConfig struct {
 	dedup    int
 	store    Store
 	logger   *slog.Logger
+	observer *crispwa.Observer // WithObserver (observer.go)
 }
 
 const (

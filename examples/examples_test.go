@@ -29,6 +29,7 @@ func TestExamplesRunOffline(t *testing.T) {
 		{"await_delivery", "sent: whatsapp_message_id=wamid."},
 		{"callback_server", "both callbacks received"},
 		{"delivery_store", "the callback came first: sent"},
+		{"observability", "crispwa_callback_deliveries_total{"},
 	}
 	bin := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -167,7 +167,7 @@ func runCampaign(ctx context.Context, e *cmdEnv, args []string, retry bool) int 
 		}
 		supp = file
 	}
-	client, err := clientFromEnv(e.getenv)
+	client, err := clientFromEnv(e.getenv, crispwa.WithObserver(e.observer))
 	if err != nil {
 		return failure(e, name, err)
 	}
@@ -481,7 +481,7 @@ func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bul
 	opts := []bulk.Option{
 		bulk.WithRate(f.rate), bulk.WithConcurrency(f.concurrency), bulk.WithRetryUnknown(f.retryUnknown),
 		bulk.WithTemplateCheck(false), // every row was built and checked from the template already
-		bulk.WithAbort(e.stopNow), bulk.WithDrainTimeout(bulk.DefaultDrainTimeout),
+		bulk.WithAbort(e.stopNow), bulk.WithDrainTimeout(bulk.DefaultDrainTimeout), bulk.WithObserver(e.observer),
 	}
 	if supp != nil {
 		opts = append(opts, bulk.WithSuppressions(supp))

@@ -38,6 +38,8 @@ import (
 	"text/tabwriter"
 
 	"golang.org/x/term"
+
+	"github.com/crispwa/crispwa"
 )
 
 // Exit statuses, the same for every command.
@@ -76,6 +78,8 @@ type cmdEnv struct {
 	// then stops the command before it does anything: the shell completion
 	// reads the commands' flags this way.
 	flagsOnly func(*flag.FlagSet)
+	// observer is the telemetry of --otel (otel.go); nil: none.
+	observer *crispwa.Observer
 }
 
 // command is one subcommand. run gets the arguments after the subcommand's
@@ -141,6 +145,9 @@ func dispatch(ctx context.Context, e *cmdEnv, args []string) int {
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
+	if name == "--otel" || name == "-otel" {
+		return dispatchWithOtel(ctx, e, rest)
+	}
 	switch name {
 	case "help", "-h", "-help", "--help":
 		if name == "help" && len(rest) > 0 && rest[0] == "help" {
@@ -209,6 +216,7 @@ func rootUsage(w io.Writer) {
 	fmt.Fprintf(tw, "\nAlso:\n  %s\t%s\n", "bulk status", "report on a campaign's journal (crispwa bulk status --help)")
 	fmt.Fprintf(tw, "  %s\t%s\n", "bulk resolve", "record what you found in Crisp about unknown rows (crispwa bulk resolve --help)")
 	fmt.Fprintf(tw, "  %s\t%s\n", "bulk retry", "send the rows to retry later whose wait has passed (crispwa bulk retry --help)")
+	fmt.Fprintf(tw, "  %s\t%s\n", "--otel <command>", "send the command's traces and metrics over OTLP (crispwa --otel)")
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\ntemplates, send and bulk read CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER,")
 	fmt.Fprintln(w, "CRISP_WHATSAPP_KEY and, optionally, CRISP_WHATSAPP_BASE_URL; demo, fake,")

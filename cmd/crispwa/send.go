@@ -94,7 +94,7 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	client, err := clientFromEnv(e.getenv)
+	client, err := clientFromEnv(e.getenv, crispwa.WithObserver(e.observer))
 	if err != nil {
 		return failure(e, "send", err)
 	}

@@ -24,7 +24,7 @@ func runTemplates(ctx context.Context, e *cmdEnv, args []string) int {
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
 	}
-	client, err := clientFromEnv(e.getenv)
+	client, err := clientFromEnv(e.getenv, crispwa.WithObserver(e.observer))
 	if err != nil {
 		return failure(e, "templates", err)
 	}

@@ -1,0 +1,186 @@
+package crispwaotel_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/crispwa/crispwa"
+	"github.com/crispwa/crispwa/callback"
+	"github.com/crispwa/crispwa/crispwaotel"
+)
+
+// The benchmarks compare a Send (and a callback delivery) with no observer,
+// with crispwaotel on no-op providers, and with crispwaotel on the SDK's
+// real providers recording (every span sampled and batched to an exporter
+// that discards it; metrics aggregated for a reader). Each round times a
+// batch of each variant back to back, in rotating order, so that the load
+// of a shared machine moves every side of a ratio alike; the reported
+// metric is the median ratio over the rounds:
+//
+//	go test -run '^$' -bench Observed -count 3 ./crispwaotel
+
+// discard is a span exporter that drops everything.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+// variants are the observers compared, "none" first (the baseline).
+func variants(b *testing.B) []struct {
+	name string
+	opts []crispwaotel.Option // nil: no observer
+} {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
+	return []struct {
+		name string
+		opts []crispwaotel.Option
+	}{
+		{"none", nil},
+		{"noop", []crispwaotel.Option{crispwaotel.WithTracerProvider(tracenoop.NewTracerProvider()), crispwaotel.WithMeterProvider(metricnoop.NewMeterProvider())}},
+		{"sdk", []crispwaotel.Option{crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(mp)}},
+	}
+}
+
+// ratios runs rounds of fs (each a batch) in rotating order until the
+// benchmark ends and reports the median time of each over fs[0]'s.
+func ratios(b *testing.B, names []string, fs []func()) {
+	rs := make([][]float64, len(fs))
+	for i := 0; b.Loop(); i++ {
+		ts := make([]time.Duration, len(fs))
+		for k := range fs {
+			j := (i + k) % len(fs)
+			start := time.Now()
+			fs[j]()
+			ts[j] = time.Since(start)
+		}
+		for j := range fs {
+			rs[j] = append(rs[j], float64(ts[j])/float64(ts[0]))
+		}
+	}
+	for j := 1; j < len(fs); j++ {
+		slices.Sort(rs[j])
+		b.ReportMetric(rs[j][len(rs[j])/2], names[j]+"/none")
+	}
+}
+
+func BenchmarkSendObserved(b *testing.B) {
+	sent := []byte(`{"error":false,"reason":"dispatched","data":{"request_id":"` + requestID + `"}}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(sent)
+	}))
+	b.Cleanup(srv.Close)
+	ctx, req := context.Background(), sendReq()
+	for _, goroutines := range []int{1, 16} {
+		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
+			var names []string
+			var fs []func()
+			for _, v := range variants(b) {
+				var opts []crispwa.Option
+				if v.opts != nil {
+					opts = append(opts, crispwaotel.ClientOption(v.opts...))
+				}
+				c, err := crispwa.NewClient(website, creds, append(opts, crispwa.WithBaseURL(srv.URL))...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(c.CloseIdleConnections)
+				names = append(names, v.name)
+				fs = append(fs, func() {
+					var wg sync.WaitGroup
+					for range goroutines {
+						wg.Go(func() {
+							for range 32 {
+								if _, err := c.Templates.Send(ctx, req); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						})
+					}
+					wg.Wait()
+				})
+			}
+			ratios(b, names, fs)
+		})
+	}
+}
+
+func BenchmarkHandlerObserved(b *testing.B) {
+	bodies := make([][]byte, 1<<16)
+	for i := range bodies {
+		bodies[i] = []byte(`{"error":false,"reason":"dispatched","data":{"request_id":"5c0f9e2e-8d0a-4cf4-9a55-` +
+			strconv.Itoa(100000000000+i) + `","crisp_fingerprint":163408112098674,"whatsapp_message_id":"wamid.HBgLMzM2MTIzNDU2NzgVAgARGBI5QUI2RjQ4QjY3QjE0RUJBQjUA","session_id":"session_2c0a8b1e"}}`)
+	}
+	var names []string
+	var fs []func()
+	for _, v := range variants(b) {
+		opts := []callback.Option{callback.WithToken(token)}
+		if v.opts != nil {
+			opts = append(opts, crispwaotel.HandlerOption(v.opts...))
+		}
+		n := 0
+		names = append(names, v.name)
+		fs = append(fs, func() {
+			// A fresh handler per batch: every request_id is new to it.
+			h := callback.NewHandler(nil, opts...)
+			for range 256 {
+				r := httptest.NewRequest(http.MethodPost, "/callback?token="+token, bytes.NewReader(bodies[n%len(bodies)]))
+				n++
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+	ratios(b, names, fs)
+}
+
+func BenchmarkSendVariant(b *testing.B) {
+	sent := []byte(`{"error":false,"reason":"dispatched","data":{"request_id":"` + requestID + `"}}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(sent)
+	}))
+	b.Cleanup(srv.Close)
+	ctx, req := context.Background(), sendReq()
+	for _, v := range variants(b) {
+		b.Run(v.name, func(b *testing.B) {
+			var opts []crispwa.Option
+			if v.opts != nil {
+				opts = append(opts, crispwaotel.ClientOption(v.opts...))
+			}
+			c, err := crispwa.NewClient(website, creds, append(opts, crispwa.WithBaseURL(srv.URL))...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(c.CloseIdleConnections)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Templates.Send(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
