@@ -54,6 +54,9 @@ type (
 		Example          *wireExample              `json:"example"`
 		Cards            []wireCard                `json:"cards"`
 		LimitedTimeOffer *TemplateLimitedTimeOffer `json:"limited_time_offer"`
+
+		AddSecurityRecommendation bool `json:"add_security_recommendation"`
+		CodeExpirationMinutes     int  `json:"code_expiration_minutes"`
 	}
 	wireCard struct {
 		Components []wireComponent `json:"components"`
@@ -71,6 +74,7 @@ type (
 		URL         string         `json:"url"`
 		PhoneNumber string         `json:"phone_number"`
 		Example     lenientStrings `json:"example"`
+		OTPType     string         `json:"otp_type"`
 	}
 )
 
@@ -90,11 +94,12 @@ func components(ws []wireComponent) []TemplateComponent {
 	}
 	out := make([]TemplateComponent, len(ws))
 	for i, w := range ws {
-		c := TemplateComponent{Type: w.Type, Format: w.Format, Text: w.Text, LimitedTimeOffer: w.LimitedTimeOffer}
+		c := TemplateComponent{Type: w.Type, Format: w.Format, Text: w.Text, LimitedTimeOffer: w.LimitedTimeOffer,
+			AddSecurityRecommendation: w.AddSecurityRecommendation, CodeExpirationMinutes: w.CodeExpirationMinutes}
 		if w.Buttons != nil {
 			c.Buttons = make([]TemplateButton, len(w.Buttons))
 			for j, b := range w.Buttons {
-				c.Buttons[j] = TemplateButton{Type: b.Type, Text: b.Text, URL: b.URL, PhoneNumber: b.PhoneNumber, Example: b.Example}
+				c.Buttons[j] = TemplateButton{Type: b.Type, Text: b.Text, URL: b.URL, PhoneNumber: b.PhoneNumber, Example: b.Example, OTPType: b.OTPType}
 			}
 		}
 		if e := w.Example; e != nil {
