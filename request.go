@@ -131,14 +131,19 @@ func decode[T any](cl call, path string, resp *http.Response, scrub func(string)
 // not kept whole.
 const maxReasonBytes = 512
 
-// cleanReason makes the server's reason safe to print: control and
-// bidirectional-override characters become spaces, invalid UTF-8 is
-// replaced, and it is cut to maxReasonBytes (on a character boundary).
+// cleanReason makes the server's reason safe to print: line breaks and
+// tabs become spaces, other control characters (a terminal's escape
+// sequences) and bidirectional-override characters become '?', invalid
+// UTF-8 is replaced, and it is cut to maxReasonBytes (on a character
+// boundary).
 func cleanReason(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
 			return ' '
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r):
+			return '?'
 		}
 		return r
 	}, s)

@@ -80,9 +80,9 @@ func TestEchoedSecretsNeverLeak(t *testing.T) {
 func TestReasonSanitised(t *testing.T) {
 	for _, tc := range []struct{ name, reason, want string }{
 		{"plain", "invalid_data", "invalid_data"},
-		{"escape sequence", "bad\x1b[31m red", "bad [31m red"},
+		{"escape sequence", "bad\x1b[31m red\a", "bad?[31m red?"},
 		{"newline", "line1\nline2", "line1 line2"},
-		{"bidi override", "abc\u202Eevil\u2066x", "abc evil x"},
+		{"bidi override", "abc\u202Eevil\u2066x", "abc?evil?x"},
 		{"invalid utf-8", "a\xffb", "a\uFFFDb"},
 		{"long", strings.Repeat("é", 400), strings.Repeat("é", maxReasonBytes/2) + "…"},
 	} {

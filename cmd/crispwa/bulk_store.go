@@ -145,6 +145,7 @@ func runBulkStore(ctx context.Context, e *cmdEnv, args []string) int {
 	fs.StringVar(&f.listen, "listen", "", "receive Crisp's callbacks on `ADDR` and record them in the database (needs --token)")
 	fs.StringVar(&f.token, "token", "", "with --listen: the token callbacks must carry")
 	fs.StringVar(&f.region, "region", "", "read national numbers (without a country code) as numbers of this country, e.g. FR")
+	fs.IntVar(&f.maxRows, "max-rows", defaultMaxRows, "refuse a CSV of more than `N` rows")
 	fs.DurationVar(&f.rescueAfter, "rescue-after", riverbulk.DefaultRescueAfter, "how long a job may run before another worker takes it over (as unknown if it was sending)")
 	fs.StringVar(&f.quiet, "quiet-hours", "", "send nothing between these times in each recipient's local time, e.g. 21:00-08:00")
 	if code, ok := parse(fs, e, args, false); !ok {
