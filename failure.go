@@ -64,9 +64,9 @@ type metaError struct {
 // metaErrors is Meta's published WhatsApp Cloud API error table, code by
 // code: "WhatsApp error codes",
 // https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes
-// (read in the version updated Dec 12 2025, and its Jun 18 2026 update),
-// its "Marketing Messages API for WhatsApp" codes on the same page, and
-// 131063/131064, which Meta's page and public webhook records carry. The
+// (read in its Dec 12 2025 version; 131063, 131064 and 132018 from
+// transcriptions of the current page), with the page's "Marketing Messages
+// API for WhatsApp" codes. The
 // class follows the page's "possible reasons and solutions" column;
 // RetryAfter is the wait Meta names (131049: at least 24 h; 132069: 10
 // messages an hour; 134101: up to 10 minutes; 133015: 5 minutes), or, for

@@ -167,7 +167,7 @@ func phoneDigits(s string) (digits string, plus, ok bool) {
 	}
 	t := strings.TrimSpace(b.String())
 	if len(t) >= 4 && strings.EqualFold(t[:4], "tel:") {
-		t = strings.TrimSpace(t[4:])
+		t = strings.TrimLeft(t[4:], "/ ")           // also "tel://"
 		if i := strings.IndexByte(t, ';'); i >= 0 { // RFC 3966 parameters: ext=, isub=, phone-context=
 			t = t[:i]
 		}

@@ -61,6 +61,7 @@ var phoneSpellings = []struct {
 	// Links and extensions.
 	{"tel link", "tel:+33612345678", "", "+33612345678"},
 	{"tel link with dashes", "tel:+1-202-555-0143", "", "+12025550143"},
+	{"tel link with slashes", "tel://+33612345678", "", "+33612345678"},
 	{"TEL link upper case", "TEL:+44 7911 123456", "", "+447911123456"},
 	{"tel link with ext parameter", "tel:+1-202-555-0143;ext=123", "", "+12025550143"},
 	{"ext.", "+1 202 555 0143 ext. 123", "", "+12025550143"},
