@@ -29,10 +29,18 @@ import (
 // whose value breaks a limit Meta documents (in characters: a header text
 // parameter over 60, a body one over 1024, or 32768 when the body is the
 // only component, a coupon code over 20, a one-time or offer code over 15);
-// and
 // a component Text that differs from the template rendered with the
 // message's values (the Crisp inbox would show what the customer never
-// got).
+// got); and what WhatsApp refuses once the send is accepted: a text
+// parameter with a new-line, a tab or more than 4 consecutive spaces
+// (error 132018), a FLOW or CATALOG button without its component (131009),
+// an authentication send whose body and button codes differ, a
+// multi-product button over 10 sections, 30 products or a 24-character
+// section title, a product without catalog_id, a limited-time offer
+// already expired, a whole URL given as a URL button's suffix, a currency
+// code that is not ISO 4217, and an order (ORDER_DETAILS) that breaks
+// Meta's payments rules or does not add up. docs/sending.md lists them
+// with their sources.
 //
 // Check does not look at the phone numbers or Crisp options
 // (SendTemplateRequest.Validate does), makes no network call, and cannot
