@@ -66,10 +66,12 @@ type CardValues struct {
 // HeaderMedia, a value over a documented limit, a template that is not
 // APPROVED. On error the MessageTemplate is the zero value.
 //
-// Build fills text placeholders with "text" parameters; for currency or
-// date_time parameters, or FLOW, CATALOG and MPM buttons, assemble the
-// components with the constructors and use Check. Build makes no network
-// call.
+// Build fills text placeholders with "text" parameters, a FLOW button's
+// token and a CATALOG button's thumbnail from Buttons, and an
+// authentication template's body and OTP button from Code; for currency or
+// date_time parameters, flow_action_data, MPM and ORDER_DETAILS buttons,
+// assemble the components with the constructors and use Check. Build
+// makes no network call.
 func (t *Template) Build(v TemplateValues) (MessageTemplate, error) {
 	if t == nil {
 		return MessageTemplate{}, invalid("template", "is nil")

@@ -29,10 +29,18 @@ import (
 // whose value breaks a limit Meta documents (in characters: a header text
 // parameter over 60, a body one over 1024, or 32768 when the body is the
 // only component, a coupon code over 20, a one-time or offer code over 15);
-// and
 // a component Text that differs from the template rendered with the
 // message's values (the Crisp inbox would show what the customer never
-// got).
+// got); and what WhatsApp refuses once the send is accepted: a text
+// parameter with a new-line, a tab or more than 4 consecutive spaces
+// (error 132018), a FLOW or CATALOG button without its component (131009),
+// an authentication send whose body and button codes differ, a
+// multi-product button over 10 sections, 30 products or a 24-character
+// section title, a product without catalog_id, a limited-time offer
+// already expired, a whole URL given as a URL button's suffix, a currency
+// code that is not ISO 4217, and an order (ORDER_DETAILS) that breaks
+// Meta's payments rules or does not add up. docs/sending.md lists them
+// with their sources.
 //
 // Check does not look at the phone numbers or Crisp options
 // (SendTemplateRequest.Validate does), makes no network call, and cannot
@@ -142,7 +150,8 @@ type partComponents struct {
 // carousel card (prefix "card[0].") with the template's part: it sorts
 // them, then checks each kind.
 func (c *tmplChecker) checkPart(prefix string, part *partShape, comps []Component, top bool) topLevel {
-	pc := c.sortComponents(prefix, comps, top)
+	var pc partComponents
+	c.sortComponents(&pc, prefix, comps, top)
 	r := renderer{named: c.shape.named}
 	c.checkHeader(prefix+"header", part, pc.header, r)
 	c.checkBody(prefix+"body", part, pc.body, pc.onlyBody, r)
@@ -152,14 +161,14 @@ func (c *tmplChecker) checkPart(prefix string, part *partShape, comps []Componen
 	}
 	c.checkVoiceCall(prefix+"button[voice_call]", pc.voice, part.buttons)
 	c.checkMissingButtons(prefix, part.buttons, pc.buttonSeen)
-	c.checkAuthCode(prefix, part, pc)
+	c.checkAuthCode(prefix, part, &pc)
 	return pc.topLevel
 }
 
 // sortComponents sorts comps by kind, reporting a second component of a
 // kind, a BUTTON without index, and a kind the part cannot have.
-func (c *tmplChecker) sortComponents(prefix string, comps []Component, top bool) *partComponents {
-	pc := &partComponents{buttonSeen: map[int]bool{}, onlyBody: true}
+func (c *tmplChecker) sortComponents(pc *partComponents, prefix string, comps []Component, top bool) {
+	pc.buttonSeen, pc.onlyBody = map[int]bool{}, true
 	second := func(i int, what string) {
 		c.addStructural(prefix+positionField(i), "a second %s component; a message has at most one", what)
 	}
@@ -193,7 +202,6 @@ func (c *tmplChecker) sortComponents(prefix string, comps []Component, top bool)
 			c.addStructural(prefix+positionField(i), "type %q: the template has no such component (want HEADER, BODY, FOOTER or BUTTON)", mc.Type)
 		}
 	}
-	return pc
 }
 
 // slot is where the first component of type typ goes.
@@ -444,7 +452,7 @@ func (c *tmplChecker) checkButton(field string, mc *Component, buttons []shapeBu
 			c.add(pf+".coupon_code", "must be letters and digits only (Meta accepts alphanumeric coupon codes)")
 		}
 		if p.Type == ParamText && !b.otp {
-			c.checkURLSuffix(pf+".text", b.TemplateButton, p.Text)
+			c.checkURLSuffix(pf, b.TemplateButton, p.Text)
 		}
 		if p.Type == ParamAction {
 			c.checkAction(pf+".action", rule.subType, p.Action)
@@ -452,7 +460,8 @@ func (c *tmplChecker) checkButton(field string, mc *Component, buttons []shapeBu
 	}
 }
 
-// checkURLSuffix refuses a whole URL given as the suffix of a URL button
+// checkURLSuffix refuses a whole URL given as the suffix (the text
+// parameter named field) of a URL button
 // whose template URL already has its scheme and host
 // ("https://x/t/{{1}}" given "https://x/t/123" would open
 // "https://x/t/https://x/t/123").
@@ -461,9 +470,8 @@ func (c *tmplChecker) checkURLSuffix(field string, b TemplateButton, suffix stri
 	if !ok || !strings.Contains(prefix, "://") {
 		return
 	}
-	lower := strings.ToLower(suffix)
-	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
-		c.add(field, "is a whole URL (%q), but the template's URL is %q: give only what replaces {{1}}, or the link would be %q",
+	if hasPrefixFold(suffix, "http://") || hasPrefixFold(suffix, "https://") {
+		c.add(field+".text", "is a whole URL (%q), but the template's URL is %q: give only what replaces {{1}}, or the link would be %q",
 			truncate(suffix), b.URL, truncate(prefix+suffix))
 	}
 }
@@ -582,6 +590,11 @@ func (c *tmplChecker) checkOffer(mc *Component) {
 	if len(mc.Parameters) != 1 {
 		c.addStructural(field, "a LIMITED_TIME_OFFER component takes exactly one limited_time_offer parameter, the message gives %d", len(mc.Parameters))
 	}
+}
+
+// hasPrefixFold reports whether s begins with prefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // truncate shortens a text quoted in an error message.

@@ -10,7 +10,9 @@ import (
 // footer and buttons with the values in place, one part per paragraph, for
 // previews, logs and dry runs. A media header shows as "[IMAGE]" (and so
 // on), a button as "[its text]" with its link or code, a carousel's cards
-// after the body. The values are read as Build reads them, and the same
+// after the body. An authentication template shows Meta's fixed texts
+// ("{{1}} is your verification code.", the security recommendation, the
+// expiry footer) and its OTP button with the code. The values are read as Build reads them, and the same
 // missing or extra values are errors; unlike Build, Render does not require
 // the template to be APPROVED.
 func (t *Template) Render(v TemplateValues) (string, error) {
