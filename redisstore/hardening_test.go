@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -67,32 +68,36 @@ func TestClaimExtensionStops(t *testing.T) {
 	assert.EqualValues(t, 0, rdb.Exists(ctx, key).Val(), "a released claim is not extended")
 }
 
-// WithTimeout bounds every call even with a plain go-redis client
-// (ContextTimeoutEnabled off) and a Redis that does not answer.
+// WithTimeout bounds every call, with a plain go-redis client
+// (ContextTimeoutEnabled off) and with one that honours contexts, when
+// Redis does not answer.
 func TestTimeoutIsABound(t *testing.T) {
-	proxy := startSlowProxy(t, sharedRedis(t).Options().Addr)
-	rdb := redis.NewClient(&redis.Options{Addr: proxy.addr(), MaxRetries: -1})
-	t.Cleanup(func() { _ = rdb.Close() })
-	const timeout = 300 * time.Millisecond
-	s := newStore(t, rdb, redisstore.WithTimeout(timeout))
-	ctx := context.Background()
-	require.NoError(t, rdb.Ping(ctx).Err()) // one connection ready: the delay is Redis's, not the dial's
-	proxy.setDelay(1500 * time.Millisecond)
-	for name, call := range map[string]func() error{
-		"Claim":     func() error { _, _, err := s.Claim(ctx, "t"); return err },
-		"Confirm":   func() error { return s.Confirm(ctx, "t", "x") },
-		"Release":   func() error { return s.Release(ctx, "t", "x") },
-		"Publish":   func() error { return s.Publish(ctx, &crispwa.CallbackEvent{RequestID: "t"}) },
-		"Await":     func() error { _, err := s.Await(ctx, "t"); return err },
-		"Reserve":   func() error { _, _, err := s.Reserve(ctx, "w", time.Millisecond); return err },
-		"Pause":     func() error { return s.Pause(ctx, "w", time.Millisecond) },
-		"PausedFor": func() error { _, err := s.PausedFor(ctx, "w"); return err },
-	} {
-		start := time.Now()
-		err := call()
-		took := time.Since(start)
-		assert.ErrorIs(t, err, context.DeadlineExceeded, name)
-		assert.Less(t, took, timeout+250*time.Millisecond, "%s took %s under a %s timeout", name, took, timeout)
+	for _, ctxTimeout := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ContextTimeoutEnabled=%v", ctxTimeout), func(t *testing.T) {
+			proxy := startSlowProxy(t, sharedRedis(t).Options().Addr)
+			rdb := redis.NewClient(&redis.Options{Addr: proxy.addr(), MaxRetries: -1, ContextTimeoutEnabled: ctxTimeout})
+			t.Cleanup(func() { _ = rdb.Close() })
+			const timeout = 300 * time.Millisecond
+			s := newStore(t, rdb, redisstore.WithTimeout(timeout))
+			ctx := context.Background()
+			proxy.setDelay(1500 * time.Millisecond)
+			for name, call := range map[string]func() error{
+				"Claim":     func() error { _, _, err := s.Claim(ctx, "t"); return err },
+				"Confirm":   func() error { return s.Confirm(ctx, "t", "x") },
+				"Release":   func() error { return s.Release(ctx, "t", "x") },
+				"Publish":   func() error { return s.Publish(ctx, &crispwa.CallbackEvent{RequestID: "t"}) },
+				"Await":     func() error { _, err := s.Await(ctx, "t"); return err },
+				"Reserve":   func() error { _, _, err := s.Reserve(ctx, "w", time.Millisecond); return err },
+				"Pause":     func() error { return s.Pause(ctx, "w", time.Millisecond) },
+				"PausedFor": func() error { _, err := s.PausedFor(ctx, "w"); return err },
+			} {
+				start := time.Now()
+				err := call()
+				took := time.Since(start)
+				assert.ErrorIs(t, err, context.DeadlineExceeded, name)
+				assert.Less(t, took, timeout+250*time.Millisecond, "%s took %s under a %s timeout", name, took, timeout)
+			}
+		})
 	}
 }
 
