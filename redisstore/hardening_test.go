@@ -259,3 +259,25 @@ func TestSubscriptionRetriesWithBackoff(t *testing.T) {
 	assert.Positive(t, n)
 	assert.Less(t, n, int64(60), "the subscription backs off")
 }
+
+// A Confirm that fails (Redis down for a moment) is tried again in the
+// background, so the request_id ends up recorded as handled.
+func TestFailedConfirmIsRetried(t *testing.T) {
+	proc := startRedisProcess(t)
+	rdb := redis.NewClient(&redis.Options{Addr: proc.addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	prefix := testPrefix(t)
+	s := newStore(t, rdb, redisstore.WithPrefix(prefix), redisstore.WithClaimTTL(600*time.Millisecond),
+		redisstore.WithTimeout(200*time.Millisecond))
+	ctx := context.Background()
+	token, res, err := s.Claim(ctx, "c")
+	require.NoError(t, err)
+	require.Equal(t, callback.ClaimAcquired, res)
+	proc.stop()
+	require.Error(t, s.Confirm(ctx, "c", token))
+	proc.start()
+	check := redis.NewClient(&redis.Options{Addr: proc.addr()})
+	t.Cleanup(func() { _ = check.Close() })
+	assert.Eventually(t, func() bool { return check.Get(ctx, prefix+":default:claim:c").Val() == "handled" },
+		5*time.Second, 20*time.Millisecond, "the confirm was tried again")
+}

@@ -46,7 +46,7 @@ type Store struct {
 	listener chan struct{}                                       // closed when the listener ends; nil before it starts
 
 	beatMu sync.Mutex
-	beats  map[string]*time.Timer // token -> the next extension of a claim held
+	beats  map[string]*beat // token -> a claim held
 }
 
 var (
@@ -187,7 +187,7 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 		rdb: rdb, ctxDeadline: honoursDeadlines(rdb), cfg: cfg, keys: newKeys(cfg.prefix, cfg.websiteID),
 		ctx: ctx, cancel: cancel,
 		waiters: map[string]map[chan *crispwa.CallbackEvent]struct{}{}, changed: make(chan struct{}),
-		beats: map[string]*time.Timer{},
+		beats: map[string]*beat{},
 	}
 }
 
@@ -196,8 +196,8 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 func (s *Store) Close() error {
 	s.cancel()
 	s.beatMu.Lock()
-	for token, t := range s.beats {
-		t.Stop()
+	for token, b := range s.beats {
+		b.timer.Stop()
 		delete(s.beats, token)
 	}
 	s.beatMu.Unlock()
