@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -199,7 +200,16 @@ func BenchmarkRedisVsFloor(b *testing.B) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	h := callback.NewHandler(nil, callback.WithStore(newStore(b, rdb)))
+	for _, ctxTimeout := range []bool{false, true} {
+		b.Run(fmt.Sprintf("ContextTimeoutEnabled=%v", ctxTimeout), func(b *testing.B) {
+			client := redis.NewClient(&redis.Options{Addr: rdb.Options().Addr, ContextTimeoutEnabled: ctxTimeout})
+			defer client.Close()
+			redisVsFloor(b, floor, callback.NewHandler(nil, callback.WithStore(newStore(b, client))))
+		})
+	}
+}
+
+func redisVsFloor(b *testing.B, floor, h http.Handler) {
 	n := 0
 	serve := func(handler http.Handler) (answer, total time.Duration) {
 		n++

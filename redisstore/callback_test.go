@@ -244,7 +244,7 @@ func TestKeysHaveTTLs(t *testing.T) {
 	require.NoError(t, store.Publish(ctx, &crispwa.CallbackEvent{RequestID: "a"}))
 	_, _, err = store.Reserve(ctx, "site-1", 10*time.Millisecond)
 	require.NoError(t, err)
-	require.NoError(t, store.Pause(ctx, "site-1", time.Second))
+	require.NoError(t, store.Pause(ctx, "site-1", time.Minute))
 
 	keys, err := rdb.Keys(ctx, prefix+":*").Result()
 	require.NoError(t, err)

@@ -57,13 +57,34 @@ func (s *Store) Claim(ctx context.Context, requestID string) (string, callback.C
 
 // Confirm implements callback.Store: it marks requestID handled for the
 // dedup TTL, whoever holds the claim now (one that lapsed may have passed to
-// another delivery): the HandlerFunc did run successfully.
+// another delivery): the HandlerFunc did run successfully. When that fails
+// (Redis slow or down), Confirm returns the error and the Store goes on
+// trying in the background, once per beat period, up to maxConfirmTries
+// times, and keeps the claim meanwhile: a concurrent redelivery waits
+// rather than run the HandlerFunc again.
 func (s *Store) Confirm(ctx context.Context, requestID, token string) error {
-	s.stopBeat(token)
+	err := s.confirm(ctx, requestID)
+	if err == nil {
+		s.stopBeat(token)
+		return nil
+	}
+	s.beatMu.Lock()
+	if b, ok := s.beats[token]; ok {
+		b.confirm = true
+	}
+	s.beatMu.Unlock()
+	return err
+}
+
+func (s *Store) confirm(ctx context.Context, requestID string) error {
 	return s.bounded(ctx, "confirm", func(ctx context.Context) error {
 		return s.rdb.Set(ctx, s.keys.claim(requestID), handled, s.cfg.dedupTTL).Err()
 	}, nil)
 }
+
+// maxConfirmTries is how many times a Confirm that failed is tried again in
+// the background.
+const maxConfirmTries = 20
 
 // releaseScript deletes the claim only if the token still holds it.
 var releaseScript = redis.NewScript(`
@@ -104,11 +125,41 @@ func (s *Store) startBeat(requestID, token string) {
 	if s.ctx.Err() != nil {
 		return
 	}
-	s.beats[token] = time.AfterFunc(s.beatPeriod(), func() { s.beat(requestID, token) })
+	s.beats[token] = &beat{timer: time.AfterFunc(s.beatPeriod(), func() { s.beat(requestID, token) })}
 }
 
-// beat extends the claim once and schedules the next extension.
+// beat is a claim held: the next extension, or the next try of a Confirm
+// that failed.
+type beat struct {
+	timer   *time.Timer
+	confirm bool // Confirm failed: try it again rather than extend
+	tries   int
+}
+
+// beat extends the claim once, or tries its Confirm again, and schedules
+// the next time.
 func (s *Store) beat(requestID, token string) {
+	s.beatMu.Lock()
+	b, held := s.beats[token]
+	confirm := held && b.confirm
+	s.beatMu.Unlock()
+	if !held {
+		return
+	}
+	if confirm {
+		err := s.confirm(s.ctx, requestID)
+		s.beatMu.Lock()
+		defer s.beatMu.Unlock()
+		if _, held := s.beats[token]; !held {
+			return
+		}
+		if b.tries++; err == nil || b.tries >= maxConfirmTries {
+			delete(s.beats, token)
+			return
+		}
+		b.timer.Reset(s.beatPeriod())
+		return
+	}
 	var extended int64
 	err := s.bounded(s.ctx, "extend claim", func(ctx context.Context) error {
 		var err error
@@ -117,13 +168,14 @@ func (s *Store) beat(requestID, token string) {
 	}, nil)
 	s.beatMu.Lock()
 	defer s.beatMu.Unlock()
-	t, held := s.beats[token]
-	switch {
+	switch _, held := s.beats[token]; {
 	case !held: // confirmed or released meanwhile
+	case b.confirm: // Confirm failed meanwhile: try it at the next beat
+		b.timer.Reset(s.beatPeriod())
 	case err == nil && extended == 0: // lapsed and taken, or confirmed: not ours to extend
 		delete(s.beats, token)
 	default: // extended, or Redis failed this time: try again
-		t.Reset(s.beatPeriod())
+		b.timer.Reset(s.beatPeriod())
 	}
 }
 
@@ -131,8 +183,8 @@ func (s *Store) beat(requestID, token string) {
 func (s *Store) stopBeat(token string) {
 	s.beatMu.Lock()
 	defer s.beatMu.Unlock()
-	if t, ok := s.beats[token]; ok {
-		t.Stop()
+	if b, ok := s.beats[token]; ok {
+		b.timer.Stop()
 		delete(s.beats, token)
 	}
 }

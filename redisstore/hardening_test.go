@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -67,32 +68,36 @@ func TestClaimExtensionStops(t *testing.T) {
 	assert.EqualValues(t, 0, rdb.Exists(ctx, key).Val(), "a released claim is not extended")
 }
 
-// WithTimeout bounds every call even with a plain go-redis client
-// (ContextTimeoutEnabled off) and a Redis that does not answer.
+// WithTimeout bounds every call, with a plain go-redis client
+// (ContextTimeoutEnabled off) and with one that honours contexts, when
+// Redis does not answer.
 func TestTimeoutIsABound(t *testing.T) {
-	proxy := startSlowProxy(t, sharedRedis(t).Options().Addr)
-	rdb := redis.NewClient(&redis.Options{Addr: proxy.addr(), MaxRetries: -1})
-	t.Cleanup(func() { _ = rdb.Close() })
-	const timeout = 300 * time.Millisecond
-	s := newStore(t, rdb, redisstore.WithTimeout(timeout))
-	ctx := context.Background()
-	require.NoError(t, rdb.Ping(ctx).Err()) // one connection ready: the delay is Redis's, not the dial's
-	proxy.setDelay(1500 * time.Millisecond)
-	for name, call := range map[string]func() error{
-		"Claim":     func() error { _, _, err := s.Claim(ctx, "t"); return err },
-		"Confirm":   func() error { return s.Confirm(ctx, "t", "x") },
-		"Release":   func() error { return s.Release(ctx, "t", "x") },
-		"Publish":   func() error { return s.Publish(ctx, &crispwa.CallbackEvent{RequestID: "t"}) },
-		"Await":     func() error { _, err := s.Await(ctx, "t"); return err },
-		"Reserve":   func() error { _, _, err := s.Reserve(ctx, "w", time.Millisecond); return err },
-		"Pause":     func() error { return s.Pause(ctx, "w", time.Millisecond) },
-		"PausedFor": func() error { _, err := s.PausedFor(ctx, "w"); return err },
-	} {
-		start := time.Now()
-		err := call()
-		took := time.Since(start)
-		assert.ErrorIs(t, err, context.DeadlineExceeded, name)
-		assert.Less(t, took, timeout+250*time.Millisecond, "%s took %s under a %s timeout", name, took, timeout)
+	for _, ctxTimeout := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ContextTimeoutEnabled=%v", ctxTimeout), func(t *testing.T) {
+			proxy := startSlowProxy(t, sharedRedis(t).Options().Addr)
+			rdb := redis.NewClient(&redis.Options{Addr: proxy.addr(), MaxRetries: -1, ContextTimeoutEnabled: ctxTimeout})
+			t.Cleanup(func() { _ = rdb.Close() })
+			const timeout = 300 * time.Millisecond
+			s := newStore(t, rdb, redisstore.WithTimeout(timeout))
+			ctx := context.Background()
+			proxy.setDelay(1500 * time.Millisecond)
+			for name, call := range map[string]func() error{
+				"Claim":     func() error { _, _, err := s.Claim(ctx, "t"); return err },
+				"Confirm":   func() error { return s.Confirm(ctx, "t", "x") },
+				"Release":   func() error { return s.Release(ctx, "t", "x") },
+				"Publish":   func() error { return s.Publish(ctx, &crispwa.CallbackEvent{RequestID: "t"}) },
+				"Await":     func() error { _, err := s.Await(ctx, "t"); return err },
+				"Reserve":   func() error { _, _, err := s.Reserve(ctx, "w", time.Millisecond); return err },
+				"Pause":     func() error { return s.Pause(ctx, "w", time.Millisecond) },
+				"PausedFor": func() error { _, err := s.PausedFor(ctx, "w"); return err },
+			} {
+				start := time.Now()
+				err := call()
+				took := time.Since(start)
+				assert.ErrorIs(t, err, context.DeadlineExceeded, name)
+				assert.Less(t, took, timeout+250*time.Millisecond, "%s took %s under a %s timeout", name, took, timeout)
+			}
+		})
 	}
 }
 
@@ -253,4 +258,26 @@ func TestSubscriptionRetriesWithBackoff(t *testing.T) {
 	t.Logf("%d dials in 1.5s", n)
 	assert.Positive(t, n)
 	assert.Less(t, n, int64(60), "the subscription backs off")
+}
+
+// A Confirm that fails (Redis down for a moment) is tried again in the
+// background, so the request_id ends up recorded as handled.
+func TestFailedConfirmIsRetried(t *testing.T) {
+	proc := startRedisProcess(t)
+	rdb := redis.NewClient(&redis.Options{Addr: proc.addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	prefix := testPrefix(t)
+	s := newStore(t, rdb, redisstore.WithPrefix(prefix), redisstore.WithClaimTTL(600*time.Millisecond),
+		redisstore.WithTimeout(200*time.Millisecond))
+	ctx := context.Background()
+	token, res, err := s.Claim(ctx, "c")
+	require.NoError(t, err)
+	require.Equal(t, callback.ClaimAcquired, res)
+	proc.stop()
+	require.Error(t, s.Confirm(ctx, "c", token))
+	proc.start()
+	check := redis.NewClient(&redis.Options{Addr: proc.addr()})
+	t.Cleanup(func() { _ = check.Close() })
+	assert.Eventually(t, func() bool { return check.Get(ctx, prefix+":default:claim:c").Val() == "handled" },
+		5*time.Second, 20*time.Millisecond, "the confirm was tried again")
 }

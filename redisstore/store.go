@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -30,9 +31,10 @@ import (
 // New; it is safe for concurrent use. Close it to stop the subscription
 // that Tracker.Wait uses.
 type Store struct {
-	rdb  redis.UniversalClient
-	cfg  config
-	keys keys
+	rdb         redis.UniversalClient
+	ctxDeadline bool // rdb honours a context's deadline (ContextTimeoutEnabled)
+	cfg         config
+	keys        keys
 
 	ctx    context.Context // ends on Close
 	cancel context.CancelFunc
@@ -44,7 +46,7 @@ type Store struct {
 	listener chan struct{}                                       // closed when the listener ends; nil before it starts
 
 	beatMu sync.Mutex
-	beats  map[string]*time.Timer // token -> the next extension of a claim held
+	beats  map[string]*beat // token -> a claim held
 }
 
 var (
@@ -144,9 +146,11 @@ func WithEventTTL(d time.Duration) Option {
 
 // WithTimeout bounds each call to Redis (default DefaultTimeout): a call
 // that has no answer by then returns an error, whatever the client's
-// settings (go-redis honours contexts only with ContextTimeoutEnabled, off
-// by default; without it the call goes on in the background until the
-// client's own ReadTimeout, holding a connection). New panics if d < 1ms.
+// settings. go-redis honours contexts only with ContextTimeoutEnabled (off
+// by default): set it, and the client itself stops the call. Without it
+// the Store stops waiting anyway, and the call goes on in a goroutine
+// until the client's own ReadTimeout, holding a connection. New panics if
+// d < 1ms.
 func WithTimeout(d time.Duration) Option {
 	return ttlOption("WithTimeout", d, func(c *config) *time.Duration { return &c.timeout })
 }
@@ -180,10 +184,10 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Store{
-		rdb: rdb, cfg: cfg, keys: newKeys(cfg.prefix, cfg.websiteID),
+		rdb: rdb, ctxDeadline: honoursDeadlines(rdb), cfg: cfg, keys: newKeys(cfg.prefix, cfg.websiteID),
 		ctx: ctx, cancel: cancel,
 		waiters: map[string]map[chan *crispwa.CallbackEvent]struct{}{}, changed: make(chan struct{}),
-		beats: map[string]*time.Timer{},
+		beats: map[string]*beat{},
 	}
 }
 
@@ -192,8 +196,8 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 func (s *Store) Close() error {
 	s.cancel()
 	s.beatMu.Lock()
-	for token, t := range s.beats {
-		t.Stop()
+	for token, b := range s.beats {
+		b.timer.Stop()
 		delete(s.beats, token)
 	}
 	s.beatMu.Unlock()
@@ -207,12 +211,27 @@ func (s *Store) Close() error {
 }
 
 // bounded runs f, a call to Redis, with ctx bounded by the Store's timeout,
-// and returns its error wrapped as the Store's. It returns when ctx ends or
-// the timeout passes even if f does not (a client without
-// ContextTimeoutEnabled ignores ctx): f then goes on in the background, and
-// abandoned, if not nil, is called once it returns.
+// and returns its error wrapped as the Store's. A client that honours
+// contexts (ContextTimeoutEnabled) returns by itself when ctx ends. With
+// any other client, bounded runs f in a goroutine and returns when ctx ends
+// or the timeout passes even if f does not: f then goes on in the
+// background, and abandoned, if not nil, is called once it returns.
 func (s *Store) bounded(ctx context.Context, what string, f func(context.Context) error, abandoned func()) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	if s.ctxDeadline {
+		defer cancel()
+		err := f(ctx)
+		var netErr net.Error
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return wrap(what, fmt.Errorf("no answer from Redis within %s: %w", s.cfg.timeout, errors.Join(ctx.Err(), err)))
+		case errors.As(err, &netErr) && netErr.Timeout(): // the connection's deadline, set from ctx's, passed first
+			return wrap(what, fmt.Errorf("no answer from Redis in time: %w", errors.Join(context.DeadlineExceeded, err)))
+		}
+		return wrap(what, err)
+	}
 	done := make(chan error, 1)
 	go func() { done <- f(ctx) }()
 	select {
@@ -232,6 +251,20 @@ func (s *Store) bounded(ctx context.Context, what string, f func(context.Context
 		}()
 		return wrap(what, fmt.Errorf("no answer from Redis within %s: %w", s.cfg.timeout, ctx.Err()))
 	}
+}
+
+// honoursDeadlines reports whether rdb is a go-redis client that stops a
+// call when its context's deadline passes (ContextTimeoutEnabled).
+func honoursDeadlines(rdb redis.UniversalClient) bool {
+	switch c := rdb.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return false
 }
 
 // keys names the Store's keys. Each part given by the user (the prefix, a
