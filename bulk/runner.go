@@ -178,7 +178,7 @@ type campaign struct {
 
 	// From the validation pass: every job's key hash (to check the later
 	// passes see the same jobs), the valid ones and the ones to send.
-	hashes []uint64
+	hashes  []uint64
 	valid   bitset
 	todo    bitset
 	retries bitset // the jobs of todo sent again after a retry-later failure
