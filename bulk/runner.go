@@ -439,7 +439,7 @@ type work struct {
 // pass ranges over the jobs again and sends those filter selects, with the
 // configured workers; it returns when each has an outcome or was given up.
 func (c *campaign) pass(filter func(i int, job Job) bool, retries bool) {
-	queue := make(chan work)
+	queue := make(chan work, c.r.cfg.concurrency) // the feeder keeps ahead of the workers
 	var wg sync.WaitGroup
 	for range c.r.cfg.concurrency {
 		wg.Add(1)
