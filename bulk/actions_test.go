@@ -141,7 +141,7 @@ func TestAccountStopReachesEveryRunnerSharingTheStore(t *testing.T) {
 		sumB, err = rb.Run(context.Background(), orderJobs(500))
 		done <- err
 	}()
-	require.Eventually(t, func() bool { return slow.SendCount() > 2 }, 10*time.Second, time.Millisecond, "runner B started")
+	require.Eventually(t, func() bool { return slow.SendCount() > 2 }, 30*time.Second, time.Millisecond, "runner B started")
 
 	failing := newFake(t)
 	failing.FailNext(http.StatusBadRequest, "(#131031) Business Account locked")
@@ -155,7 +155,7 @@ func TestAccountStopReachesEveryRunnerSharingTheStore(t *testing.T) {
 		assert.True(t, stopped.Remote)
 		assert.Contains(t, stopped.Error(), "131031")
 		assert.Positive(t, sumB.NotSent)
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("runner B did not stop")
 	}
 }

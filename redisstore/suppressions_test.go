@@ -116,7 +116,7 @@ func TestAccountStopAndSuppressionsAcrossRunners(t *testing.T) {
 		defer wg.Done()
 		sumB, errB = rb.Run(context.Background(), jobs("b/", 300))
 	}()
-	require.Eventually(t, func() bool { return srv.SendCount() > 3 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return srv.SendCount() > 3 }, 30*time.Second, time.Millisecond)
 	srv.FailNext(http.StatusBadRequest, "(#131031) Business Account locked")
 	wg.Wait()
 	var stopped *bulk.StoppedError
