@@ -23,12 +23,26 @@
 // the accepted keys, sends the rejected and new ones again, and leaves the
 // unknown ones alone unless WithRetryUnknown is given: resending them may
 // deliver the message twice, so check them first (in the Crisp inbox, or
-// through their callback) and record what you found with Journal.Resolve.
+// through their callback) and record what you found with Journal.Resolve
+// (ResolveKeys for many, ResolveUnknown for all).
 // ReadJournal reads a journal without changing it, for a dry run or a report.
 //
 // Rate limits are retried by the client (crispwa.WithMaxRetries), never a
-// second time by bulk; every rate-limit answer pauses all the workers. A
-// refused key (HTTP 401 or 403) stops the campaign at once.
+// second time by bulk; every rate-limit answer pauses all the workers.
+//
+// A Runner acts on what WhatsApp answers, by the failure's class (see
+// ActionFor, RefusalFailure): an account failure (a locked or blocked
+// account, refused credentials) stops the campaign at once with a
+// *StoppedError, in every runner sharing a RateStore that is a Stopper; a
+// template failure pauses that template's remaining jobs; a retry-later
+// failure is sent again once due, within the run (WithCallbackWait) or by
+// Runner.Retry; a recipient failure goes to the suppression list
+// (WithSuppressions: OpenSuppressionFile, NewMemorySuppressions, or
+// redisstore's), which every later campaign consults before sending. An
+// unknown outcome is never resent by any of these.
+//
+// RunSeq takes the jobs as a sequence (a CSV read as it goes), so that a
+// campaign of a million recipients needs no slice of a million jobs.
 //
 // Journal.RecordCallback is a callback.HandlerFunc: wired to a
 // callback.Handler, it records Crisp's callbacks (delivered, or failed with

@@ -443,6 +443,22 @@ func (j *Journal) Lookup(key string) (Entry, bool) {
 	return e.export(), true
 }
 
+// peek is Lookup for the runner's validation pass: only what it needs,
+// without copying the entry's reasons and failure.
+func (j *Journal) peek(key string) Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e := j.lookup(key)
+	if e == nil {
+		return Entry{}
+	}
+	out := Entry{Key: e.key, Status: e.status, To: e.to}
+	if e.retryAt != 0 {
+		out.RetryAt = time.Unix(0, e.retryAt)
+	}
+	return out
+}
+
 // forEach calls f with every entry, in order, under the journal's lock.
 func (j *Journal) forEach(f func(e *entry, key string)) {
 	j.mu.Lock()

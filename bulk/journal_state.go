@@ -229,7 +229,7 @@ func (s *state) read(r io.Reader, path string) (torn int64, err error) {
 	br := bufio.NewReaderSize(r, MaxJournalLine)
 	var offset int64
 	torn = -1
-	var dec recordDecoder
+	dec := recordDecoder{state: s}
 	for n := 1; ; n++ {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, io.EOF) {
@@ -275,6 +275,10 @@ func (s *state) read(r io.Reader, path string) (torn int64, err error) {
 // encoding/json, which is the authority on what a record is.
 type recordDecoder struct {
 	events map[string]string // the few event names, shared
+	// state, when set, gives the strings it already holds: a key or a
+	// request_id seen before is not allocated again (a key has three
+	// records or more).
+	state *state
 }
 
 var errSlowPath = errors.New("not a flat record")
@@ -342,8 +346,20 @@ func (d *recordDecoder) fast(line []byte) (record, error) {
 			}
 			rec.Event = d.event(str)
 		case "key":
+			if isStr && d.state != nil {
+				if e := d.state.lookup(string(str)); e != nil { // no allocation for the lookup
+					rec.Key = e.key
+					break
+				}
+			}
 			rec.Key, err = asString(str, isStr)
 		case "request_id":
+			if isStr && d.state != nil {
+				if i, ok := d.state.byRequest[string(str)]; ok && d.state.at(i).requestID == string(str) {
+					rec.RequestID = d.state.at(i).requestID
+					break
+				}
+			}
 			rec.RequestID, err = asString(str, isStr)
 		case "reason":
 			rec.Reason, err = asString(str, isStr)

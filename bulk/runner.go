@@ -149,7 +149,7 @@ func (r *Runner) run(ctx context.Context, jobs iter.Seq2[Job, error], retryOnly 
 		return sum, err
 	}
 	c.sending(func() {
-		c.pass(func(i int, _ Job) bool { return c.todo.has(i) })
+		c.pass(func(i int, _ Job) bool { return c.todo.has(i) }, false)
 		if c.stop.Err() == nil && r.cfg.callbackWait > 0 {
 			c.awaitCallbacks()
 		}
@@ -178,9 +178,10 @@ type campaign struct {
 
 	// From the validation pass: every job's key hash (to check the later
 	// passes see the same jobs), the valid ones and the ones to send.
-	hashes []uint64
-	valid  bitset
-	todo   bitset
+	hashes  []uint64
+	valid   bitset
+	todo    bitset
+	retries bitset // the jobs of todo sent again after a retry-later failure
 
 	stop       context.Context // ends: no new send
 	stopAll    context.CancelFunc
@@ -262,7 +263,7 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			refuse(errors.New("nil request"))
 			continue
 		}
-		e, _ := r.journal.Lookup(job.Key)
+		e := r.journal.peek(job.Key)
 		settled := e.Status == StatusAccepted && e.RetryAt.IsZero()
 		// A settled job is not sent: its number is read once (from the
 		// journal when it kept it), only to stop another job of this run
@@ -275,6 +276,9 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 				refuse(err)
 				continue
 			}
+		}
+		if to == "" && settled && isE164(job.Request.To) {
+			to = job.Request.To // already canonical: no need to parse a number that is not sent
 		}
 		if to == "" {
 			to, _ = crispwa.NormalizePhone(job.Request.To, "")
@@ -326,8 +330,8 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			// Waiting for its retry: reported by summarise.
 		case e.Status == StatusAccepted: // due for a retry
 			c.todo.set(i)
+			c.retries.set(i)
 			c.toSend++
-			c.retried++
 		case e.Status == StatusUnknown && !r.cfg.retryUnknown:
 			sum.SkippedUnknown = append(sum.SkippedUnknown, job.Key)
 		case retryOnly:
@@ -427,13 +431,14 @@ func (c *campaign) watchStops(done <-chan struct{}) <-chan struct{} {
 
 // work is one job handed to a worker.
 type work struct {
-	i   int
-	job Job
+	i     int
+	job   Job
+	retry bool // sent again after a retry-later failure
 }
 
 // pass ranges over the jobs again and sends those filter selects, with the
 // configured workers; it returns when each has an outcome or was given up.
-func (c *campaign) pass(filter func(i int, job Job) bool) {
+func (c *campaign) pass(filter func(i int, job Job) bool, retries bool) {
 	queue := make(chan work)
 	var wg sync.WaitGroup
 	for range c.r.cfg.concurrency {
@@ -441,7 +446,7 @@ func (c *campaign) pass(filter func(i int, job Job) bool) {
 		go func() {
 			defer wg.Done()
 			for w := range queue {
-				c.sendJob(w.i, w.job)
+				c.sendJob(w)
 			}
 		}()
 	}
@@ -459,7 +464,7 @@ func (c *campaign) pass(filter func(i int, job Job) bool) {
 			c.count(func() { c.notSent++ })
 			continue
 		}
-		queue <- work{i, job}
+		queue <- work{i: i, job: job, retry: retries || c.retries.has(i)}
 	}
 	if c.stop.Err() == nil && i+1 != len(c.hashes) {
 		c.stopWith(ErrJobsChanged)
@@ -477,7 +482,8 @@ func (c *campaign) pass(filter func(i int, job Job) bool) {
 // by the client (see crispwa.WithMaxRetries), not here: one layer of retries
 // only, each attempt counted by the SDK. Every rate-limit answer pauses all
 // the workers through the throttle.
-func (c *campaign) sendJob(i int, job Job) {
+func (c *campaign) sendJob(w work) {
+	i, job := w.i, w.job
 	j := c.r.journal
 	if c.stop.Err() != nil {
 		c.count(func() { c.notSent++ })
@@ -526,6 +532,9 @@ func (c *campaign) sendJob(i int, job Job) {
 	c.count(func() {
 		c.inFlight++
 		delete(c.retryDue, job.Key)
+		if w.retry {
+			c.retried++
+		}
 	})
 	res, err := c.r.client.Templates.Send(c.send, job.Request)
 	switch {
@@ -573,18 +582,19 @@ func (c *campaign) skipPaused(tmpl nameLang) bool {
 // campaign runs (first: the key had none before).
 func (c *campaign) onCallback(e Entry, first bool) {
 	mine := e.Status == StatusAccepted && !e.Resolved && !e.Time.Before(c.start)
+	if e.Delivery == DeliveryFailed {
+		// Acted on before the callback counts as come: Run does not end
+		// before an opt-out is on the list.
+		c.act(e.Failure, e.Key, e.To, nameLang{e.Template, e.Language}, nil)
+	}
 	c.count(func() {
+		if mine && e.Delivery == DeliveryFailed && ActionFor(e.Failure) == ActionRetryLater {
+			c.retryDue[e.Key] = e.RetryAt
+		}
 		if first && mine {
 			c.awaiting--
 		}
 	})
-	if e.Delivery != DeliveryFailed {
-		return
-	}
-	if ActionFor(e.Failure) == ActionRetryLater && mine {
-		c.count(func() { c.retryDue[e.Key] = e.RetryAt })
-	}
-	c.act(e.Failure, e.Key, e.To, nameLang{e.Template, e.Language}, nil)
 }
 
 // act does what a failure calls for (see ActionFor). err is the send's
@@ -666,8 +676,8 @@ func (c *campaign) awaitCallbacks() {
 		}
 		c.mu.Unlock()
 		if len(due) > 0 {
-			c.count(func() { c.toSend += len(due); c.retried += len(due) })
-			c.pass(func(_ int, job Job) bool { return due[job.Key] })
+			c.count(func() { c.toSend += len(due) })
+			c.pass(func(_ int, job Job) bool { return due[job.Key] }, true)
 			continue
 		}
 		if awaiting <= 0 && next.IsZero() {
@@ -883,6 +893,20 @@ func eta(p Progress) time.Duration {
 		d += max(time.Until(p.PausedUntil), 0)
 	}
 	return d
+}
+
+// isE164 reports whether s is written in canonical E.164 form, "+" and 7
+// to 15 digits: its canonical form is itself.
+func isE164(s string) bool {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // bitset is a set of job positions, one bit each.

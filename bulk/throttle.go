@@ -102,6 +102,7 @@ func (t *throttle) wait(ctx context.Context) error {
 			}
 			continue
 		case !reserved:
+			t.sawPause(wait) // another runner's pause: Progress.PausedUntil says it
 			if err := sleep(ctx, wait); err != nil {
 				return err
 			}
@@ -238,4 +239,13 @@ func (t *throttle) pausedUntilTime() time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.pausedUntil
+}
+
+// sawPause records a pause of d from now learnt from the store.
+func (t *throttle) sawPause(d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if until := time.Now().Add(d); until.After(t.pausedUntil) {
+		t.pausedUntil = until
+	}
 }

@@ -108,9 +108,12 @@ var peak uint64
 func report(what string, start time.Time, n int) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
+	total := m.TotalAlloc
+	runtime.GC()
+	runtime.ReadMemStats(&m)
 	d := time.Since(start)
-	fmt.Printf("%s: %d records in %s (%.2f µs/record), heap in use %d MB, total allocated %d MB, GC cycles %d\n",
-		what, n, d.Round(time.Millisecond), float64(d.Microseconds())/float64(n), m.HeapInuse>>20, m.TotalAlloc>>20, m.NumGC)
+	fmt.Printf("%s: %d records in %s (%.2f µs/record), live heap %d MB, total allocated %d MB, GC cycles %d\n",
+		what, n, d.Round(time.Millisecond), float64(d.Microseconds())/float64(n), m.HeapAlloc>>20, total>>20, m.NumGC)
 }
 
 var _ = context.Background
