@@ -192,7 +192,11 @@ func runCampaign(ctx context.Context, e *cmdEnv, args []string, retry bool) int 
 	}
 	if p.toSend > 0 {
 		printPlan(e.stderr, &f, p, false)
-		if !f.yes && e.interactive && !confirm(e, p.toSend) {
+		if !f.yes && e.interactive && !confirm(ctx, e, p.toSend) {
+			if ctx.Err() != nil {
+				fmt.Fprintf(e.stderr, "\ncrispwa %s: interrupted: nothing sent\n", name)
+				return exitInterrupted
+			}
 			fmt.Fprintf(e.stderr, "crispwa %s: not confirmed: nothing sent\n", name)
 			return exitFailure
 		}
@@ -359,15 +363,25 @@ func (p *campaignPlan) sampleText() (string, error) {
 	return p.t.RenderMessage(p.sample.Request.Template)
 }
 
-// confirm asks "N messages to send, continue? [y/N]" and reads the answer.
-func confirm(e *cmdEnv, n int) bool {
+// confirm asks "N messages to send, continue? [y/N]" and reads the answer;
+// an interrupt (ctx ending) while it waits is a no.
+func confirm(ctx context.Context, e *cmdEnv, n int) bool {
 	fmt.Fprintf(e.stderr, "%d message(s) to send, continue? [y/N] ", n)
-	line, _ := bufio.NewReader(io.LimitReader(e.stdin, 256)).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true
+	answer := make(chan string, 1)
+	go func() { // a read from a terminal cannot be cancelled: it is left behind at an interrupt
+		line, _ := bufio.NewReader(io.LimitReader(e.stdin, 256)).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "y", "yes":
+			return true
+		}
+		return false
+	case <-ctx.Done():
+		return false
 	}
-	return false
 }
 
 // jobRow is where a job comes from: its CSV line and recipient.

@@ -202,6 +202,10 @@ func printStatus(w io.Writer, st *statusReport, stale time.Duration) {
 			if r.RetryAt != nil {
 				detail = "due at " + r.RetryAt.Local().Format(time.DateTime)
 			}
+			if detail == "" {
+				fmt.Fprintf(tw, "  %s\n", r.Key)
+				continue
+			}
 			fmt.Fprintf(tw, "  %s\t%s\n", r.Key, detail)
 		}
 		_ = tw.Flush()

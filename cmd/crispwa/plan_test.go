@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,4 +149,27 @@ func TestProgressText(t *testing.T) {
 	s.finish()
 	assert.Equal(t, "\r\x1b[Kbulk: 1/2"+"\r\x1b[Kstopping: 1 in flight\nbulk: 1/2"+"\r\x1b[Kbulk: 2/2"+"\r\x1b[K", b.String(),
 		"a message clears the bar's line, has its own, and the bar is drawn again below it")
+}
+
+func TestBulkInterruptAtThePrompt(t *testing.T) {
+	srv, env := fakeEnv(t)
+	stdin, w := io.Pipe() // nobody answers
+	defer w.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr testenv.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- dispatch(ctx, &cmdEnv{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] },
+			stdin: stdin, interactive: true}, campaignFiles(t, "order_update", orderCSV))
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "continue? [y/N]") }, 10*time.Second, 5*time.Millisecond)
+	cancel() // Ctrl-C at the prompt
+	select {
+	case code := <-done:
+		assert.Equal(t, 130, code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl-C at the prompt did not stop the command")
+	}
+	assert.Contains(t, stderr.String(), "interrupted: nothing sent")
+	assert.Zero(t, srv.SendCount())
 }
