@@ -64,6 +64,14 @@ func TestFailureClassesActOnTheCampaign(t *testing.T) {
 		assert.Contains(t, st.Stopped, "account")
 		assert.Equal(t, 5, st.ByStatus[riverbulk.StatusHeld])
 		assert.Equal(t, map[string]int{number(0): 1}, e.sendsTo())
+
+		n, err := e.store.Release(ctx, "acc") // the account is fixed
+		require.NoError(t, err)
+		assert.Equal(t, 5, n)
+		st = e.waitDone("acc", 30*time.Second)
+		assert.Empty(t, st.Stopped)
+		assert.Equal(t, 6, st.ByStatus[bulk.StatusAccepted], "the first (failed in its callback) and the five released")
+		assert.Len(t, e.sendsTo(), 6, "each sent once")
 	})
 	t.Run("template", func(t *testing.T) {
 		e.enqueue(riverbulk.Campaign{Name: "tpl"}, jobs(10, 1))

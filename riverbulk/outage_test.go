@@ -51,3 +51,26 @@ func TestDatabaseConnectionsCutMidCampaign(t *testing.T) {
 	assert.Equal(t, st.ByStatus[bulk.StatusAccepted], len(sends))
 	t.Logf("%d connections cut; %d accepted, %d unknown", cut, st.ByStatus[bulk.StatusAccepted], st.ByStatus[bulk.StatusUnknown])
 }
+
+// A 429 to one worker pauses every worker sharing the database: no send
+// is accepted before the Retry-After has passed, and the refused one is
+// sent after it (certainly not sent the first time: no unknown).
+func TestRateLimitPausesEveryWorker(t *testing.T) {
+	e := setup(t, nil)
+	e.fake.RateLimitNext(1, time.Second)
+	start := time.Now()
+	e.enqueue(riverbulk.Campaign{Name: "c"}, jobs(0, 20))
+	e.startWorker(riverbulk.WithConcurrency(1)) // the first request is the 429
+	require.Eventually(t, func() bool {
+		d, err := e.store.PausedFor(context.Background(), e.fake.WebsiteID)
+		require.NoError(t, err)
+		return d > 0
+	}, 10*time.Second, 5*time.Millisecond, "the 429 pauses the website")
+	e.startWorker() // a worker started during the pause waits it out too
+	st := e.waitDone("c", 60*time.Second)
+	assert.Equal(t, 20, st.ByStatus[bulk.StatusAccepted])
+	assert.Len(t, e.sendsTo(), 20)
+	var first time.Time
+	require.NoError(t, e.pool.QueryRow(context.Background(), "SELECT min(updated_at) FROM crispwa_recipients WHERE status = 'accepted'").Scan(&first))
+	assert.GreaterOrEqual(t, first.Sub(start), 900*time.Millisecond, "every worker waited out the pause")
+}

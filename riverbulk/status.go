@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
@@ -186,4 +187,48 @@ func (s *Store) Recipients(ctx context.Context, campaign string, statuses ...bul
 		return nil, fmt.Errorf("riverbulk: recipients: %w", err)
 	}
 	return out, nil
+}
+
+// Release lifts what held campaign's jobs once the cause is fixed: the
+// stop of an account failure and the paused templates. Its held rows
+// become pending again, each with a new job, and are sent. It returns how
+// many rows it released.
+func (s *Store) Release(ctx context.Context, campaign string) (int, error) {
+	var n int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "UPDATE crispwa_campaigns SET stopped_reason = NULL, stopped_at = NULL WHERE name = $1", campaign); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM crispwa_paused_templates WHERE campaign = $1", campaign); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `UPDATE crispwa_recipients SET status = 'pending', round = round + 1, reason = NULL, updated_at = now()
+			WHERE campaign = $1 AND status = 'held' RETURNING key, round`, campaign)
+		if err != nil {
+			return err
+		}
+		var params []river.InsertManyParams
+		for rows.Next() {
+			var a SendArgs
+			if err := rows.Scan(&a.Key, &a.Round); err != nil {
+				rows.Close()
+				return err
+			}
+			a.Campaign = campaign
+			params = append(params, river.InsertManyParams{Args: a})
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n = len(params)
+		if n == 0 {
+			return nil
+		}
+		_, err = s.river.InsertManyTx(ctx, tx, params)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("riverbulk: release: %w", err)
+	}
+	return n, nil
 }
