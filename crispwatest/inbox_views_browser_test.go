@@ -287,17 +287,19 @@ func TestInboxFastAtCapInBrowser(t *testing.T) {
 		}
 		return best
 	}
-	assert.Less(t, load(inboxURL(s), "the inbox with the cap full"), 1000.0, "the page answers within 1 s with the cap full")
+	// The race detector (CI's go test -race) slows the fake's Go code
+	// several times over: the 1 s bound is for a normal build.
+	bound, searchBound := 1000.0, 1000.0
+	if raceEnabled {
+		bound, searchBound = 5000, 8000
+	}
+	assert.Less(t, load(inboxURL(s), "the inbox with the cap full"), bound, "the page answers within 1 s with the cap full")
 	var count string
 	var n int
 	require.NoError(t, chromedp.Run(browser, chromedp.Text("#count", &count, chromedp.ByID)))
 	assert.Contains(t, count, "1–50 of 10,000")
 	assert.Contains(t, count, "250 older dropped at the cap")
 
-	searchBound := 1000.0 // a search reads every kept message: the race detector slows it down most
-	if raceEnabled {
-		searchBound = 3000
-	}
 	assert.Less(t, load(inboxURL(s)+"?q=alice&offset=9950", "the last page of a search"), searchBound, "the last page of a search too")
 	require.NoError(t, chromedp.Run(browser, chromedp.Evaluate(`document.querySelectorAll("#messages article").length`, &n)))
 	assert.Equal(t, 50, n)
