@@ -149,7 +149,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.obs != nil {
-		r = h.observeStart(r, ev)
+		r = h.observeStart(w, r, ev)
 	}
 	if h.dedup == nil {
 		h.finish(r, w, ev, h.call(r.Context(), ev))
@@ -159,7 +159,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errHandled):
 		h.log(r, slog.LevelDebug, "duplicate callback ignored", http.StatusOK, ev.RequestID)
-		h.noteDuplicate(r)
+		h.noteDuplicate(w)
 		writeStatus(w, http.StatusOK, "duplicate")
 		return
 	case err != nil:
@@ -270,7 +270,7 @@ func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.Cal
 				slog.Int("status", http.StatusInternalServerError), slog.String("request_id", ev.RequestID),
 				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)))
 		}
-		h.noteWhy(r, fnErr.Error())
+		h.noteWhy(w, fnErr.Error())
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	case fnErr != nil:
 		h.reject(r, w, http.StatusInternalServerError, slog.LevelWarn, "handler failed: "+fnErr.Error(), ev.RequestID)
@@ -325,7 +325,7 @@ func (h Handler) Format(f fmt.State, _ rune) {
 }
 
 func (h *Handler) reject(r *http.Request, w http.ResponseWriter, status int, level slog.Level, why, requestID string) {
-	h.noteWhy(r, why)
+	h.noteWhy(w, why)
 	h.log(r, level, "callback rejected: "+why, status, requestID)
 	writeStatus(w, status, http.StatusText(status))
 }
