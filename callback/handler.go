@@ -247,7 +247,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.obs != nil {
-		r = h.observeStart(r, ev)
+		r = h.observeStart(w, r, ev)
 	}
 	if h.dedup == nil {
 		h.finish(r, w, ev, h.call(r.Context(), ev))
@@ -258,7 +258,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errHandled):
 		h.counts.duplicates.Add(1)
 		h.log(r, slog.LevelDebug, "duplicate callback ignored", http.StatusOK, ev.RequestID)
-		h.noteDuplicate(r)
+		h.noteDuplicate(w)
 		writeStatus(w, http.StatusOK, "duplicate")
 		return
 	case err != nil:
@@ -384,11 +384,11 @@ func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.Cal
 				slog.Int("status", http.StatusInternalServerError), slog.String("request_id", ev.RequestID),
 				slog.String("panic", fmt.Sprint(p.value)), slog.String("stack", string(p.stack)))
 		}
-		h.noteWhy(r, fnErr.Error())
+		h.noteWhy(w, fnErr.Error())
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	case fnErr != nil:
 		h.counts.failed.Add(1)
-		h.noteWhy(r, "handler failed: "+fnErr.Error())
+		h.noteWhy(w, "handler failed: "+fnErr.Error())
 		h.log(r, slog.LevelWarn, "handler failed: "+fnErr.Error(), http.StatusInternalServerError, ev.RequestID)
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
 	}
@@ -442,7 +442,7 @@ func (h Handler) Format(f fmt.State, _ rune) {
 // reject counts, logs and answers a delivery refused for c.
 func (h *Handler) reject(r *http.Request, w http.ResponseWriter, c cause, why, requestID string) {
 	h.counts.refused[c].Add(1)
-	h.noteWhy(r, why)
+	h.noteWhy(w, why)
 	if refusals[c].bodyUnread {
 		dropBody(w)
 	}

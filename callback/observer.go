@@ -21,87 +21,78 @@ func WithObserver(o *crispwa.Observer) Option {
 	})
 }
 
-// observedKey is the context key of the delivery being observed.
-type observedKey struct{}
-
-// observed is what the Handler learnt of one delivery, for CallbackDone.
-type observed struct {
-	ctx       context.Context // CallbackStart's; nil before the delivery parsed
-	ev        *crispwa.CallbackEvent
-	duplicate bool
-	why       string // why it was refused or failed
-}
-
-// serveObserved is serve between the Observer's hooks.
+// serveObserved is serve between the Observer's hooks. What serve learns
+// of the delivery is kept in the statusWriter it writes to.
 func (h *Handler) serveObserved(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	st := &observed{}
-	sw := &statusWriter{ResponseWriter: w}
-	h.serve(sw, r.WithContext(context.WithValue(r.Context(), observedKey{}, st)))
+	sw := &statusWriter{ResponseWriter: w, start: time.Now()}
+	h.serve(sw, r)
 	if h.obs.CallbackDone == nil {
 		return
 	}
-	ctx := st.ctx
+	ctx := sw.ctx
 	if ctx == nil {
 		ctx = r.Context()
 	}
-	d := crispwa.CallbackDone{Event: st.ev, Status: sw.status, Start: start, Duration: time.Since(start)}
+	d := crispwa.CallbackDone{Event: sw.ev, Status: sw.status, Start: sw.start, Duration: time.Since(sw.start)}
 	switch {
 	case sw.status >= 500:
 		d.Result = crispwa.CallbackFailed
 	case sw.status >= 400:
 		d.Result = crispwa.CallbackRefused
-	case st.duplicate:
+	case sw.duplicate:
 		d.Result = crispwa.CallbackDuplicate
 	default:
 		d.Result = crispwa.CallbackHandled
 	}
-	if st.why != "" {
-		d.Err = errors.New(st.why)
+	if sw.why != "" {
+		d.Err = errors.New(sw.why)
 	}
 	h.obs.CallbackDone(ctx, d)
 }
 
 // observeStart calls CallbackStart for ev and returns r with its context.
-func (h *Handler) observeStart(r *http.Request, ev *crispwa.CallbackEvent) *http.Request {
-	st, _ := r.Context().Value(observedKey{}).(*observed)
-	if st == nil {
+func (h *Handler) observeStart(w http.ResponseWriter, r *http.Request, ev *crispwa.CallbackEvent) *http.Request {
+	sw, ok := w.(*statusWriter)
+	if !ok {
 		return r
 	}
-	st.ev = ev
-	st.ctx = r.Context()
-	if h.obs.CallbackStart != nil {
-		if ctx := h.obs.CallbackStart(st.ctx, ev); ctx != nil {
-			st.ctx = ctx
-		}
+	sw.ev = ev
+	if h.obs.CallbackStart == nil {
+		return r
 	}
-	return r.WithContext(st.ctx)
+	ctx := h.obs.CallbackStart(r.Context(), ev)
+	if ctx == nil {
+		return r
+	}
+	sw.ctx = ctx
+	return r.WithContext(ctx)
 }
 
 // noteDuplicate records that the delivery was a duplicate.
-func (h *Handler) noteDuplicate(r *http.Request) {
-	if h.obs == nil {
-		return
-	}
-	if st, ok := r.Context().Value(observedKey{}).(*observed); ok {
-		st.duplicate = true
+func (h *Handler) noteDuplicate(w http.ResponseWriter) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.duplicate = true
 	}
 }
 
 // noteWhy records why the delivery was refused or failed.
-func (h *Handler) noteWhy(r *http.Request, why string) {
-	if h.obs == nil {
-		return
-	}
-	if st, ok := r.Context().Value(observedKey{}).(*observed); ok {
-		st.why = why
+func (h *Handler) noteWhy(w http.ResponseWriter, why string) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.why = why
 	}
 }
 
-// statusWriter remembers the status the Handler answered.
+// statusWriter is the ResponseWriter of an observed delivery: it remembers
+// the status answered, and what serve learnt of the delivery.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+
+	start     time.Time
+	ctx       context.Context // CallbackStart's; nil before the delivery parsed
+	ev        *crispwa.CallbackEvent
+	duplicate bool
+	why       string // why it was refused or failed
 }
 
 func (w *statusWriter) WriteHeader(status int) {

@@ -32,7 +32,7 @@ func TestExamplesRunOffline(t *testing.T) {
 		{"observability", "crispwa_callback_deliveries_total{"},
 	}
 	bin := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // the build, on a loaded machine
 	defer cancel()
 	// One build for all: cheaper than a "go run" each.
 	var pkgs []string

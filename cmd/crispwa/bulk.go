@@ -17,6 +17,7 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
+	"github.com/crispwa/crispwa/callback"
 )
 
 const bulkAbout = `Sends one template to every row of a CSV file, as a campaign, recording each
@@ -502,7 +503,7 @@ func sendCampaign(ctx context.Context, e *cmdEnv, client *crispwa.Client, f *bul
 	}
 	if f.listen != "" {
 		refused := &refusalLog{print: func(s string) { out.say("%s", s) }}
-		srv, err := serveCallbacks(f.listen, callbackHandler(journal.RecordCallback, f.token, refused.add))
+		srv, err := serveCallbacks(f.listen, callbackHandler(journal.RecordCallback, f.token, refused.add, callback.WithObserver(e.observer)))
 		if err != nil {
 			return failure(e, name, &configError{err})
 		}

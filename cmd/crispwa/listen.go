@@ -51,7 +51,7 @@ func runListen(ctx context.Context, e *cmdEnv, args []string) int {
 		defer mu.Unlock()
 		fmt.Fprintln(e.stderr, s)
 	}}
-	srv, err := serveCallbacks(*addr, callbackHandler(print, *token, refused.add, callback.WithDedup(0)))
+	srv, err := serveCallbacks(*addr, callbackHandler(print, *token, refused.add, callback.WithDedup(0), callback.WithObserver(e.observer)))
 	if err != nil {
 		return failure(e, "listen", err)
 	}

@@ -22,8 +22,9 @@ const otelHelp = `crispwa --otel <command> [flags] sends the command's traces an
 standard variables: OTEL_EXPORTER_OTLP_ENDPOINT (or the per-signal
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_EXPORTER_OTLP_METRICS_ENDPOINT),
 with OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME (default "crispwa") and
-OTEL_RESOURCE_ATTRIBUTES. It is an error when no endpoint is set. The
-telemetry is flushed before the command exits. "crispwa --otel fake" is
+OTEL_RESOURCE_ATTRIBUTES. templates, send and bulk trace their API calls;
+listen and bulk --listen their callbacks. It is an error when no endpoint
+is set. The telemetry is flushed before the command exits. "crispwa --otel fake" is
 "crispwa fake": the fake API makes no telemetry.`
 
 // otelEndpointVars are the variables one of which --otel needs.
@@ -56,7 +57,11 @@ func dispatchWithOtel(ctx context.Context, e *cmdEnv, args []string) int {
 		return exitUsage
 	}
 	withOtel := *e
-	withOtel.observer = crispwaotel.NewObserver(crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(mp))
+	// One observer for the client and the callback handler of a command:
+	// with the memory SpanStore, bulk --listen links each callback's span
+	// to its send's.
+	withOtel.observer = crispwaotel.NewObserver(crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(mp),
+		crispwaotel.WithSpanStore(crispwaotel.NewMemorySpanStore(0)))
 	code := dispatch(ctx, &withOtel, args)
 
 	flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), otelFlushTimeout)
