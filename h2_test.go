@@ -178,8 +178,9 @@ func TestHTTP2SendReachesServerAtMostOnce(t *testing.T) {
 		})
 		t.Run(string(mode)+"/x/net http2 transport", func(t *testing.T) {
 			s := newH2Server(t, mode)
+			//lint:ignore SA1019 x/net's http2.Transport is deprecated, but users still plug it in: a Send must stay safe on it
 			tr := &http2.Transport{TLSClientConfig: s.roots}
-			defer tr.CloseIdleConnections()
+			defer tr.CloseIdleConnections() //lint:ignore SA1019 as above
 			c, err := NewClient(testWebsite, testCreds, WithBaseURL(s.URL()),
 				WithHTTPClient(&http.Client{Transport: tr}), WithMaxRetries(3), fastRetries())
 			require.NoError(t, err)

@@ -101,13 +101,13 @@ func count(t *testing.T, rm metricdata.ResourceMetrics, name, key, value string)
 	switch d := m.Data.(type) {
 	case metricdata.Sum[int64]:
 		for _, p := range d.DataPoints {
-			if v, ok := p.Attributes.Value(attrKey(key)); key == "" || ok && v.Emit() == value {
+			if v, ok := p.Attributes.Value(attrKey(key)); key == "" || ok && v.String() == value {
 				n += p.Value
 			}
 		}
 	case metricdata.Histogram[float64]:
 		for _, p := range d.DataPoints {
-			if v, ok := p.Attributes.Value(attrKey(key)); key == "" || ok && v.Emit() == value {
+			if v, ok := p.Attributes.Value(attrKey(key)); key == "" || ok && v.String() == value {
 				n += int64(p.Count)
 			}
 		}
@@ -121,7 +121,7 @@ func count(t *testing.T, rm metricdata.ResourceMetrics, name, key, value string)
 func attr(s sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range s.Attributes() {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""

@@ -26,7 +26,9 @@ import (
 func TestClaimExtendedWhileHandlerRuns(t *testing.T) {
 	rdb := sharedRedis(t)
 	prefix := redisstore.WithPrefix(testPrefix(t))
-	const ttl = 300 * time.Millisecond
+	// A TTL and a call timeout with room for a loaded machine (CI, -race):
+	// the heartbeat every TTL/3 must not be late by a whole TTL.
+	const ttl = 600 * time.Millisecond
 	var calls atomic.Int64
 	started := make(chan struct{}, 1)
 	fn := func(context.Context, *crispwa.CallbackEvent) error {
@@ -36,7 +38,7 @@ func TestClaimExtendedWhileHandlerRuns(t *testing.T) {
 		return nil
 	}
 	urls := replicas(t, 2, fn, func() *redisstore.Store {
-		return newStore(t, rdb, prefix, redisstore.WithClaimTTL(ttl), redisstore.WithTimeout(100*time.Millisecond))
+		return newStore(t, rdb, prefix, redisstore.WithClaimTTL(ttl), redisstore.WithTimeout(time.Second))
 	})
 	first := make(chan int, 1)
 	go func() { first <- deliver(t, urls[0], "slow-1") }()

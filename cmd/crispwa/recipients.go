@@ -50,20 +50,12 @@ func campaignKey(t *crispwa.Template, to string) string {
 // that decides what a re-run does is the one that ranks highest.
 var statusRank = map[bulk.Status]int{bulk.StatusAccepted: 3, bulk.StatusUnknown: 2, bulk.StatusSending: 2, bulk.StatusRejected: 1}
 
-// adoptJournalKeys makes each job use the key under which the journal
-// already knows its recipient, when the journal (written before recipients
-// were keyed by canonical number, or by hand) spells the number another
-// way: "0033 6 12..." and "+33612..." are one person, and nobody is sent
-// the message again because of how the number was written.
-func adoptJournalKeys(jobs []bulk.Job, entries []bulk.Entry, t *crispwa.Template, region string) {
-	adopt := journalKeyAdopter(entries, t, region)
-	for i := range jobs {
-		adopt(&jobs[i])
-	}
-}
-
-// journalKeyAdopter is adoptJournalKeys one job at a time, for a campaign
-// read as it goes: it returns the function that gives a job its journal key.
+// journalKeyAdopter returns the function that gives a job the key under
+// which the journal already knows its recipient, when the journal (written
+// before recipients were keyed by canonical number, or by hand) spells the
+// number another way: "0033 6 12..." and "+33612..." are one person, and
+// nobody is sent the message again because of how the number was written.
+// Jobs are adopted one at a time, as the campaign is read.
 func journalKeyAdopter(entries []bulk.Entry, t *crispwa.Template, region string) func(*bulk.Job) {
 	prefix := campaignKey(t, "")
 	decides := map[string]bulk.Entry{} // canonical key → the entry that decides, when its key differs

@@ -144,7 +144,7 @@ func (p printer) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) e
 	for _, s := range spans {
 		fmt.Fprintf(p.w, "span %q trace=%s span=%s parent=%s\n", s.Name(), s.SpanContext().TraceID(), s.SpanContext().SpanID(), s.Parent().SpanID())
 		for _, kv := range s.Attributes() {
-			fmt.Fprintf(p.w, "    %s=%s\n", kv.Key, kv.Value.Emit())
+			fmt.Fprintf(p.w, "    %s=%s\n", kv.Key, kv.Value.String())
 		}
 		for _, l := range s.Links() {
 			fmt.Fprintf(p.w, "    linked to trace=%s span=%s\n", l.SpanContext.TraceID(), l.SpanContext.SpanID())
