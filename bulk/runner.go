@@ -856,7 +856,8 @@ func (c *campaign) reportProgress(done <-chan struct{}) <-chan struct{} {
 
 // rateEstimator smooths the finished sends per second: an exponentially
 // weighted moving average with a half-life of rateHalfLife, seeded by the
-// first interval in which sends finished.
+// rate from the start to the first report after sends finished (not by one
+// short interval, which would overstate it).
 type rateEstimator struct {
 	last   time.Time
 	done   int
@@ -870,14 +871,16 @@ func (r *rateEstimator) update(done int, now time.Time) float64 {
 		return r.rate
 	}
 	inst := float64(done-r.done) / dt.Seconds()
-	r.last, r.done = now, done
 	switch {
-	case !r.seeded && inst > 0:
+	case !r.seeded && inst == 0:
+		return 0 // measured from the start until sends finish, not from the last empty report
+	case !r.seeded:
 		r.rate, r.seeded = inst, true
 	case r.seeded:
 		keep := math.Exp2(-dt.Seconds() / rateHalfLife.Seconds())
 		r.rate = r.rate*keep + inst*(1-keep)
 	}
+	r.last, r.done = now, done
 	return r.rate
 }
 
