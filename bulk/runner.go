@@ -493,7 +493,10 @@ func (c *campaign) sendJob(w work) {
 	if c.skipPaused(tmpl) {
 		return
 	}
-	to, _ := crispwa.NormalizePhone(job.Request.To, "")
+	to := job.Request.To
+	if !isE164(to) { // canonical already: no second parse (the validation pass made one)
+		to, _ = crispwa.NormalizePhone(to, "")
+	}
 	if s := c.r.cfg.suppressions; s != nil {
 		ctx, cancel := context.WithTimeout(c.stop, storeTimeout)
 		on, err := s.Contains(ctx, to)
