@@ -277,9 +277,6 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 				continue
 			}
 		}
-		if to == "" && settled && isE164(job.Request.To) {
-			to = job.Request.To // already canonical: no need to parse a number that is not sent
-		}
 		if to == "" {
 			to, _ = crispwa.NormalizePhone(job.Request.To, "")
 		}
@@ -493,10 +490,10 @@ func (c *campaign) sendJob(w work) {
 	if c.skipPaused(tmpl) {
 		return
 	}
-	to := job.Request.To
-	if !isE164(to) { // canonical already: no second parse (the validation pass made one)
-		to, _ = crispwa.NormalizePhone(to, "")
-	}
+	// Parsed again, never guessed from its shape: "+330612345678" and
+	// "+33612345678" are one person, and the suppression list knows only
+	// the canonical form.
+	to, _ := crispwa.NormalizePhone(job.Request.To, "")
 	if s := c.r.cfg.suppressions; s != nil {
 		ctx, cancel := context.WithTimeout(c.stop, storeTimeout)
 		on, err := s.Contains(ctx, to)
@@ -899,20 +896,6 @@ func eta(p Progress) time.Duration {
 		d += max(time.Until(p.PausedUntil), 0)
 	}
 	return d
-}
-
-// isE164 reports whether s is written in canonical E.164 form, "+" and 7
-// to 15 digits: its canonical form is itself.
-func isE164(s string) bool {
-	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // bitset is a set of job positions, one bit each.
