@@ -277,9 +277,6 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 				continue
 			}
 		}
-		if to == "" && settled && isE164(job.Request.To) {
-			to = job.Request.To // already canonical: no need to parse a number that is not sent
-		}
 		if to == "" {
 			to, _ = crispwa.NormalizePhone(job.Request.To, "")
 		}
@@ -493,6 +490,9 @@ func (c *campaign) sendJob(w work) {
 	if c.skipPaused(tmpl) {
 		return
 	}
+	// Parsed again, never guessed from its shape: "+330612345678" and
+	// "+33612345678" are one person, and the suppression list knows only
+	// the canonical form.
 	to, _ := crispwa.NormalizePhone(job.Request.To, "")
 	if s := c.r.cfg.suppressions; s != nil {
 		ctx, cancel := context.WithTimeout(c.stop, storeTimeout)
@@ -858,7 +858,8 @@ func (c *campaign) reportProgress(done <-chan struct{}) <-chan struct{} {
 
 // rateEstimator smooths the finished sends per second: an exponentially
 // weighted moving average with a half-life of rateHalfLife, seeded by the
-// first interval in which sends finished.
+// rate from the start to the first report after sends finished (not by one
+// short interval, which would overstate it).
 type rateEstimator struct {
 	last   time.Time
 	done   int
@@ -872,14 +873,16 @@ func (r *rateEstimator) update(done int, now time.Time) float64 {
 		return r.rate
 	}
 	inst := float64(done-r.done) / dt.Seconds()
-	r.last, r.done = now, done
 	switch {
-	case !r.seeded && inst > 0:
+	case !r.seeded && inst == 0:
+		return 0 // measured from the start until sends finish, not from the last empty report
+	case !r.seeded:
 		r.rate, r.seeded = inst, true
 	case r.seeded:
 		keep := math.Exp2(-dt.Seconds() / rateHalfLife.Seconds())
 		r.rate = r.rate*keep + inst*(1-keep)
 	}
+	r.last, r.done = now, done
 	return r.rate
 }
 
@@ -895,20 +898,6 @@ func eta(p Progress) time.Duration {
 		d += max(time.Until(p.PausedUntil), 0)
 	}
 	return d
-}
-
-// isE164 reports whether s is written in canonical E.164 form, "+" and 7
-// to 15 digits: its canonical form is itself.
-func isE164(s string) bool {
-	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // bitset is a set of job positions, one bit each.

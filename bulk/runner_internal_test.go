@@ -130,3 +130,20 @@ func TestRetryLaterBeyondTheWaitIsKeptForRetry(t *testing.T) {
 	assert.WithinDuration(t, time.Now().Add(24*time.Hour), sum.RetryLater[0].Due, time.Minute)
 	assert.Zero(t, sum.Retried)
 }
+
+func TestRateEstimator(t *testing.T) {
+	start := time.Now()
+	r := rateEstimator{last: start}
+	assert.Zero(t, r.update(0, start.Add(100*time.Millisecond)), "nothing finished yet")
+	assert.InDelta(t, 10, r.update(2, start.Add(200*time.Millisecond)), 1e-9, "seeded from the start: 2 in 0.2 s")
+	// A 7 s pause (the half-life): the rate halves, it does not drop to 0.
+	assert.InDelta(t, 5, r.update(2, start.Add(7200*time.Millisecond)), 1e-9)
+	// Then 20/s for 7 s: halfway from 5 to 20.
+	assert.InDelta(t, 12.5, r.update(142, start.Add(14200*time.Millisecond)), 1e-9)
+	assert.Equal(t, 12.5, r.update(142, start.Add(14200*time.Millisecond)), "no time passed: unchanged")
+
+	assert.Zero(t, eta(Progress{Remaining: 10}), "no rate yet: unknown")
+	assert.Equal(t, 2*time.Second, eta(Progress{Remaining: 10, Rate: 5, Limit: 100}))
+	assert.Equal(t, 5*time.Second, eta(Progress{Remaining: 10, Rate: 5, Limit: 2}), "the limit bounds it")
+	assert.Zero(t, eta(Progress{Remaining: 0, Rate: 5, Limit: 2}))
+}

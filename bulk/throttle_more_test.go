@@ -29,6 +29,9 @@ func (s *slotThenPauseStore) Reserve(context.Context, string, time.Duration) (ti
 		return d, false, nil
 	}
 	if s.reserves == 1 {
+		// The slot is granted; at once another runner's 429 pauses every
+		// runner, while this caller waits for its slot.
+		s.pausedUntil = time.Now().Add(400 * time.Millisecond)
 		return 100 * time.Millisecond, true, nil
 	}
 	return 0, true, nil
@@ -49,7 +52,6 @@ func TestThrottleHonoursAPauseThatBeganDuringTheSlotWait(t *testing.T) {
 	store := &slotThenPauseStore{}
 	th := newThrottle(10)
 	th.store = store
-	time.AfterFunc(30*time.Millisecond, func() { _ = store.Pause(context.Background(), "", 400*time.Millisecond) })
 	start := time.Now()
 	require.NoError(t, th.wait(context.Background()))
 	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond, "waited out the pause, not just the slot")
