@@ -325,7 +325,7 @@ func codeMark(before string) int {
 // inIdentifierOrPhone reports whether s[start:end], a run of digits, is
 // glued to an identifier ("req-131026", "131026_x") or is one group of a
 // phone number (a digit or '+' before it, or a digit after it, across
-// spaces, dashes, dots and brackets).
+// spaces, dashes, dots and brackets: "+131026", "+44 131026 7788").
 func inIdentifierOrPhone(s string, start, end int) bool {
 	const joiners = "-_./:@="
 	if start >= 2 && strings.IndexByte(joiners, s[start-1]) >= 0 && isWordByte(s[start-2]) {
@@ -334,19 +334,19 @@ func inIdentifierOrPhone(s string, start, end int) bool {
 	if end+1 < len(s) && strings.IndexByte(joiners, s[end]) >= 0 && isWordByte(s[end+1]) {
 		return true
 	}
-	const groupSeparators = " -.()\u00a0"
+	const groupSeparators = " -.()"
 	k := start - 1
 	for k >= 0 && strings.IndexByte(groupSeparators, s[k]) >= 0 {
 		k--
 	}
-	if k >= 0 && k < start-1 && (isDigit(s[k]) || s[k] == '+') {
+	if k >= 0 && (isDigit(s[k]) || s[k] == '+') {
 		return true
 	}
 	k = end
 	for k < len(s) && strings.IndexByte(groupSeparators, s[k]) >= 0 {
 		k++
 	}
-	return k > end && k < len(s) && isDigit(s[k])
+	return k < len(s) && isDigit(s[k])
 }
 
 // metaErrorInRaw reads a raw callback body as JSON and returns the code of

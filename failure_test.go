@@ -194,6 +194,21 @@ func TestFailureCodeReading(t *testing.T) {
 		{"identifier suffix", "131026-abc failed", "", 0, FailureUnknown},
 		{"decimal", "took 131026.5 ms", "", 0, FailureUnknown},
 		{"bare known code", "failed: 131026", "", 131026, FailureRecipient},
+		{"bare known code of 5 digits", "failed: 80007", "", 80007, FailureRetryLater},
+		{"bare known code of 7 digits", "failed: 2494100", "", 2494100, FailureRetryLater},
+		{"bare code after a dash at the start", "-131026 failed", "", 131026, FailureRecipient},
+		{"bare code before a dash at the end", "failed 131026-", "", 131026, FailureRecipient},
+		{"plus glued to the number", "sent to +131026", "", 0, FailureUnknown},
+		{"phone group across brackets", "(44) (131026)", "", 0, FailureUnknown},
+		{"phone group after it", "131026 7788", "", 0, FailureUnknown},
+		{"8-digit run is not a code, even marked", "(#13102600) x", "", 0, FailureUnknown},
+		{"code=", "code=131026", "", 131026, FailureRecipient},
+		{"HTTP code words", "HTTP code 500; code 131050", "", 131050, FailureRecipient},
+		{"response code words", "response code 400 (code 131026)", "", 131026, FailureRecipient},
+		{"error_code", `{"error_code":131031}`, "", 131031, FailureAccount},
+		{"errorCode", `{"errorCode":"131048"}`, "", 131048, FailureRetryLater},
+		{"country_code is not a code", `{"country_code":131026}`, "", 131026, FailureRecipient},
+		{"marked unknown code, then a bare known one", "code 4242 then 131026", "", 4242, FailureUnknown},
 		{"bare known code in brackets", "Template paused (132015)", "", 132015, FailureTemplate},
 		{"short numbers need a mark", "sent 4 of 10, 2 failed", "", 0, FailureUnknown},
 		{"short code marked", "code: 4", "", 4, FailureRetryLater},
@@ -270,4 +285,35 @@ func TestFailureMessageBidi(t *testing.T) {
 	assert.GreaterOrEqual(t, len(f.Message), maxFailureMessage-1)
 	f = (&CallbackEvent{Error: true, Reason: strings.Repeat("\u202e", 10*maxFailureMessage) + "tail"}).Failure()
 	assert.Empty(t, f.Message, "the input is cut before it is filtered: a flood of removed characters stays bounded")
+}
+
+// TestFailureRawCap: a raw body up to 64 KiB is read for a code; a larger
+// one is not (the reason still is).
+func TestFailureRawCap(t *testing.T) {
+	body := func(size int) []byte {
+		head := `{"error":{"code":131026},"pad":"`
+		return []byte(head + strings.Repeat("x", size-len(head)-2) + `"}`)
+	}
+	at := body(maxFailureRaw)
+	require.Len(t, at, maxFailureRaw)
+	f := (&CallbackEvent{Error: true, Reason: "template_not_sent", Raw: at}).Failure()
+	assert.Equal(t, 131026, f.Code)
+	f = (&CallbackEvent{Error: true, Reason: "template_not_sent", Raw: body(maxFailureRaw + 1)}).Failure()
+	assert.Equal(t, 0, f.Code)
+	assert.Equal(t, FailureUnknown, f.Class)
+	f = (&CallbackEvent{Error: true, Reason: "(#131050) x", Raw: body(maxFailureRaw + 1)}).Failure()
+	assert.Equal(t, 131050, f.Code)
+}
+
+// TestFailureRawDepth: error objects are looked for 8 levels deep, no
+// deeper (a code marked in the raw text is found at any depth; a title
+// is not).
+func TestFailureRawDepth(t *testing.T) {
+	nest := func(depth int) []byte {
+		return []byte(strings.Repeat(`{"a":`, depth) + `{"errors":[{"title":"Media upload error"}]}` + strings.Repeat(`}`, depth))
+	}
+	f := (&CallbackEvent{Error: true, Reason: "r", Raw: nest(8)}).Failure()
+	assert.Equal(t, FailureTemplate, f.Class, "depth 8")
+	f = (&CallbackEvent{Error: true, Reason: "r", Raw: nest(9)}).Failure()
+	assert.Equal(t, FailureUnknown, f.Class, "depth 9 is too deep")
 }
