@@ -163,10 +163,11 @@ func TestProgressDuringSends(t *testing.T) {
 	assert.Zero(t, final.InFlight)
 	// 12 sends of 150 ms, 4 at a time: about 26/s on a quiet machine. The
 	// smoothed rate is near the run's average, whatever the machine's load:
-	// not 0, not one short interval's burst.
+	// not 0, not one short interval's burst. The bounds leave room for a
+	// loaded machine, where sends finish in bunches.
 	avg := 12 / final.Elapsed.Seconds()
-	assert.Greater(t, final.Rate, avg/3, "average %.1f/s", avg)
-	assert.Less(t, final.Rate, avg*3, "average %.1f/s", avg)
+	assert.Greater(t, final.Rate, avg/6, "average %.1f/s", avg)
+	assert.Less(t, final.Rate, avg*6, "average %.1f/s", avg)
 }
 
 func TestProgressSaysThePause(t *testing.T) {
