@@ -220,7 +220,7 @@ func (s *SuppressionFile) Remove(_ context.Context, number string) error {
 		}
 		var out bytes.Buffer
 		for line := range bytes.Lines(data) {
-			if n, _, ok, _ := s.parseLine(line); ok && n == canon {
+			if sup, ok, _ := s.parseLine(line); ok && sup.Number == canon {
 				continue
 			}
 			out.Write(line)
@@ -326,13 +326,13 @@ func (s *SuppressionFile) refreshLocked() error {
 		}
 		lineNo++
 		if len(line) > 0 {
-			n, reason, ok, perr := s.parseLine(line)
+			sup, ok, perr := s.parseLine(line)
 			if perr != nil {
 				return fmt.Errorf("%w: %s: %q: %v", ErrSuppressionsCorrupt, s.path, clip(string(line), 80), perr)
 			}
 			if ok {
-				if _, dup := s.list[n]; !dup {
-					s.list[n] = Suppression{Number: n, Reason: reason}
+				if _, dup := s.list[sup.Number]; !dup {
+					s.list[sup.Number] = sup
 				}
 			}
 			s.offset += int64(len(line))
@@ -365,23 +365,25 @@ func (s *SuppressionFile) readUnterminatedTail(f *os.File) error {
 	if len(rest) > maxSuppressionLine {
 		return fmt.Errorf("%w: %s: a line longer than %d bytes", ErrSuppressionsCorrupt, s.path, maxSuppressionLine)
 	}
-	n, reason, ok, perr := s.parseLine(rest)
+	sup, ok, perr := s.parseLine(rest)
 	if perr != nil {
 		return fmt.Errorf("%w: %s: %q: %v", ErrSuppressionsCorrupt, s.path, clip(string(rest), 80), perr)
 	}
 	if ok {
-		if _, dup := s.list[n]; !dup {
-			s.list[n] = Suppression{Number: n, Reason: reason}
+		if _, dup := s.list[sup.Number]; !dup {
+			s.list[sup.Number] = sup
 		}
 	}
 	return nil
 }
 
-// parseLine reads one line: ok false for a blank or comment line.
-func (s *SuppressionFile) parseLine(line []byte) (number, reason string, ok bool, err error) {
+// parseLine reads one line: ok false for a blank or comment line. The text
+// after the number is the reason; a leading RFC 3339 time in it (as Add
+// writes) is the time the number was added.
+func (s *SuppressionFile) parseLine(line []byte) (sup Suppression, ok bool, err error) {
 	text := strings.TrimSpace(string(line))
 	if text == "" || text[0] == '#' {
-		return "", "", false, nil
+		return Suppression{}, false, nil
 	}
 	num, rest := text, ""
 	if i := strings.IndexFunc(text, func(r rune) bool {
@@ -395,12 +397,17 @@ func (s *SuppressionFile) parseLine(line []byte) (number, reason string, ok bool
 		// "+33612345678 2026-01-02": the number is the first field.
 		first, after, _ := strings.Cut(num, " ")
 		if canon, err = crispwa.NormalizePhone(first, s.region); err != nil {
-			return "", "", false, nerr
+			return Suppression{}, false, nerr
 		}
 		rest = strings.TrimSpace(after + " " + rest)
 	}
-	rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), "#"))
-	return canon, rest, true, nil
+	sup = Suppression{Number: canon, Reason: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), "#"))}
+	if stamp, reason, _ := strings.Cut(sup.Reason, " "); len(stamp) >= len("2006-01-02T15:04:05Z") {
+		if t, err := time.Parse(time.RFC3339, stamp); err == nil {
+			sup.Time, sup.Reason = t.UTC(), strings.TrimSpace(reason)
+		}
+	}
+	return sup, true, nil
 }
 
 // oneLine replaces line breaks so that a reason stays on its number's line.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,6 +75,11 @@ func TestSuppressionFileAddRemoveAcrossInstances(t *testing.T) {
 	on, err := b.Contains(ctx, "+33612345678")
 	require.NoError(t, err)
 	assert.True(t, on, "b sees a's append")
+	list, err := b.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.Equal(t, "recipient (#131050): stopped marketing", list[0].Reason, "the time Add wrote is not part of the reason")
+	assert.WithinDuration(t, time.Now(), list[0].Time, time.Minute, "the time Add wrote is read back")
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, 1, strings.Count(string(raw), "\n"), "one line, the reason's newline replaced: %q", raw)
