@@ -209,6 +209,8 @@ func TestFailureCodeReading(t *testing.T) {
 		{"errorCode", `{"errorCode":"131048"}`, "", 131048, FailureRetryLater},
 		{"country_code is not a code", `{"country_code":131026}`, "", 131026, FailureRecipient},
 		{"marked unknown code, then a bare known one", "code 4242 then 131026", "", 4242, FailureUnknown},
+		{"first of two equally marked codes", "code 131026, then code 131050", "", 131026, FailureRecipient},
+		{"first of two bare codes", "131026 or 131050", "", 131026, FailureRecipient},
 		{"bare known code in brackets", "Template paused (132015)", "", 132015, FailureTemplate},
 		{"short numbers need a mark", "sent 4 of 10, 2 failed", "", 0, FailureUnknown},
 		{"short code marked", "code: 4", "", 4, FailureRetryLater},
