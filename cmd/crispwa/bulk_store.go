@@ -21,12 +21,6 @@ import (
 	"github.com/crispwa/crispwa/riverbulk"
 )
 
-// Exit statuses of the campaigns on a store (the same values as bulk's).
-const (
-	exitStoreStopped     = 4   // stopped by an account-class failure
-	exitStoreInterrupted = 130 // interrupted (SIGINT or SIGTERM)
-)
-
 const bulkStoreAbout = `With --store postgres://..., the campaign's state lives in that PostgreSQL
 database instead of a journal file, and its sends are River jobs that any
 number of 'crispwa worker --store' processes, on any machines, share. The
@@ -253,7 +247,7 @@ func workCampaign(ctx context.Context, e *cmdEnv, store *riverbulk.Store, client
 		select {
 		case <-ctx.Done():
 			fmt.Fprintln(e.stderr, "crispwa bulk: interrupted; the campaign stays in the database: run the same command, or 'crispwa worker', to go on")
-			return exitStoreInterrupted
+			return exitInterrupted
 		case err := <-done:
 			return failure(e, "bulk", fmt.Errorf("the worker stopped: %w", err))
 		case <-tick.C:
@@ -277,7 +271,7 @@ func workCampaign(ctx context.Context, e *cmdEnv, store *riverbulk.Store, client
 	printStoreStatus(e.stdout, st)
 	switch {
 	case st.Stopped != "":
-		return exitStoreStopped
+		return exitStopped
 	case st.ByStatus[bulk.StatusUnknown] > 0:
 		return exitUnknown
 	case invalid > 0 || st.ByStatus[bulk.StatusRejected] > 0 || st.ByStatus[riverbulk.StatusHeld] > 0:
