@@ -11,7 +11,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"log"
@@ -103,8 +102,6 @@ func gen(path string, n int) {
 	}
 }
 
-var peak uint64
-
 func report(what string, start time.Time, n int) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -115,8 +112,6 @@ func report(what string, start time.Time, n int) {
 	fmt.Printf("%s: %d records in %s (%.2f µs/record), live heap %d MB, total allocated %d MB, GC cycles %d\n",
 		what, n, d.Round(time.Millisecond), float64(d.Microseconds())/float64(n), m.HeapAlloc>>20, total>>20, m.NumGC)
 }
-
-var _ = context.Background
 
 // resume runs the campaign again over the n jobs, all already accepted.
 func resume(r *bulk.Runner, n int) (*bulk.Summary, error) {
