@@ -98,7 +98,7 @@ func demo(ctx context.Context, out io.Writer) error {
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "\nDone. Next: set CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER and CRISP_WHATSAPP_KEY and run 'crispwa templates'.")
+	fmt.Fprintln(out, "\nDone. Next: set CRISP_WEBSITE_ID, CRISP_WHATSAPP_IDENTIFIER and CRISP_WHATSAPP_KEY and run 'crispwa templates' (from a clone, install the command first: go install ./cmd/crispwa).")
 	return nil
 }
 
