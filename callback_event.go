@@ -65,7 +65,9 @@ type callbackFields struct {
 // "data" object, decoded in one pass.
 type callbackWire struct {
 	callbackFields
-	Data json.RawMessage `json:"data"`
+	// Data is decoded in the same pass as the top level (one scan of the
+	// body); a "data" that is not an object is ignored (see ParseCallback).
+	Data callbackFields `json:"data"`
 }
 
 // ParseCallback parses a callback body. It accepts both the Crisp envelope
@@ -89,13 +91,10 @@ func ParseCallback(body []byte) (*CallbackEvent, error) {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidCallback)
 	}
 	var top callbackWire
-	if err := json.Unmarshal(trimmed, &top); err != nil {
+	if err := json.Unmarshal(trimmed, &top); err != nil && !dataNotObject(err) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCallback, err)
 	}
-	var data callbackFields
-	if d := bytes.TrimSpace(top.Data); len(d) > 0 && d[0] == '{' {
-		_ = json.Unmarshal(d, &data) // valid JSON (checked above); every field reads anything
-	}
+	data := top.Data
 	ev := &CallbackEvent{
 		Error: top.Error.truth || data.Error.truth,
 		Reason: firstNonEmpty(string(data.Message), string(top.Message), string(data.Reason), string(top.Reason),
@@ -113,6 +112,14 @@ func ParseCallback(body []byte) (*CallbackEvent, error) {
 		return nil, fmt.Errorf("%w: no request_id", ErrInvalidCallback)
 	}
 	return ev, nil
+}
+
+// dataNotObject reports the one type error a callback can give: a "data"
+// that is not an object (every other field reads any JSON value). The rest
+// of the body was still decoded.
+func dataNotObject(err error) bool {
+	var typeErr *json.UnmarshalTypeError
+	return errors.As(err, &typeErr) && typeErr.Field == "data"
 }
 
 func firstNonEmpty(values ...string) string {
