@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -121,6 +122,25 @@ ones are due. Same flags as 'crispwa bulk'.
 
 ` + exitCodesHelp
 
+// campaignFlags registers the flags every campaign takes, whether its
+// state lives in a journal or in a database (bulk --store): the CSV, the
+// template, the sender, the rate and the callback listener. state names
+// where callbacks are recorded, for the help text.
+func (f *bulkFlags) campaignFlags(fs *flag.FlagSet, state string) {
+	fs.StringVar(&f.csv, "csv", "", "the `FILE` of recipients and values (required)")
+	fs.StringVar(&f.template, "template", "", "template name (required)")
+	fs.StringVar(&f.language, "language", "", "template language, e.g. en_US (required)")
+	fs.StringVar(&f.from, "from", "", "the website's WhatsApp number to send from (required)")
+	fs.Float64Var(&f.rate, "rate", bulk.DefaultRate, "sends per second at most, shared by every runner or worker sharing the rate (0: no limit)")
+	fs.IntVar(&f.concurrency, "concurrency", bulk.DefaultConcurrency, "sends in flight at most in this process")
+	fs.BoolVar(&f.ignoreExtra, "ignore-extra-columns", false, "ignore CSV columns the template does not use (a name, an email...)")
+	fs.StringVar(&f.delimiter, "delimiter", "", "the CSV's separator: \",\", \";\" or \"tab\" (default: detected from the header row)")
+	fs.StringVar(&f.listen, "listen", "", "receive Crisp's callbacks on `ADDR` during the campaign and record them in "+state+" (needs --token)")
+	fs.StringVar(&f.token, "token", "", "with --listen: the token callbacks must carry (?token= or the Basic password)")
+	fs.StringVar(&f.region, "region", "", "read national numbers (without a country code) as numbers of this country, e.g. FR")
+	fs.IntVar(&f.maxRows, "max-rows", defaultMaxRows, "refuse a CSV of more than `N` rows (the file is read row by row; each line is capped at 64 KiB)")
+}
+
 // runCampaign is "crispwa bulk" and, with retry, "crispwa bulk retry".
 func runCampaign(ctx context.Context, e *cmdEnv, args []string, retry bool) int {
 	name, about := "bulk", bulkAbout
@@ -129,24 +149,13 @@ func runCampaign(ctx context.Context, e *cmdEnv, args []string, retry bool) int 
 	}
 	var f bulkFlags
 	fs := newFlagSet(name, "--csv FILE --template NAME --language CODE --from NUMBER --journal FILE [flags]", about)
-	fs.StringVar(&f.csv, "csv", "", "the `FILE` of recipients and values (required)")
-	fs.StringVar(&f.template, "template", "", "template name (required)")
-	fs.StringVar(&f.language, "language", "", "template language, e.g. en_US (required)")
-	fs.StringVar(&f.from, "from", "", "the website's WhatsApp number to send from (required)")
+	f.campaignFlags(fs, "the journal")
 	fs.StringVar(&f.journal, "journal", "", "the campaign's journal `FILE`, created if missing (required)")
-	fs.Float64Var(&f.rate, "rate", bulk.DefaultRate, "sends per second at most, shared by all workers (0: no limit)")
-	fs.IntVar(&f.concurrency, "concurrency", bulk.DefaultConcurrency, "sends in flight at most")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check every row and read the journal: say what a run would do (with a sample message and the time it would take), send nothing, change nothing")
 	fs.BoolVar(&f.retryUnknown, "retry-unknown", false, "send again the rows whose outcome is unknown (those that did go out are sent twice)")
-	fs.BoolVar(&f.ignoreExtra, "ignore-extra-columns", false, "ignore CSV columns the template does not use (a name, an email...)")
-	fs.StringVar(&f.delimiter, "delimiter", "", "the CSV's separator: \",\", \";\" or \"tab\" (default: detected from the header row)")
-	fs.StringVar(&f.listen, "listen", "", "receive Crisp's callbacks on `ADDR` during the campaign and record them in the journal (needs --token)")
-	fs.StringVar(&f.token, "token", "", "with --listen: the token callbacks must carry (?token= or the Basic password)")
 	fs.DurationVar(&f.callbackWait, "callback-wait", 0, "with --listen: after the last send, wait up to this long for late callbacks (and the retries due by then)")
-	fs.StringVar(&f.region, "region", "", "read national numbers (without a country code) as numbers of this country, e.g. FR")
 	fs.BoolVar(&f.yes, "yes", false, "send without asking for confirmation (without a terminal, nothing is asked anyway)")
 	fs.IntVar(&f.limit, "limit", 0, "send the first `N` rows still to send only, e.g. a canary of 5; the same command without --limit sends the rest")
-	fs.IntVar(&f.maxRows, "max-rows", defaultMaxRows, "refuse a CSV of more than `N` rows (the file is read row by row; each line is capped at 64 KiB)")
 	fs.StringVar(&f.suppressions, "suppressions", "", "never send to the numbers listed in `FILE` (created if missing), and add to it the recipients WhatsApp says cannot or will not receive messages")
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
