@@ -191,6 +191,9 @@ type WaitTimeoutError struct {
 	Stats     Stats
 }
 
+// Error says how long Wait waited and, when the Tracker watches Handlers,
+// whether deliveries came and why they were refused: a forgotten callback
+// URL ("no delivery at all") reads differently from a wrong token.
 func (e *WaitTimeoutError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "callback: no callback for request_id %q after %s (%v)", e.RequestID, e.Waited.Round(time.Millisecond), e.Err)

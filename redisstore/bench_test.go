@@ -31,11 +31,11 @@ import (
 // client reuses its connections:
 //
 //	CRISPWA_REDIS_ADDR=127.0.0.1:6379 go test -run '^$' -bench HandlerHTTP -benchtime 5000x -count 5 ./redisstore
-func BenchmarkHandlerHTTP(b *testing.B) {
-	rdb := sharedRedis(b)
-	fn := func(context.Context, *crispwa.CallbackEvent) error { return nil }
-	floorPrefix := testPrefix(b)
-	floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//
+// floorHandler is the benchmarks' floor: it decodes the callback's
+// request_id and makes one SET NX PX under prefix.
+func floorHandler(rdb redis.UniversalClient, prefix string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var ev struct {
 			Data struct {
 				RequestID string `json:"request_id"`
@@ -45,12 +45,18 @@ func BenchmarkHandlerHTTP(b *testing.B) {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		if err := rdb.SetArgs(r.Context(), floorPrefix+":"+ev.Data.RequestID, "1", redis.SetArgs{Mode: "NX", TTL: time.Minute}).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		if err := rdb.SetArgs(r.Context(), prefix+ev.Data.RequestID, "1", redis.SetArgs{Mode: "NX", TTL: time.Minute}).Err(); err != nil && !errors.Is(err, redis.Nil) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+func BenchmarkHandlerHTTP(b *testing.B) {
+	rdb := sharedRedis(b)
+	fn := func(context.Context, *crispwa.CallbackEvent) error { return nil }
+	floor := floorHandler(rdb, testPrefix(b)+":")
 	for _, tc := range []struct {
 		name string
 		h    func() http.Handler
@@ -184,22 +190,7 @@ func (a *answerClock) Flush()                      { a.flushed = time.Now() }
 func BenchmarkRedisVsFloor(b *testing.B) {
 	rdb := sharedRedis(b)
 	prefix := testPrefix(b)
-	floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev struct {
-			Data struct {
-				RequestID string `json:"request_id"`
-			} `json:"data"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		if err := rdb.SetArgs(r.Context(), prefix+":floor:"+ev.Data.RequestID, "1", redis.SetArgs{Mode: "NX", TTL: time.Minute}).Err(); err != nil && !errors.Is(err, redis.Nil) {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	floor := floorHandler(rdb, prefix+":floor:")
 	for _, ctxTimeout := range []bool{false, true} {
 		b.Run(fmt.Sprintf("ContextTimeoutEnabled=%v", ctxTimeout), func(b *testing.B) {
 			client := redis.NewClient(&redis.Options{Addr: rdb.Options().Addr, ContextTimeoutEnabled: ctxTimeout})
