@@ -57,7 +57,6 @@ const (
 // concurrency 16 at 160 sends/s whatever the database and Crisp allow.
 var fetchCooldown = 10 * time.Millisecond
 
-
 // Worker works the send jobs of every campaign in a Store's database, with
 // one client. Several workers, in any number of processes, share the work;
 // River gives each job to one of them at a time, and the row of each
