@@ -37,7 +37,12 @@ type env struct {
 
 func setup(t testing.TB, fakeOpts []crispwatest.Option, opts ...riverbulk.Option) *env {
 	t.Helper()
-	url := testenv.PostgresDatabase(t)
+	return setupOn(t, testenv.PostgresDatabase(t), fakeOpts, opts...)
+}
+
+// setupOn is setup on the database at url.
+func setupOn(t testing.TB, url string, fakeOpts []crispwatest.Option, opts ...riverbulk.Option) *env {
+	t.Helper()
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)

@@ -55,7 +55,7 @@ const (
 // concurrency jobs per fetch, so a worker sends at most concurrency /
 // fetchCooldown per second: River's default (100ms) caps a worker of
 // concurrency 16 at 160 sends/s whatever the database and Crisp allow.
-var fetchCooldown = 10 * time.Millisecond
+const fetchCooldown = 10 * time.Millisecond
 
 // Worker works the send jobs of every campaign in a Store's database, with
 // one client. Several workers, in any number of processes, share the work;
