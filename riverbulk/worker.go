@@ -235,12 +235,28 @@ func NewWorker(store *Store, client *crispwa.Client, opts ...WorkerOption) (*Wor
 // in flight the drain timeout to finish (their outcomes recorded) before
 // cutting them short. It returns nil after a clean stop, or the error that
 // kept the worker from starting. A lost database connection does not end
-// Run: River and the worker retry until it comes back.
+// Run: River and the worker retry until it comes back. When the worker's
+// rate store is a bulk.Stopper (the Store by default), Run also shares the
+// account stops with it: see Store.Stop.
 func (w *Worker) Run(ctx context.Context) error {
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	watched := make(chan struct{})
+	if stopper, ok := w.cfg.rate.(bulk.Stopper); ok {
+		go func() {
+			defer close(watched)
+			w.watchStops(watchCtx, stopper)
+		}()
+	} else {
+		close(watched)
+	}
 	if err := w.river.Start(context.WithoutCancel(ctx)); err != nil {
+		stopWatching()
+		<-watched
 		return fmt.Errorf("riverbulk: starting the worker: %w", err)
 	}
 	<-ctx.Done()
+	<-watched
 	stopCtx, cancel := context.WithTimeout(context.Background(), w.cfg.drainTimeout)
 	defer cancel()
 	if err := w.river.Stop(stopCtx); err != nil {
