@@ -295,25 +295,24 @@ type row struct {
 	pauseRead bool
 }
 
-// loadSQL reads a job's row, its campaign's flags, its template's pause and
-// its number's suppression.
-const loadSQL = `SELECT r.status, r.round, r.to_number, r.template, r.language, r.request,
+// loadColumns and loadFrom read a job's row, its campaign's flags, its
+// template's pause and its number's suppression.
+const (
+	loadColumns = `SELECT r.status, r.round, r.to_number, r.template, r.language, r.request,
 		c.stopped_reason, c.quiet_start, c.quiet_end,
 		(SELECT p.reason FROM crispwa_paused_templates p WHERE p.campaign = r.campaign AND p.template = r.template AND p.language = r.language),
-		EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)%s
+		EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)`
+	loadFrom = `
 		FROM crispwa_recipients r JOIN crispwa_campaigns c ON c.name = r.campaign
 		WHERE r.campaign = $1 AND r.key = $2`
-
-var (
-	// lookSQL is loadSQL with the website's pause ($3): the first look of
-	// a worker whose rate is the Store's own and unlimited.
-	lookSQL = fmt.Sprintf(loadSQL, `,
+	// plainSQL reads the row; lockSQL locks it too.
+	plainSQL = loadColumns + loadFrom
+	lockSQL  = plainSQL + " FOR UPDATE OF r"
+	// lookSQL reads the website's pause ($3) too: the first look of a
+	// worker whose rate is the Store's own and unlimited.
+	lookSQL = loadColumns + `,
 		(SELECT coalesce(max(greatest(paused_until_us - (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, 0)), 0)
-			FROM crispwa_rate WHERE website_id = $3)`)
-	// lockSQL is loadSQL locking the row.
-	lockSQL = fmt.Sprintf(loadSQL, "") + " FOR UPDATE OF r"
-	// plainSQL is loadSQL as it is.
-	plainSQL = fmt.Sprintf(loadSQL, "")
+			FROM crispwa_rate WHERE website_id = $3)` + loadFrom
 )
 
 // queryRower is a pool or a transaction.
