@@ -28,7 +28,8 @@ import (
 // a time, so it should not grow with N).
 //
 //	go test -run '^$' -bench 'WorkerProcesses/processes' -benchtime 3000x ./cmd/crispwa
-//	go test -run '^$' -bench 'WorkerProcesses/campaign' -benchtime 3000x ./cmd/crispwa
+//	go test -run '^$' -bench 'WorkerProcesses/campaign=1[0]{4,5}$' -benchtime 3000x ./cmd/crispwa
+//	go test -run '^$' -bench 'WorkerProcesses/campaign=1000000' -benchtime 3000x -timeout 60m ./cmd/crispwa
 func BenchmarkWorkerProcesses(b *testing.B) {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "crispwa")
@@ -90,7 +91,7 @@ func BenchmarkWorkerProcesses(b *testing.B) {
 			work(b, url, p, b.N)
 		})
 	}
-	for _, n := range []int{10_000, 100_000} {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("campaign=%d", n), func(b *testing.B) {
 			if b.N < 100 || b.N > n { // the probe run (b.N 1), or more sends than recipients
 				return
