@@ -19,5 +19,7 @@
 //   - Worker works the jobs of every campaign of the database.
 //   - Store.HandleCallback records Crisp's callbacks in the same rows.
 //   - Store implements bulk.RateStore on Postgres (one rate, and one pause
-//     after a 429, for every worker) and a suppression list.
+//     after a 429, for every worker), bulk.Stopper (an account failure
+//     stops every worker and file-journal Runner sharing it) and a
+//     suppression list.
 package riverbulk

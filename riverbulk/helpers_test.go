@@ -28,16 +28,21 @@ var helloTemplate = crispwa.Template{
 // env is a test's database, store and fake Crisp, whose callbacks land in
 // the store.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	pool  *pgxpool.Pool
 	store *riverbulk.Store
 	fake  *crispwatest.Server
 }
 
-func setup(t *testing.T, fakeOpts []crispwatest.Option, opts ...riverbulk.Option) *env {
+func setup(t testing.TB, fakeOpts []crispwatest.Option, opts ...riverbulk.Option) *env {
 	t.Helper()
-	url := testenv.PostgresDatabase(t)
+	return setupOn(t, testenv.PostgresDatabase(t), fakeOpts, opts...)
+}
+
+// setupOn is setup on the database at url.
+func setupOn(t testing.TB, url string, fakeOpts []crispwatest.Option, opts ...riverbulk.Option) *env {
+	t.Helper()
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
@@ -112,6 +117,12 @@ func (e *env) startWorker(opts ...riverbulk.WorkerOption) (stop func()) {
 // waitDone waits until campaign has nothing left to send.
 func (e *env) waitDone(campaign string, timeout time.Duration) *riverbulk.CampaignStatus {
 	e.t.Helper()
+	return e.waitDoneEvery(campaign, timeout, 50*time.Millisecond)
+}
+
+// waitDoneEvery is waitDone asking every poll.
+func (e *env) waitDoneEvery(campaign string, timeout, poll time.Duration) *riverbulk.CampaignStatus {
+	e.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		st, err := e.store.Status(context.Background(), campaign)
@@ -122,7 +133,7 @@ func (e *env) waitDone(campaign string, timeout time.Duration) *riverbulk.Campai
 		if time.Now().After(deadline) {
 			e.t.Fatalf("campaign %s not done after %s: %+v", campaign, timeout, st)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(poll)
 	}
 }
 

@@ -75,6 +75,15 @@ CREATE TABLE crispwa_rate (
 	next_slot_us    bigint NOT NULL DEFAULT 0, -- start of the next free slot, µs since the epoch (the database's clock)
 	paused_until_us bigint NOT NULL DEFAULT 0
 );`,
+	2: `
+CREATE TABLE crispwa_stops (            -- bulk.Stopper: the account stops of each website
+	website_id text PRIMARY KEY,
+	stops      bigint NOT NULL DEFAULT 0,
+	reason     text NOT NULL DEFAULT ''
+);
+-- true once the campaign's stop was told to the workers' bulk.Stopper (or came from it)
+ALTER TABLE crispwa_campaigns ADD COLUMN stop_shared boolean NOT NULL DEFAULT true;
+ALTER TABLE crispwa_campaigns ALTER COLUMN stop_shared SET DEFAULT false;`,
 }
 
 // SchemaVersion is the version of this package's schema that Migrate

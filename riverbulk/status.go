@@ -196,7 +196,7 @@ func (s *Store) Recipients(ctx context.Context, campaign string, statuses ...bul
 func (s *Store) Release(ctx context.Context, campaign string) (int, error) {
 	var n int
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "UPDATE crispwa_campaigns SET stopped_reason = NULL, stopped_at = NULL WHERE name = $1", campaign); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE crispwa_campaigns SET stopped_reason = NULL, stopped_at = NULL, stop_shared = false WHERE name = $1", campaign); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM crispwa_paused_templates WHERE campaign = $1", campaign); err != nil {

@@ -79,3 +79,46 @@ func (l *Suppressions) List(ctx context.Context) ([]bulk.Suppression, error) {
 	}
 	return out, nil
 }
+
+// Import puts every number of list on the suppression list in one
+// statement (a number already there keeps its reason), for example a
+// bulk.SuppressionFile's List, and returns how many were not there yet.
+// A number that is not one fails the whole import: nothing is added.
+func (l *Suppressions) Import(ctx context.Context, list []bulk.Suppression) (int, error) {
+	numbers := make([]string, len(list))
+	reasons := make([]string, len(list))
+	for i, s := range list {
+		n, err := canonical(s.Number)
+		if err != nil {
+			return 0, fmt.Errorf("riverbulk: suppressions: importing %q: %w", s.Number, err)
+		}
+		numbers[i], reasons[i] = n, s.Reason
+	}
+	tag, err := l.s.pool.Exec(ctx, `INSERT INTO crispwa_suppressions (number, reason)
+		SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (number) DO NOTHING`, numbers, reasons)
+	if err != nil {
+		return 0, fmt.Errorf("riverbulk: suppressions: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// InCampaign returns the numbers of campaign's recipients that are on the
+// list, sorted by number: those WhatsApp refused for good during the
+// campaign (a recipient-class failure) and those that were on it already.
+func (l *Suppressions) InCampaign(ctx context.Context, campaign string) ([]bulk.Suppression, error) {
+	rows, err := l.s.pool.Query(ctx, `SELECT s.number, s.reason, s.added_at FROM crispwa_suppressions s
+		WHERE EXISTS (SELECT 1 FROM crispwa_recipients r WHERE r.campaign = $1 AND r.to_number = s.number)
+		ORDER BY s.number`, campaign)
+	if err != nil {
+		return nil, fmt.Errorf("riverbulk: suppressions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bulk.Suppression, error) {
+		var x bulk.Suppression
+		err := r.Scan(&x.Number, &x.Reason, &x.Time)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("riverbulk: suppressions: %w", err)
+	}
+	return out, nil
+}

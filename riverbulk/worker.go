@@ -50,6 +50,13 @@ const (
 	basePause = time.Second
 )
 
+// fetchCooldown is the shortest time between two fetches of jobs by one
+// worker (River's FetchCooldown). River runs at most the worker's
+// concurrency jobs per fetch, so a worker sends at most concurrency /
+// fetchCooldown per second: River's default (100ms) caps a worker of
+// concurrency 16 at 160 sends/s whatever the database and Crisp allow.
+const fetchCooldown = 10 * time.Millisecond
+
 // Worker works the send jobs of every campaign in a Store's database, with
 // one client. Several workers, in any number of processes, share the work;
 // River gives each job to one of them at a time, and the row of each
@@ -214,7 +221,7 @@ func NewWorker(store *Store, client *crispwa.Client, opts ...WorkerOption) (*Wor
 		RescueStuckJobsAfter: cfg.rescueAfter,
 		MaxAttempts:          maxJobAttempts,
 		FetchPollInterval:    cfg.pollInterval,
-		FetchCooldown:        min(cfg.pollInterval, river.FetchCooldownDefault),
+		FetchCooldown:        min(cfg.pollInterval, fetchCooldown),
 		Logger:               logger,
 	})
 	if err != nil {
@@ -228,12 +235,28 @@ func NewWorker(store *Store, client *crispwa.Client, opts ...WorkerOption) (*Wor
 // in flight the drain timeout to finish (their outcomes recorded) before
 // cutting them short. It returns nil after a clean stop, or the error that
 // kept the worker from starting. A lost database connection does not end
-// Run: River and the worker retry until it comes back.
+// Run: River and the worker retry until it comes back. When the worker's
+// rate store is a bulk.Stopper (the Store by default), Run also shares the
+// account stops with it: see Store.Stop.
 func (w *Worker) Run(ctx context.Context) error {
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	watched := make(chan struct{})
+	if stopper, ok := w.cfg.rate.(bulk.Stopper); ok {
+		go func() {
+			defer close(watched)
+			w.watchStops(watchCtx, stopper)
+		}()
+	} else {
+		close(watched)
+	}
 	if err := w.river.Start(context.WithoutCancel(ctx)); err != nil {
+		stopWatching()
+		<-watched
 		return fmt.Errorf("riverbulk: starting the worker: %w", err)
 	}
 	<-ctx.Done()
+	<-watched
 	stopCtx, cancel := context.WithTimeout(context.Background(), w.cfg.drainTimeout)
 	defer cancel()
 	if err := w.river.Stop(stopCtx); err != nil {
@@ -265,20 +288,43 @@ type row struct {
 	quietEnd   *int
 	paused     *string
 	suppressed bool
+	// pause is what remains of the website's pause after a 429, read with
+	// the row when the worker's rate is the Store's own and unlimited
+	// (pauseRead): that look then spares waitSlot its own round trip.
+	pause     time.Duration
+	pauseRead bool
+}
+
+// loadColumns and loadFrom read a job's row, its campaign's flags, its
+// template's pause and its number's suppression.
+const (
+	loadColumns = `SELECT r.status, r.round, r.to_number, r.template, r.language, r.request,
+		c.stopped_reason, c.quiet_start, c.quiet_end,
+		(SELECT p.reason FROM crispwa_paused_templates p WHERE p.campaign = r.campaign AND p.template = r.template AND p.language = r.language),
+		EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)`
+	loadFrom = `
+		FROM crispwa_recipients r JOIN crispwa_campaigns c ON c.name = r.campaign
+		WHERE r.campaign = $1 AND r.key = $2`
+	// plainSQL reads the row; lockSQL locks it too.
+	plainSQL = loadColumns + loadFrom
+	lockSQL  = plainSQL + " FOR UPDATE OF r"
+	// lookSQL reads the website's pause ($3) too: the first look of a
+	// worker whose rate is the Store's own and unlimited.
+	lookSQL = loadColumns + `,
+		(SELECT coalesce(max(greatest(paused_until_us - (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, 0)), 0)
+			FROM crispwa_rate WHERE website_id = $3)` + loadFrom
+)
+
+// queryRower is a pool or a transaction.
+type queryRower interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
 }
 
 // load reads the job's row (locking it with FOR UPDATE when lock).
-func load(ctx context.Context, q interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}, a SendArgs, lock bool) (*row, error) {
-	sql := `SELECT r.status, r.round, r.to_number, r.template, r.language, r.request,
-		c.stopped_reason, c.quiet_start, c.quiet_end,
-		(SELECT p.reason FROM crispwa_paused_templates p WHERE p.campaign = r.campaign AND p.template = r.template AND p.language = r.language),
-		EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)
-		FROM crispwa_recipients r JOIN crispwa_campaigns c ON c.name = r.campaign
-		WHERE r.campaign = $1 AND r.key = $2`
+func load(ctx context.Context, q queryRower, a SendArgs, lock bool) (*row, error) {
+	sql := plainSQL
 	if lock {
-		sql += " FOR UPDATE OF r"
+		sql = lockSQL
 	}
 	var r row
 	var status string
@@ -289,6 +335,49 @@ func load(ctx context.Context, q interface {
 	}
 	r.status = bulk.Status(status)
 	return &r, nil
+}
+
+// look is the job's first look at its row, without a lock. When the
+// worker's rate is the Store's own and unlimited, the same statement reads
+// the website's pause.
+func (w *Worker) look(ctx context.Context, a SendArgs) (*row, error) {
+	if w.cfg.interval > 0 || w.cfg.rate != bulk.RateStore(w.store) {
+		return load(ctx, w.store.pool, a, false)
+	}
+	var r row
+	var status string
+	var pauseUS int64
+	err := w.store.pool.QueryRow(ctx, lookSQL, a.Campaign, a.Key, w.client.WebsiteID()).Scan(&status, &r.round, &r.to, &r.template, &r.language, &r.request,
+		&r.stopped, &r.quietStart, &r.quietEnd, &r.paused, &r.suppressed, &pauseUS)
+	if err != nil {
+		return nil, err
+	}
+	r.status = bulk.Status(status)
+	r.pause, r.pauseRead = time.Duration(pauseUS)*time.Microsecond, true
+	return &r, nil
+}
+
+// claimSQL moves a row from pending to sending in one statement, only if
+// nothing the first look saw has changed: the same round, still pending,
+// the campaign not stopped and its quiet hours the same, the template not
+// paused, the number not suppressed. It is the protocol's "mark sending and
+// commit", as its own transaction.
+const claimSQL = `UPDATE crispwa_recipients r SET status = 'sending', updated_at = now()
+	WHERE r.campaign = $1 AND r.key = $2 AND r.round = $3 AND r.status = 'pending'
+	AND EXISTS (SELECT 1 FROM crispwa_campaigns c WHERE c.name = r.campaign AND c.stopped_reason IS NULL
+		AND c.quiet_start IS NOT DISTINCT FROM $4 AND c.quiet_end IS NOT DISTINCT FROM $5)
+	AND NOT EXISTS (SELECT 1 FROM crispwa_paused_templates p WHERE p.campaign = r.campaign AND p.template = r.template AND p.language = r.language)
+	AND NOT EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)`
+
+// claim marks the row sending, committed, if it is still as r says it is
+// (see claimSQL); it reports false when it is not, and the job's locked
+// transaction then decides.
+func (w *Worker) claim(ctx context.Context, a SendArgs, r *row) (bool, error) {
+	tag, err := w.store.pool.Exec(ctx, claimSQL, a.Campaign, a.Key, a.Round, r.quietStart, r.quietEnd)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 // verdict is what a job does with its row.
@@ -332,7 +421,7 @@ func (sw *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error 
 	a := job.Args
 	// A first look without a lock: rows with nothing to send do not wait
 	// for a rate slot.
-	r, err := load(ctx, w.store.pool, a, false)
+	r, err := w.look(ctx, a)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return river.JobCancel(fmt.Errorf("riverbulk: no recipient %q in campaign %q", a.Key, a.Campaign))
 	}
@@ -340,10 +429,24 @@ func (sw *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error 
 		return err
 	}
 	if v, _ := w.decide(r, a.Round, w.store.now()); v == verdictSend {
-		if snooze, err := w.waitSlot(ctx); err != nil {
-			return err
-		} else if snooze > 0 {
-			return river.JobSnooze(snooze)
+		if !r.pauseRead || r.pause > 0 { // the look read no pause, or one to wait out
+			if snooze, err := w.waitSlot(ctx); err != nil {
+				return err
+			} else if snooze > 0 {
+				return river.JobSnooze(snooze)
+			}
+		}
+		// The common case: the row is as the look saw it (decided again
+		// now, after the wait: quiet hours may have begun), and one
+		// statement commits "sending" before the request leaves.
+		if v, _ := w.decide(r, a.Round, w.store.now()); v == verdictSend {
+			claimed, err := w.claim(ctx, a, r)
+			if err != nil {
+				return err
+			}
+			if claimed {
+				return w.send(ctx, job, r)
+			}
 		}
 	}
 
@@ -485,20 +588,24 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 	defer cancel()
 	for attempt := 0; ; attempt++ {
 		err := pgx.BeginFunc(rctx, w.store.pool, func(tx pgx.Tx) error {
+			// One round trip for the lock, the outcome and the callback that
+			// came first: each its own statement, in this order, so that the
+			// DELETE sees a callback committed while this waited for the lock.
+			b := &pgx.Batch{}
 			if o.requestID != "" {
-				if _, err := tx.Exec(rctx, "SELECT pg_advisory_xact_lock(hashtext($1))", o.requestID); err != nil {
-					return err
-				}
+				b.Queue("SELECT pg_advisory_xact_lock(hashtext($1))", o.requestID)
 			}
-			tag, err := tx.Exec(rctx, `UPDATE crispwa_recipients SET status = $4, request_id = nullif($5, ''), reason = nullif($6, ''),
-				http_status = nullif($7, 0), updated_at = now()
-				WHERE campaign = $1 AND key = $2 AND round = $3 AND status IN ('sending', 'unknown') AND NOT resolved`,
-				a.Campaign, a.Key, a.Round, string(o.status), o.requestID, o.reason, o.http)
-			if err != nil {
-				return err
+			b.Queue(recordSQL, a.Campaign, a.Key, a.Round, string(o.status), o.requestID, o.reason, o.http)
+			if o.requestID != "" {
+				b.Queue(takeCallbackSQL, o.requestID)
 			}
-			if tag.RowsAffected() == 0 {
-				return nil // resolved by an operator meanwhile: theirs stands
+			br := tx.SendBatch(rctx, b)
+			recorded, ev, err := readRecordBatch(br, o.requestID != "")
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil || !recorded {
+				return err // not recorded: resolved by an operator meanwhile, theirs stands
 			}
 			if o.failure != nil {
 				t := target{a.Campaign, a.Key, r.template, r.language, r.to, a.Round}
@@ -506,19 +613,11 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 					return err
 				}
 			}
-			if o.requestID != "" {
-				var ev []byte
-				err := tx.QueryRow(rctx, "DELETE FROM crispwa_pending_callbacks WHERE request_id = $1 RETURNING event", o.requestID).Scan(&ev)
-				switch {
-				case errors.Is(err, pgx.ErrNoRows):
-				case err != nil:
-					return err
-				default:
-					var cb crispwa.CallbackEvent
-					if err := json.Unmarshal(ev, &cb); err == nil {
-						if _, err := w.store.applyCallback(rctx, tx, &cb); err != nil {
-							return err
-						}
+			if ev != nil {
+				var cb crispwa.CallbackEvent
+				if err := json.Unmarshal(ev, &cb); err == nil {
+					if _, err := w.store.applyCallback(rctx, tx, &cb); err != nil {
+						return err
 					}
 				}
 			}
@@ -543,6 +642,39 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 		return o.retry
 	}
 	return nil
+}
+
+// recordSQL writes a send's outcome in its row, unless an operator settled
+// it meanwhile.
+const recordSQL = `UPDATE crispwa_recipients SET status = $4, request_id = nullif($5, ''), reason = nullif($6, ''),
+	http_status = nullif($7, 0), updated_at = now()
+	WHERE campaign = $1 AND key = $2 AND round = $3 AND status IN ('sending', 'unknown') AND NOT resolved`
+
+// takeCallbackSQL takes the callback of request_id $1 that came before the
+// worker recorded it, if the row now has that request_id (if recordSQL
+// changed nothing, the callback stays where it is).
+const takeCallbackSQL = `DELETE FROM crispwa_pending_callbacks
+	WHERE request_id = $1 AND EXISTS (SELECT 1 FROM crispwa_recipients WHERE request_id = $1)
+	RETURNING event`
+
+// readRecordBatch reads the answers of record's batch: whether the outcome
+// was recorded, and the callback that came first (nil when none).
+func readRecordBatch(br pgx.BatchResults, withRequestID bool) (bool, []byte, error) {
+	if withRequestID {
+		if _, err := br.Exec(); err != nil { // the lock
+			return false, nil, err
+		}
+	}
+	tag, err := br.Exec()
+	if err != nil || !withRequestID {
+		return err == nil && tag.RowsAffected() > 0, nil, err
+	}
+	var ev []byte
+	err = br.QueryRow().Scan(&ev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = nil
+	}
+	return tag.RowsAffected() > 0, ev, err
 }
 
 // stopCampaign marks the campaign stopped (the first reason stays).

@@ -36,6 +36,11 @@ A recipient is sent at most once: its row says "sending" before the request
 leaves, and a row found "sending" after a crash becomes "unknown", never a
 second send. Settle unknown outcomes with 'crispwa bulk resolve --store'.
 
+--suppressions FILE puts the numbers of FILE on the database's suppression
+list, which every worker consults before each send (so no campaign of the
+database sends to them); when the campaign ends (not with --enqueue-only),
+its recipients WhatsApp refused for good are added to FILE.
+
 Also:
   crispwa bulk status --store URL --campaign NAME [--output json]
   crispwa bulk resolve --store URL --campaign NAME (--key KEY ... | --all-unknown) (--sent | --not-sent)
@@ -131,6 +136,7 @@ func runBulkStore(ctx context.Context, e *cmdEnv, args []string) int {
 	fs.BoolVar(&f.enqueueOnly, "enqueue-only", false, "enqueue the recipients and return: leave the sends to 'crispwa worker'")
 	fs.DurationVar(&f.rescueAfter, "rescue-after", riverbulk.DefaultRescueAfter, "how long a job may run before another worker takes it over (as unknown if it was sending)")
 	fs.StringVar(&f.quiet, "quiet-hours", "", "send nothing between these times in each recipient's local time, e.g. 21:00-08:00")
+	fs.StringVar(&f.suppressions, "suppressions", "", "never send to the numbers listed in `FILE` (created if missing: they join the database's suppression list, which every campaign of the database skips), and add to it the recipients WhatsApp says cannot or will not receive messages")
 	if code, ok := parse(fs, e, args, false); !ok {
 		return code
 	}
@@ -174,11 +180,22 @@ func runBulkStore(ctx context.Context, e *cmdEnv, args []string) int {
 		return failure(e, "bulk", &configError{err})
 	}
 	defer file.Close()
+	var supp *bulk.SuppressionFile // nil: none
+	if f.suppressions != "" {
+		if supp, err = bulk.OpenSuppressionFile(f.suppressions, f.region); err != nil {
+			return failure(e, "bulk", &configError{err})
+		}
+	}
 	store, closeStore, err := openStore(ctx, f.store, f.concurrency)
 	if err != nil {
 		return failure(e, "bulk", err)
 	}
 	defer closeStore()
+	if supp != nil {
+		if err := importSuppressionFile(ctx, e, store, supp); err != nil {
+			return failure(e, "bulk", err)
+		}
+	}
 
 	start := time.Now()
 	var res *riverbulk.EnqueueResult
@@ -204,12 +221,70 @@ func runBulkStore(ctx context.Context, e *cmdEnv, args []string) int {
 		}
 		return exitOK
 	}
-	return workCampaign(ctx, e, store, client, &f, invalid)
+	return workCampaign(ctx, e, store, client, &f, supp, invalid)
+}
+
+// importSuppressionFile puts the numbers of the --suppressions file on the
+// database's suppression list, which every worker consults before each
+// send: the file's numbers are never sent to, by whichever worker, however
+// they were enqueued.
+func importSuppressionFile(ctx context.Context, e *cmdEnv, store *riverbulk.Store, supp *bulk.SuppressionFile) error {
+	list, err := supp.List(ctx)
+	if err != nil {
+		return &configError{err}
+	}
+	for i := range list {
+		if list[i].Reason == "" {
+			list[i].Reason = "from " + supp.Path()
+		}
+	}
+	added, err := store.Suppressions().Import(ctx, list)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "suppression list %s: %d number(s), %d new to the database's list\n", supp.Path(), len(list), added)
+	return nil
+}
+
+// exportSuppressions adds to the --suppressions file the recipients of the
+// campaign on the database's suppression list (those WhatsApp refused for
+// good, and those on it already), and lists the ones it added.
+func exportSuppressions(ctx context.Context, e *cmdEnv, store *riverbulk.Store, supp *bulk.SuppressionFile, campaign string) error {
+	list, err := store.Suppressions().InCampaign(ctx, campaign)
+	if err != nil {
+		return err
+	}
+	var added []string
+	for _, s := range list {
+		on, err := supp.Contains(ctx, s.Number)
+		if err != nil {
+			return err
+		}
+		if on {
+			continue
+		}
+		if err := supp.Add(ctx, s.Number, s.Reason); err != nil {
+			return err
+		}
+		added = append(added, s.Number)
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Recipients WhatsApp says cannot or will not receive it (added to %s):\n", supp.Path())
+	for i, n := range added {
+		if i == maxRowErrors {
+			fmt.Fprintf(e.stdout, "  ... and %d more\n", len(added)-maxRowErrors)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  %s\n", n)
+	}
+	return nil
 }
 
 // workCampaign works the database's jobs beside any workers until the
 // campaign has nothing left to send, then prints its status.
-func workCampaign(ctx context.Context, e *cmdEnv, store *riverbulk.Store, client *crispwa.Client, f *bulkStoreFlags, invalid int) int {
+func workCampaign(ctx context.Context, e *cmdEnv, store *riverbulk.Store, client *crispwa.Client, f *bulkStoreFlags, supp *bulk.SuppressionFile, invalid int) int {
 	if f.listen != "" {
 		srv, err := serveCallbacks(f.listen, callbackHandler(store.HandleCallback, f.token, (&refusalLog{print: func(s string) { fmt.Fprintln(e.stderr, s) }}).add))
 		if err != nil {
@@ -258,6 +333,11 @@ func workCampaign(ctx context.Context, e *cmdEnv, store *riverbulk.Store, client
 		}
 	}
 	printStoreStatus(e.stdout, st)
+	if supp != nil {
+		if err := exportSuppressions(ctx, e, store, supp, f.campaign); err != nil {
+			return failure(e, "bulk", err)
+		}
+	}
 	switch {
 	case st.Stopped != "":
 		return exitStopped

@@ -101,3 +101,39 @@ func TestParseQuietHours(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// --suppressions with --store: the file's numbers (in any spelling) are
+// never sent to, and a recipient WhatsApp refuses for good is added to the
+// file, so that the next campaign skips it too.
+func TestBulkStoreSuppressions(t *testing.T) {
+	url := testenv.PostgresDatabase(t)
+	const optedOut, listed = "+33600000002", "+33600000003"
+	env, posts, sends := refusingFront(t, func(to string) string {
+		if to == optedOut {
+			return "(#131050) User has stopped marketing messages"
+		}
+		return ""
+	})
+	list := filepath.Join(t.TempDir(), "suppressed.txt")
+	require.NoError(t, os.WriteFile(list, []byte("0033 6 00 00 00 03 # asked by phone\n"), 0o600))
+
+	r := runWith(t, env, storeArgs(t, url, "c1", "order_update", rows(4), "--suppressions", list)...)
+	assert.Equal(t, exitFailure, r.code, "one refused: %s", r.stderr)
+	assert.Contains(t, r.stderr, "suppression list "+list+": 1 number(s), 1 new to the database's list")
+	assert.EqualValues(t, 3, posts.Load(), "the listed number is never sent to")
+	assert.Equal(t, 2, sends())
+	assert.Regexp(t, `(?m)^\s+1\s+suppressed$`, r.stdout)
+	assert.Regexp(t, `(?m)^\s+1\s+rejected$`, r.stdout)
+	assert.Contains(t, r.stdout, "Recipients WhatsApp says cannot or will not receive it (added to "+list+"):\n  "+optedOut+"\n")
+	assert.NotContains(t, r.stdout, "  "+listed+"\n", "already in the file: not added again")
+	data, err := os.ReadFile(list)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), optedOut)
+
+	// The next campaign skips both.
+	r = runWith(t, env, storeArgs(t, url, "c2", "order_update", rows(4), "--suppressions", list)...)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^\s+2\s+suppressed$`, r.stdout)
+	assert.EqualValues(t, 5, posts.Load(), "two more sends, none to the suppressed numbers")
+	assert.NotContains(t, r.stdout, "added to")
+}

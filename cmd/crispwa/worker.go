@@ -61,6 +61,10 @@ func runWorker(ctx context.Context, e *cmdEnv, args []string) int {
 	}
 	store, closeStore, err := openStore(ctx, *url, *concurrency)
 	if err != nil {
+		if ctx.Err() != nil { // SIGINT or SIGTERM while connecting: a clean stop
+			fmt.Fprintln(e.stderr, "worker: stopped")
+			return exitOK
+		}
 		return failure(e, "worker", err)
 	}
 	defer closeStore()
