@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/crispwa/crispwa"
@@ -26,7 +27,31 @@ import (
 func main() {
 	n := flag.Int("n", 1_000_000, "recipients")
 	dir := flag.String("dir", os.TempDir(), "directory of the journal")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of open/resume to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of open/resume to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				log.Fatal(err)
+			}
+		}()
+	}
 	path := filepath.Join(*dir, fmt.Sprintf("journal-%d.jsonl", *n))
 	switch flag.Arg(0) {
 	case "gen":
