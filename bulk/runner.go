@@ -226,8 +226,11 @@ func newCampaign(ctx context.Context, r *Runner, jobs iter.Seq2[Job, error], sta
 // job source or a template fetch fails: nothing has been sent then.
 func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error {
 	r := c.r
-	seenKeys := map[uint64]int{}   // key hash -> first job
-	recipients := map[uint64]int{} // (template, canonical number) hash -> first job
+	// The first job of each key and of each recipient and template, found
+	// by their hashes: c.hashes for the keys, rcs for the recipients (0: a
+	// job without a number). A few bytes a job, for campaigns of millions.
+	var seenKeys, recipients firstSeen
+	var rcs []uint64
 	templates := map[nameLang]*crispwa.Template{}
 	missing := map[nameLang]error{}
 	now := time.Now()
@@ -237,6 +240,7 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 	for job, err := range c.jobs {
 		i++
 		c.hashes = append(c.hashes, maphash.String(c.seed, job.Key))
+		rcs = append(rcs, 0)
 		refuse := func(err error) { sum.Invalid = append(sum.Invalid, &JobError{Key: job.Key, Index: i, Err: err}) }
 		if err != nil {
 			var je *JobError
@@ -254,11 +258,10 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
 			continue
 		}
-		if first, dup := seenKeys[c.hashes[i]]; dup {
+		if first, dup := seenKeys.add(c.hashes, i); dup {
 			refuse(fmt.Errorf("duplicate key: job %d has it too", first))
 			continue
 		}
-		seenKeys[c.hashes[i]] = i
 		if job.Request == nil {
 			refuse(errors.New("nil request"))
 			continue
@@ -287,12 +290,11 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			h.WriteString(job.Request.Template.Language)
 			h.WriteByte(0)
 			h.WriteString(to)
-			rc := h.Sum64()
-			if first, dup := recipients[rc]; dup {
+			rcs[i] = h.Sum64()
+			if first, dup := recipients.add(rcs, i); dup {
 				refuse(fmt.Errorf("same recipient and template as job %d: a campaign sends once per recipient", first))
 				continue
 			}
-			recipients[rc] = i
 		}
 		if !settled && r.cfg.checkTemplates {
 			m := job.Request.Template
@@ -764,30 +766,30 @@ func (c *campaign) summarise(sum *Summary) {
 		}
 	}
 	slices.Sort(mine)
-	c.r.journal.forEach(func(e *entry, key string) {
-		if _, ok := slices.BinarySearch(mine, maphash.String(c.seed, key)); !ok {
+	c.r.journal.forEach(func(e Entry) {
+		if _, ok := slices.BinarySearch(mine, maphash.String(c.seed, e.Key)); !ok {
 			return
 		}
 		switch {
-		case e.delivery == DeliveryDelivered:
+		case e.Delivery == DeliveryDelivered:
 			sum.Delivered++
-		case e.delivery == DeliveryFailed:
+		case e.Delivery == DeliveryFailed:
 			sum.Failed++
 			class := crispwa.FailureUnknown
-			if e.extra != nil && e.extra.failure != nil {
-				class = e.extra.failure.Class
+			if e.Failure != nil {
+				class = e.Failure.Class
 			}
 			if sum.Failures == nil {
 				sum.Failures = map[crispwa.FailureClass]int{}
 			}
 			sum.Failures[class]++
 			if class == crispwa.FailureRecipient {
-				sum.Suppress = append(sum.Suppress, key)
+				sum.Suppress = append(sum.Suppress, e.Key)
 			}
-			if e.retryAt != 0 && e.status == StatusAccepted {
-				sum.RetryLater = append(sum.RetryLater, RetryDue{Key: key, Due: time.Unix(0, e.retryAt)})
+			if !e.RetryAt.IsZero() && e.Status == StatusAccepted {
+				sum.RetryLater = append(sum.RetryLater, RetryDue{Key: e.Key, Due: e.RetryAt})
 			}
-		case e.status == StatusAccepted:
+		case e.Status == StatusAccepted:
 			sum.AwaitingCallback++
 		}
 	})
@@ -911,3 +913,45 @@ func (b *bitset) set(i int) {
 }
 
 func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
+
+// firstSeen finds the first job with a given hash among the jobs added so
+// far: an open-addressing table of 1 + job positions (4 bytes a slot),
+// whose hashes the caller keeps in a slice indexed by position.
+type firstSeen struct {
+	slots []int32
+	n     int
+}
+
+// add adds job i, whose hash is hashes[i], unless an earlier job has the
+// same hash: it then returns that job, and true.
+func (t *firstSeen) add(hashes []uint64, i int) (first int, dup bool) {
+	if (t.n+1)*4 > len(t.slots)*3 { // at most three slots in four used
+		old := t.slots
+		t.slots = make([]int32, max(2*len(old), 1024))
+		for _, p := range old {
+			if p != 0 {
+				t.put(hashes, p)
+			}
+		}
+	}
+	h, mask := hashes[i], uint64(len(t.slots)-1)
+	for k := h & mask; ; k = (k + 1) & mask {
+		switch p := t.slots[k]; {
+		case p == 0:
+			t.slots[k] = int32(i + 1)
+			t.n++
+			return 0, false
+		case hashes[p-1] == h:
+			return int(p - 1), true
+		}
+	}
+}
+
+func (t *firstSeen) put(hashes []uint64, p int32) {
+	mask := uint64(len(t.slots) - 1)
+	k := hashes[p-1] & mask
+	for t.slots[k] != 0 {
+		k = (k + 1) & mask
+	}
+	t.slots[k] = p
+}
