@@ -254,7 +254,7 @@ func ReadJournal(path string) ([]Entry, error) {
 	}
 	defer f.Close()
 	s := newState()
-	if _, err := s.read(f, path); err != nil {
+	if _, err := s.read(f, path, st.Size()); err != nil {
 		return nil, err
 	}
 	return s.list(), nil
@@ -280,7 +280,11 @@ func (j *Journal) load() error {
 	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("bulk: reading journal: %w", err)
 	}
-	keep, err := j.state.read(j.f, j.path)
+	var size int64
+	if st, err := j.f.Stat(); err == nil {
+		size = st.Size()
+	}
+	keep, err := j.state.read(j.f, j.path, size)
 	if err != nil {
 		return err
 	}
@@ -471,12 +475,15 @@ func (j *Journal) peek(key string) Entry {
 	return out
 }
 
-// forEach calls f with every entry, in order, under the journal's lock.
+// forEach calls f with every entry, in order, under the journal's lock,
+// without its RequestID (which may cost an allocation to export).
 func (j *Journal) forEach(f func(e Entry)) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for i := range j.n {
-		f(j.export(j.at(int32(i))))
+		e := *j.at(int32(i))
+		e.requestID = 0
+		f(j.export(&e))
 	}
 }
 

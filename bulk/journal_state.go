@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
+	"math/bits"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -16,7 +18,7 @@ import (
 )
 
 // state is what a journal's records say, key by key. It is built to hold a
-// million keys in about 150 bytes each, without a pointer per key for the
+// million keys in about 120 bytes each, without a pointer per key for the
 // garbage collector to follow and without garbage per record read: the
 // strings live back to back in an arena, keys and request IDs are found
 // through open-addressing indexes of integers, entries are fixed-size
@@ -119,21 +121,33 @@ func (s *state) entry(key []byte) int32 {
 	i := int32(s.n)
 	s.n++
 	s.at(i).key = s.strs.add(key)
-	s.byKey.insert(h, i)
+	s.byKey.insert(h, i, s.keyHash)
 	return i
 }
 
+func (s *state) keyHash(i int32) (uint64, bool) {
+	return maphash.Bytes(s.seed, s.strs.bytes(s.at(i).key)), true
+}
+
+// requestHash is the hash of entry i's request_id, if it has one.
+func (s *state) requestHash(i int32) (uint64, bool) {
+	r := s.at(i).requestID
+	if r == 0 {
+		return 0, false
+	}
+	return maphash.Bytes(s.seed, s.strs.bytes(r)), true // as stored: packed or not
+}
+
 // byRequestID returns the entry whose current request_id is id.
-func (s *state) byRequestID(id []byte) (int32, bool) {
-	return s.byRequest.find(maphash.Bytes(s.seed, id), func(i int32) bool {
-		return string(s.strs.bytes(s.at(i).requestID)) == string(id)
-	})
+func (s *state) byRequestID(id requestID) (int32, bool) {
+	return s.byRequest.find(maphash.Bytes(s.seed, id.b), func(i int32) bool { return s.strs.equalID(s.at(i).requestID, id) })
 }
 
 // requestKey returns the key of the entry that got request_id id, now or
 // before; "" when none did.
 func (s *state) requestKey(id string) string {
-	i, ok := s.byRequestID([]byte(id))
+	var buf [16]byte
+	i, ok := s.byRequestID(makeRequestID([]byte(id), &buf))
 	if !ok {
 		if i, ok = s.stale[id]; !ok {
 			return ""
@@ -233,7 +247,9 @@ func (s *state) apply(f *fields) error {
 			}
 			return nil
 		}
-		if ev == evAccepted && prevRequest != 0 && string(s.strs.bytes(prevRequest)) == string(f.requestID) {
+		var buf [16]byte
+		id := makeRequestID(f.requestID, &buf)
+		if ev == evAccepted && prevRequest != 0 && s.strs.equalID(prevRequest, id) {
 			e.requestID = prevRequest // accepted again under the same request_id
 		} else if prevRequest != 0 {
 			s.stale[s.strs.string(prevRequest)] = i
@@ -241,11 +257,9 @@ func (s *state) apply(f *fields) error {
 		if ev != evAccepted || e.requestID != 0 {
 			return nil
 		}
-		e.requestID = s.strs.add(f.requestID)
-		h := maphash.Bytes(s.seed, f.requestID)
-		if !s.byRequest.replace(h, func(j int32) bool { return string(s.strs.bytes(s.at(j).requestID)) == string(f.requestID) }, i) {
-			s.byRequest.insert(h, i)
-		}
+		e.requestID = s.strs.addID(id)
+		match := func(j int32) bool { return s.strs.equalID(s.at(j).requestID, id) }
+		s.byRequest.set(maphash.Bytes(s.seed, id.b), match, i, s.requestHash)
 		if cb, ok := s.orphans[string(f.requestID)]; ok {
 			delete(s.orphans, string(f.requestID))
 			s.setDelivery(i, cb)
@@ -261,7 +275,8 @@ func (s *state) apply(f *fields) error {
 		if len(f.class) > 0 {
 			cb.class = string(f.class)
 		}
-		if i, ok := s.byRequestID(f.requestID); ok {
+		var buf [16]byte
+		if i, ok := s.byRequestID(makeRequestID(f.requestID, &buf)); ok {
 			s.setDelivery(i, cb)
 		} else if _, ok := s.stale[string(f.requestID)]; !ok { // not an earlier send's late callback
 			s.orphans[string(f.requestID)] = cb
@@ -336,12 +351,19 @@ func (s *state) list() []Entry {
 	return out
 }
 
-// read applies the records of r (the journal at path) and turns the keys
+// read applies the records of r (the journal at path, of size bytes) and turns the keys
 // left "sending" into StatusUnknown. It reads one line at a time, at most
 // MaxJournalLine bytes, and keeps nothing of a line once applied. It
 // returns the length to cut the file to when its last line is torn, else
 // -1.
-func (s *state) read(r io.Reader, path string) (torn int64, err error) {
+func (s *state) read(r io.Reader, path string, size int64) (torn int64, err error) {
+	// A key takes three records or more (sending, its outcome, a callback),
+	// some 300 bytes: the indexes are sized once rather than grown (each
+	// growth reads every key again).
+	if keys := int(min(size/300, math.MaxInt32/2)); keys > 1024 {
+		s.byKey.reserve(keys)
+		s.byRequest.reserve(keys)
+	}
 	br := bufio.NewReaderSize(r, MaxJournalLine)
 	var offset int64
 	torn = -1
@@ -386,12 +408,14 @@ func (s *state) read(r io.Reader, path string) (torn int64, err error) {
 // arena holds the journal's strings back to back, in chunks that are never
 // reallocated and whose bytes are never written again once added: a string
 // viewing them stays valid and unchanged for the arena's life. A chunk has
-// no pointer for the garbage collector to scan.
+// no pointer for the garbage collector to scan. Request IDs written as
+// Crisp writes them (lowercase UUIDs) are kept in 16 bytes rather than 36.
 type arena struct {
 	chunks [][]byte
 }
 
-// str is a string of an arena: its chunk, offset and length (0 is "").
+// str is a string of an arena (0 is ""): whether it is a packed UUID, its
+// chunk, offset and length.
 type str uint64
 
 const (
@@ -400,6 +424,8 @@ const (
 	// these bounds.
 	strLenBits    = 20
 	strOffsetBits = 20
+	strPacked     = str(1) << 63
+	uuidLen       = 36
 )
 
 func makeStr(chunk, offset, length int) str {
@@ -407,10 +433,11 @@ func makeStr(chunk, offset, length int) str {
 }
 
 func (s str) parts() (chunk, offset, length int) {
-	return int(s >> (strOffsetBits + strLenBits)), int(s>>strLenBits) & (1<<strOffsetBits - 1), int(s) & (1<<strLenBits - 1)
+	return int(s &^ strPacked >> (strOffsetBits + strLenBits)), int(s>>strLenBits) & (1<<strOffsetBits - 1),
+		int(s) & (1<<strLenBits - 1)
 }
 
-// suffix returns the last n bytes of s.
+// suffix returns the last n bytes of s, which is not packed.
 func (s str) suffix(n int) str {
 	chunk, offset, length := s.parts()
 	return makeStr(chunk, offset+length-n, n)
@@ -432,7 +459,38 @@ func (a *arena) add(b []byte) str {
 	return makeStr(last, offset, len(b))
 }
 
-// bytes returns the bytes of s, which must not be changed.
+// requestID is a request_id as the arena keeps it: a lowercase UUID in 16
+// bytes, any other as written.
+type requestID struct {
+	b      []byte
+	packed bool
+}
+
+// makeRequestID returns the request_id written as text, packed in buf
+// when it is a lowercase UUID.
+func makeRequestID(text []byte, buf *[16]byte) requestID {
+	if packUUID(text, buf) {
+		return requestID{b: buf[:], packed: true}
+	}
+	return requestID{b: text}
+}
+
+// addID copies a request_id into the arena.
+func (a *arena) addID(id requestID) str {
+	s := a.add(id.b)
+	if id.packed {
+		s |= strPacked
+	}
+	return s
+}
+
+// equalID reports whether s is the request_id id.
+func (a *arena) equalID(s str, id requestID) bool {
+	return (s&strPacked != 0) == id.packed && string(a.bytes(s)) == string(id.b)
+}
+
+// bytes returns the bytes of s, which must not be changed. For a packed
+// UUID, they are its 16 bytes.
 func (a *arena) bytes(s str) []byte {
 	if s == 0 {
 		return nil
@@ -441,9 +499,13 @@ func (a *arena) bytes(s str) []byte {
 	return a.chunks[chunk][offset : offset+length : offset+length]
 }
 
-// string returns s as a string without copying it: the arena never changes
-// bytes it has handed out.
+// string returns s as a string; without copying it (the arena never
+// changes bytes it has handed out) unless it is a packed UUID.
 func (a *arena) string(s str) string {
+	if s&strPacked != 0 {
+		var text [uuidLen]byte
+		return string(a.text(s, &text))
+	}
 	b := a.bytes(s)
 	if len(b) == 0 {
 		return ""
@@ -451,77 +513,168 @@ func (a *arena) string(s str) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// index maps strings to positions (entries) with open addressing over a
-// power-of-two table of integers: a slot holds the high 32 bits of the
-// string's hash and 1 + the position, so that a probe compares a string
-// only when those bits match, and the table has no pointer for the garbage
-// collector to scan. The caller keeps the strings and says which position
-// holds the one it looks for.
-type index struct {
-	slots []uint64
-	n     int
+// text returns the bytes of s as written, in buf when it is packed.
+func (a *arena) text(s str, buf *[uuidLen]byte) []byte {
+	if s&strPacked == 0 {
+		return a.bytes(s)
+	}
+	const hex = "0123456789abcdef"
+	b := a.bytes(s)
+	k := 0
+	for i := range buf {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			buf[i] = '-'
+			continue
+		}
+		if k%2 == 0 {
+			buf[i] = hex[b[k/2]>>4]
+		} else {
+			buf[i] = hex[b[k/2]&0xf]
+		}
+		k++
+	}
+	return buf[:]
 }
+
+// packUUID packs a lowercase UUID (8-4-4-4-12 hexadecimal digits) into
+// out, and reports whether b was one.
+func packUUID(b []byte, out *[16]byte) bool {
+	if len(b) != uuidLen {
+		return false
+	}
+	k := 0
+	for i, c := range b {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		var v byte
+		switch {
+		case '0' <= c && c <= '9':
+			v = c - '0'
+		case 'a' <= c && c <= 'f':
+			v = c - 'a' + 10
+		default:
+			return false
+		}
+		if k%2 == 0 {
+			out[k/2] = v << 4
+		} else {
+			out[k/2] |= v
+		}
+		k++
+	}
+	return true
+}
+
+// index maps strings to positions (entries) with open addressing over a
+// power-of-two table of 32-bit slots: a slot holds 1 + the position in its
+// low bits and the top bits of the string's hash above them, so that a
+// probe compares a string only when those bits match. The table has no
+// pointer for the garbage collector to scan, and takes 4 to 8 bytes a
+// string. The caller keeps the strings: it says which position holds the
+// one looked for, and, when the table grows, the hash of a position's.
+type index struct {
+	slots   []uint32
+	n       int
+	posBits uint // the slot's bits holding 1 + the position
+}
+
+func (x *index) tag(h uint64) uint32 { return uint32(h >> (32 + x.posBits)) }
 
 // find returns the position whose string has hash h and satisfies match.
 func (x *index) find(h uint64, match func(pos int32) bool) (int32, bool) {
+	k, ok := x.slot(h, match)
+	if !ok {
+		return 0, false
+	}
+	return int32(x.slots[k]&(1<<x.posBits-1)) - 1, true
+}
+
+// slot returns the slot of the position found as find does.
+func (x *index) slot(h uint64, match func(pos int32) bool) (int, bool) {
 	if len(x.slots) == 0 {
 		return 0, false
 	}
-	tag, mask := h>>32, uint64(len(x.slots)-1)
-	for k := tag & mask; ; k = (k + 1) & mask {
+	tag, mask, posMask := x.tag(h), uint64(len(x.slots)-1), uint32(1)<<x.posBits-1
+	for k := h & mask; ; k = (k + 1) & mask {
 		slot := x.slots[k]
 		if slot == 0 {
 			return 0, false
 		}
-		if slot>>32 == tag && match(int32(uint32(slot))-1) {
-			return int32(uint32(slot)) - 1, true
+		if slot>>x.posBits == tag && match(int32(slot&posMask)-1) {
+			return int(k), true
 		}
 	}
 }
 
-// replace points the slot found by find(h, match) at pos, and reports
-// whether there was one.
-func (x *index) replace(h uint64, match func(pos int32) bool, pos int32) bool {
-	if len(x.slots) == 0 {
-		return false
+// set points the slot found by find(h, match) at pos, or adds one for it.
+// hashOf gives the hash of the string of a position already in the index,
+// for when the table is rebuilt; it may say a position is no longer
+// wanted.
+func (x *index) set(h uint64, match func(pos int32) bool, pos int32, hashOf func(pos int32) (h uint64, keep bool)) {
+	x.fit(pos, hashOf)
+	if k, ok := x.slot(h, match); ok {
+		x.slots[k] = x.tag(h)<<x.posBits | uint32(pos+1)
+		return
 	}
-	tag, mask := h>>32, uint64(len(x.slots)-1)
-	for k := tag & mask; ; k = (k + 1) & mask {
-		slot := x.slots[k]
-		if slot == 0 {
-			return false
-		}
-		if slot>>32 == tag && match(int32(uint32(slot))-1) {
-			x.slots[k] = tag<<32 | uint64(uint32(pos+1))
-			return true
-		}
+	x.put(h, pos)
+}
+
+// reserve sizes the table for n strings, with positions below n.
+func (x *index) reserve(n int) {
+	if n > len(x.slots)*3/4 && x.n == 0 {
+		size := 1 << bits.Len(uint(n*4/3))
+		x.slots, x.posBits = make([]uint32, size), uint(bits.Len(uint(size-1)))
 	}
 }
 
 // insert adds pos under hash h; its string must not be in the index.
-func (x *index) insert(h uint64, pos int32) {
-	if (x.n+1)*4 > len(x.slots)*3 { // at most three slots in four used
-		x.grow()
-	}
-	x.put(h>>32<<32 | uint64(uint32(pos+1)))
-	x.n++
+func (x *index) insert(h uint64, pos int32, hashOf func(pos int32) (h uint64, keep bool)) {
+	x.fit(pos, hashOf)
+	x.put(h, pos)
 }
 
-func (x *index) put(slot uint64) {
+// fit makes room for one more slot, and for pos in a slot.
+func (x *index) fit(pos int32, hashOf func(pos int32) (uint64, bool)) {
+	posBits := uint(bits.Len32(uint32(pos + 1)))
+	switch {
+	case (x.n+1)*4 > len(x.slots)*3: // at most three slots in four used
+		x.rebuild(max(2*len(x.slots), 1024), posBits, hashOf)
+	case posBits > x.posBits:
+		x.rebuild(len(x.slots), posBits, hashOf)
+	}
+}
+
+func (x *index) put(h uint64, pos int32) {
 	mask := uint64(len(x.slots) - 1)
-	k := slot >> 32 & mask
+	k := h & mask
 	for x.slots[k] != 0 {
 		k = (k + 1) & mask
 	}
-	x.slots[k] = slot
+	x.slots[k] = x.tag(h)<<x.posBits | uint32(pos+1)
+	x.n++
 }
 
-func (x *index) grow() {
-	old := x.slots
-	x.slots = make([]uint64, max(2*len(old), 1024))
+// rebuild makes a table of size slots whose positions take at least
+// posBits bits, and files the positions of the old one in it.
+func (x *index) rebuild(size int, posBits uint, hashOf func(pos int32) (uint64, bool)) {
+	old, oldMask := x.slots, uint32(1)<<x.posBits-1
+	x.slots, x.n = make([]uint32, size), 0
+	x.posBits = max(x.posBits, posBits, uint(bits.Len(uint(size-1))))
 	for _, slot := range old {
-		if slot != 0 {
-			x.put(slot)
+		if slot == 0 {
+			continue
+		}
+		pos := int32(slot&oldMask) - 1
+		h, keep := hashOf(pos)
+		if !keep {
+			continue
+		}
+		if _, dup := x.find(h, func(p int32) bool { return p == pos }); !dup {
+			x.put(h, pos)
 		}
 	}
 }
@@ -697,20 +850,22 @@ func quoted(p []byte) (s, rest []byte, ok bool) {
 	if len(p) == 0 || p[0] != '"' {
 		return nil, nil, false
 	}
-	end := bytes.IndexByte(p[1:], '"')
-	if end < 0 {
-		return nil, nil, false
-	}
-	s = p[1 : 1+end]
-	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
-		return nil, nil, false
-	}
-	for _, c := range s {
-		if c < 0x20 {
+	ascii := true
+	for i := 1; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '"':
+			s = p[1:i]
+			if !ascii && !utf8.Valid(s) {
+				return nil, nil, false
+			}
+			return s, p[i+1:], true
+		case c == '\\' || c < 0x20:
 			return nil, nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
-	return s, p[2+end:], true
+	return nil, nil, false
 }
 
 // recordStart is how every record this package writes begins.
