@@ -31,10 +31,6 @@ type state struct {
 	n         int   // entries in use
 	byKey     index // key -> entry
 	byRequest index // request_id -> the entry whose current request_id it is
-	// stale holds the request_ids that were once an entry's and no longer
-	// are (sent again, or resolved as not sent): their late callbacks count
-	// for nothing. Rare.
-	stale map[string]int32
 	// orphans holds the callbacks that came before their accepted record.
 	orphans   map[string]callbackOutcome
 	extras    []entryExtra
@@ -94,7 +90,7 @@ func parseEvent(b []byte) event {
 }
 
 func newState() state {
-	return state{seed: maphash.MakeSeed(), stale: map[string]int32{}, orphans: map[string]callbackOutcome{},
+	return state{seed: maphash.MakeSeed(), orphans: map[string]callbackOutcome{},
 		byTmpl: map[nameLang]int32{}}
 }
 
@@ -143,15 +139,12 @@ func (s *state) byRequestID(id requestID) (int32, bool) {
 	return s.byRequest.find(maphash.Bytes(s.seed, id.b), func(i int32) bool { return s.strs.equalID(s.at(i).requestID, id) })
 }
 
-// requestKey returns the key of the entry that got request_id id, now or
-// before; "" when none did.
+// requestKey returns the key of the entry whose request_id is id, or "".
 func (s *state) requestKey(id string) string {
 	var buf [16]byte
 	i, ok := s.byRequestID(makeRequestID([]byte(id), &buf))
 	if !ok {
-		if i, ok = s.stale[id]; !ok {
-			return ""
-		}
+		return ""
 	}
 	return s.strs.string(s.at(i).key)
 }
@@ -251,9 +244,9 @@ func (s *state) apply(f *fields) error {
 		id := makeRequestID(f.requestID, &buf)
 		if ev == evAccepted && prevRequest != 0 && s.strs.equalID(prevRequest, id) {
 			e.requestID = prevRequest // accepted again under the same request_id
-		} else if prevRequest != 0 {
-			s.stale[s.strs.string(prevRequest)] = i
 		}
+		// An earlier request_id of the entry is no longer found: its late
+		// callback counts for nothing (kept aside, like an early one).
 		if ev != evAccepted || e.requestID != 0 {
 			return nil
 		}
@@ -278,7 +271,7 @@ func (s *state) apply(f *fields) error {
 		var buf [16]byte
 		if i, ok := s.byRequestID(makeRequestID(f.requestID, &buf)); ok {
 			s.setDelivery(i, cb)
-		} else if _, ok := s.stale[string(f.requestID)]; !ok { // not an earlier send's late callback
+		} else {
 			s.orphans[string(f.requestID)] = cb
 		}
 	default:
