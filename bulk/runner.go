@@ -8,7 +8,6 @@ import (
 	"iter"
 	"log/slog"
 	"math"
-	"slices"
 	"sync"
 	"time"
 
@@ -177,8 +176,10 @@ type campaign struct {
 	seed     maphash.Seed
 
 	// From the validation pass: every job's key hash (to check the later
-	// passes see the same jobs), the valid ones and the ones to send.
+	// passes see the same jobs) and the first job of each, the valid ones
+	// and the ones to send.
 	hashes  []uint64
+	keys    firstSeen
 	valid   bitset
 	todo    bitset
 	retries bitset // the jobs of todo sent again after a retry-later failure
@@ -226,10 +227,10 @@ func newCampaign(ctx context.Context, r *Runner, jobs iter.Seq2[Job, error], sta
 // job source or a template fetch fails: nothing has been sent then.
 func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error {
 	r := c.r
-	// The first job of each key and of each recipient and template, found
-	// by their hashes: c.hashes for the keys, rcs for the recipients (0: a
-	// job without a number). A few bytes a job, for campaigns of millions.
-	var seenKeys, recipients firstSeen
+	// The first job of each recipient and template, found by their hashes
+	// in rcs (0: a job without a number): a few bytes a job, for campaigns
+	// of millions.
+	var recipients firstSeen
 	var rcs []uint64
 	templates := map[nameLang]*crispwa.Template{}
 	missing := map[nameLang]error{}
@@ -258,7 +259,7 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
 			continue
 		}
-		if first, dup := seenKeys.add(c.hashes, i); dup {
+		if first, dup := c.keys.add(c.hashes, i); dup {
 			refuse(fmt.Errorf("duplicate key: job %d has it too", first))
 			continue
 		}
@@ -759,15 +760,8 @@ func (c *campaign) summarise(sum *Summary) {
 	c.mu.Unlock()
 	_, sum.RateLimited = c.throttle.state()
 
-	mine := make([]uint64, 0, len(c.hashes))
-	for i, h := range c.hashes {
-		if c.valid.has(i) {
-			mine = append(mine, h)
-		}
-	}
-	slices.Sort(mine)
 	c.r.journal.forEach(func(e Entry) {
-		if _, ok := slices.BinarySearch(mine, maphash.String(c.seed, e.Key)); !ok {
+		if i, ok := c.keys.find(c.hashes, maphash.String(c.seed, e.Key)); !ok || !c.valid.has(i) {
 			return
 		}
 		switch {
@@ -940,6 +934,22 @@ func (t *firstSeen) add(hashes []uint64, i int) (first int, dup bool) {
 		case p == 0:
 			t.slots[k] = int32(i + 1)
 			t.n++
+			return 0, false
+		case hashes[p-1] == h:
+			return int(p - 1), true
+		}
+	}
+}
+
+// find returns the first job whose hash is h.
+func (t *firstSeen) find(hashes []uint64, h uint64) (int, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.slots) - 1)
+	for k := h & mask; ; k = (k + 1) & mask {
+		switch p := t.slots[k]; {
+		case p == 0:
 			return 0, false
 		case hashes[p-1] == h:
 			return int(p - 1), true

@@ -107,11 +107,20 @@ func main() {
 	}
 }
 
-func to(i int) string { return fmt.Sprintf("+3361%07d", i) }
+// to is the number of recipient i: +3361 and 7 digits.
+func to(i int) string {
+	b := []byte("+33610000000")
+	for k := len(b) - 1; i > 0 && k >= 5; k-- {
+		b[k] += byte(i % 10)
+		i /= 10
+	}
+	return string(b)
+}
 
 func job(i int) bulk.Job {
-	return bulk.Job{Key: "spring/" + to(i), Request: &crispwa.SendTemplateRequest{
-		From: "+33100000000", To: to(i),
+	number := to(i)
+	return bulk.Job{Key: "spring/" + number, Request: &crispwa.SendTemplateRequest{
+		From: "+33100000000", To: number,
 		Template: crispwa.MessageTemplate{Name: "order_update", Language: "en"},
 	}}
 }
