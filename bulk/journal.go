@@ -254,7 +254,7 @@ func ReadJournal(path string) ([]Entry, error) {
 	}
 	defer f.Close()
 	s := newState()
-	if _, err := s.read(f, path); err != nil {
+	if _, err := s.read(f, path, st.Size()); err != nil {
 		return nil, err
 	}
 	return s.list(), nil
@@ -280,7 +280,11 @@ func (j *Journal) load() error {
 	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("bulk: reading journal: %w", err)
 	}
-	keep, err := j.state.read(j.f, j.path)
+	var size int64
+	if st, err := j.f.Stat(); err == nil {
+		size = st.Size()
+	}
+	keep, err := j.state.read(j.f, j.path, size)
 	if err != nil {
 		return err
 	}
@@ -299,7 +303,8 @@ func (j *Journal) load() error {
 
 // write appends rec to the file and applies it. With durable, it returns
 // only once rec is on disk (unless WithoutFsync): concurrent durable writes
-// share one fsync.
+// share one fsync (group commit), each written before the fsync starts
+// being covered by it.
 func (j *Journal) write(rec record, durable bool) error {
 	rec.Time = time.Now().UTC()
 	rec.Reason = truncate(rec.Reason, maxReason)
@@ -308,6 +313,15 @@ func (j *Journal) write(rec record, durable bool) error {
 		return fmt.Errorf("bulk: encoding journal record: %w", err)
 	}
 	line = append(line, '\n')
+	if len(line) >= MaxJournalLine { // it could not be read back
+		return fmt.Errorf("bulk: journal record of %d bytes, longer than %d: not written", len(line), MaxJournalLine)
+	}
+	// The memory is what the file says: the line written is the line
+	// applied, read as OpenJournal reads it.
+	var f fields
+	if err := decodeRecord(line, &f); err != nil {
+		return fmt.Errorf("bulk: encoding journal record: %w", err) // cannot happen
+	}
 
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -325,9 +339,11 @@ func (j *Journal) write(rec record, durable bool) error {
 	var notify []Entry
 	var firsts []bool
 	if j.observer != nil {
-		j.delivered = func(i int32, first bool) { notify, firsts = append(notify, j.at(i).export()), append(firsts, first) }
+		j.delivered = func(i int32, first bool) {
+			notify, firsts = append(notify, j.export(j.at(i))), append(firsts, first)
+		}
 	}
-	err = j.apply(rec)
+	err = j.apply(&f)
 	j.delivered = nil
 	if err != nil {
 		return err // cannot happen: records are built by this package
@@ -345,7 +361,7 @@ func (j *Journal) write(rec record, durable bool) error {
 		}
 		j.mu.Lock()
 	}
-	if rec.Event == string(DeliveryDelivered) || rec.Event == string(DeliveryFailed) || len(notify) > 0 {
+	if f.event == evDelivered || f.event == evFailed || len(notify) > 0 {
 		close(j.changed) // after the observer: a waiter sees what it did
 		j.changed = make(chan struct{})
 	}
@@ -440,11 +456,11 @@ func (j *Journal) Lookup(key string) (Entry, bool) {
 	if e == nil {
 		return Entry{}, false
 	}
-	return e.export(), true
+	return j.export(e), true
 }
 
 // peek is Lookup for the runner's validation pass: only what it needs,
-// without copying the entry's reasons and failure.
+// without copying the entry's reasons and failure, and without allocating.
 func (j *Journal) peek(key string) Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -452,20 +468,22 @@ func (j *Journal) peek(key string) Entry {
 	if e == nil {
 		return Entry{}
 	}
-	out := Entry{Key: e.key, Status: e.status, To: e.to}
-	if e.retryAt != 0 {
-		out.RetryAt = time.Unix(0, e.retryAt)
+	out := Entry{Key: j.strs.string(e.key), Status: Status(eventNames[e.status]), To: j.strs.string(e.to)}
+	if e.extra != 0 {
+		out.RetryAt = unixTime(j.extras[e.extra-1].retryAt)
 	}
 	return out
 }
 
-// forEach calls f with every entry, in order, under the journal's lock.
-func (j *Journal) forEach(f func(e *entry, key string)) {
+// forEach calls f with every entry, in order, under the journal's lock,
+// without its RequestID (which may cost an allocation to export).
+func (j *Journal) forEach(f func(e Entry)) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for i := range j.n {
-		e := j.at(int32(i))
-		f(e, e.key)
+		e := *j.at(int32(i))
+		e.requestID = 0
+		f(j.export(&e))
 	}
 }
 
@@ -529,8 +547,8 @@ func (j *Journal) ResolveUnknown(sent bool) ([]string, error) {
 	var keys []string
 	j.mu.Lock()
 	for i := range j.n {
-		if e := j.at(int32(i)); e.status == StatusUnknown {
-			keys = append(keys, e.key)
+		if e := j.at(int32(i)); e.status == evUnknown {
+			keys = append(keys, j.strs.string(e.key))
 		}
 	}
 	j.mu.Unlock()
@@ -569,9 +587,7 @@ func (j *Journal) RecordCallback(_ context.Context, ev *crispwa.CallbackEvent) e
 		}
 	}
 	j.mu.Lock()
-	if i, ok := j.byRequest[ev.RequestID]; ok {
-		rec.Key = j.at(i).key
-	}
+	rec.Key = j.requestKey(ev.RequestID)
 	j.mu.Unlock()
 	return j.write(rec, true)
 }

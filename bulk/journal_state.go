@@ -6,26 +6,37 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
-	"strconv"
+	"math"
+	"math/bits"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/crispwa/crispwa"
 )
 
 // state is what a journal's records say, key by key. It is built to hold a
-// million keys in a few hundred bytes each: entries live in fixed-size
-// chunks (no slice of a million entries copied as it grows), the fields
-// most keys never use sit behind one pointer, and template names are
-// shared.
+// million keys in about 120 bytes each, without a pointer per key for the
+// garbage collector to follow and without garbage per record read: the
+// strings live back to back in an arena, keys and request IDs are found
+// through open-addressing indexes of integers, entries are fixed-size
+// structs in chunks (no slice of a million entries copied as it grows), and
+// the fields most keys never use sit in a side table.
 type state struct {
+	seed      maphash.Seed
+	strs      arena
 	chunks    []*[chunkSize]entry
-	n         int               // entries in use
-	byKey     map[string]int32  // key -> entry
-	byRequest map[string]int32  // request_id -> entry, for callbacks
-	orphans   map[string]record // callbacks that came before their accepted record
-	templates map[nameLang]*nameLang
+	n         int   // entries in use
+	byKey     index // key -> entry
+	byRequest index // request_id -> the entry whose current request_id it is
+	// orphans holds the callbacks that came before their accepted record.
+	orphans   map[string]callbackOutcome
+	extras    []entryExtra
+	templates []nameLang
+	byTmpl    map[nameLang]int32
+	lastTmpl  int32 // 1 + the template last looked up; 0 none
 	// delivered is told of each entry whose delivery a record just set (and
 	// whether it had none before); nil when nobody listens.
 	delivered func(i int32, first bool)
@@ -35,32 +46,59 @@ const chunkSize = 4096
 
 // entry is the compact form of an Entry.
 type entry struct {
-	key, requestID, to string
-	tmpl               *nameLang // shared by every entry of the template
-	time               int64     // Unix nanoseconds of the status
-	retryAt            int64     // Unix nanoseconds; 0: no retry
-	status             Status
-	delivery           Delivery
+	key, requestID, to str
+	time               int64 // Unix nanoseconds of the status; 0 unknown
+	extra              int32 // 1 + index in state.extras; 0 none
+	tmpl               int32 // 1 + index in state.templates; 0 none
+	status             event // evSending, evAccepted, evRejected or evUnknown
+	delivery           event // evNone, evDelivered or evFailed
 	resolved           bool
-	extra              *entryExtra // the rarely set fields
 }
 
-// entryExtra holds what few entries have: reasons and a failure.
+// entryExtra holds what few entries have: reasons, a failure, a retry time.
 type entryExtra struct {
 	reason, deliveryReason string
 	failure                *crispwa.Failure
+	retryAt                int64 // Unix nanoseconds; 0: no retry
+}
+
+// event is a record's event: a status, or a callback's delivery.
+type event uint8
+
+const (
+	evNone event = iota
+	evSending
+	evAccepted
+	evRejected
+	evUnknown
+	evDelivered
+	evFailed
+	evOther // a name this version does not know
+)
+
+var eventNames = [...]string{evSending: string(StatusSending), evAccepted: string(StatusAccepted),
+	evRejected: string(StatusRejected), evUnknown: string(StatusUnknown),
+	evDelivered: string(DeliveryDelivered), evFailed: string(DeliveryFailed), evOther: ""}
+
+func parseEvent(b []byte) event {
+	for ev := evSending; ev < evOther; ev++ {
+		if string(b) == eventNames[ev] {
+			return ev
+		}
+	}
+	return evOther
 }
 
 func newState() state {
-	return state{byKey: map[string]int32{}, byRequest: map[string]int32{}, orphans: map[string]record{},
-		templates: map[nameLang]*nameLang{}}
+	return state{seed: maphash.MakeSeed(), orphans: map[string]callbackOutcome{},
+		byTmpl: map[nameLang]int32{}}
 }
 
 func (s *state) at(i int32) *entry { return &s.chunks[i/chunkSize][i%chunkSize] }
 
 // lookup returns the entry of key, or nil.
 func (s *state) lookup(key string) *entry {
-	i, ok := s.byKey[key]
+	i, ok := s.byKey.find(maphash.String(s.seed, key), func(i int32) bool { return s.strs.string(s.at(i).key) == key })
 	if !ok {
 		return nil
 	}
@@ -68,8 +106,9 @@ func (s *state) lookup(key string) *entry {
 }
 
 // entry returns the index of key's entry, creating it.
-func (s *state) entry(key string) int32 {
-	if i, ok := s.byKey[key]; ok {
+func (s *state) entry(key []byte) int32 {
+	h := maphash.Bytes(s.seed, key)
+	if i, ok := s.byKey.find(h, func(i int32) bool { return string(s.strs.bytes(s.at(i).key)) == string(key) }); ok {
 		return i
 	}
 	if s.n == len(s.chunks)*chunkSize {
@@ -77,134 +116,217 @@ func (s *state) entry(key string) int32 {
 	}
 	i := int32(s.n)
 	s.n++
-	s.at(i).key = key
-	s.byKey[key] = i
+	s.at(i).key = s.strs.add(key)
+	s.byKey.insert(h, i, s.keyHash)
 	return i
 }
 
-func (s *state) template(name, language string) *nameLang {
-	if name == "" {
-		return nil
-	}
-	nl := nameLang{name, language}
-	if p, ok := s.templates[nl]; ok {
-		return p
-	}
-	p := &nl
-	s.templates[nl] = p
-	return p
+func (s *state) keyHash(i int32) (uint64, bool) {
+	return maphash.Bytes(s.seed, s.strs.bytes(s.at(i).key)), true
 }
 
-// apply updates the state with rec. The Journal's mu must be held (or the
-// state not yet shared).
-func (s *state) apply(rec record) error {
-	switch ev := rec.Event; ev {
-	case string(StatusSending), string(StatusAccepted), string(StatusRejected), string(StatusUnknown):
-		if rec.Key == "" {
-			return fmt.Errorf("%q record without a key", ev)
+// requestHash is the hash of entry i's request_id, if it has one.
+func (s *state) requestHash(i int32) (uint64, bool) {
+	r := s.at(i).requestID
+	if r == 0 {
+		return 0, false
+	}
+	return maphash.Bytes(s.seed, s.strs.bytes(r)), true // as stored: packed or not
+}
+
+// byRequestID returns the entry whose current request_id is id.
+func (s *state) byRequestID(id requestID) (int32, bool) {
+	return s.byRequest.find(maphash.Bytes(s.seed, id.b), func(i int32) bool { return s.strs.equalID(s.at(i).requestID, id) })
+}
+
+// requestKey returns the key of the entry whose request_id is id, or "".
+func (s *state) requestKey(id string) string {
+	var buf [16]byte
+	i, ok := s.byRequestID(makeRequestID([]byte(id), &buf))
+	if !ok {
+		return ""
+	}
+	return s.strs.string(s.at(i).key)
+}
+
+// extraOf returns e's side fields, creating them. The pointer is valid
+// until the next call.
+func (s *state) extraOf(e *entry) *entryExtra {
+	if e.extra == 0 {
+		s.extras = append(s.extras, entryExtra{})
+		e.extra = int32(len(s.extras))
+	}
+	return &s.extras[e.extra-1]
+}
+
+// extra returns e's side fields, or the zero value.
+func (s *state) extra(e *entry) entryExtra {
+	if e.extra == 0 {
+		return entryExtra{}
+	}
+	return s.extras[e.extra-1]
+}
+
+func (s *state) template(name, language []byte) int32 {
+	if s.lastTmpl != 0 { // a campaign has few templates, mostly one
+		if t := s.templates[s.lastTmpl-1]; t.name == string(name) && t.language == string(language) {
+			return s.lastTmpl
 		}
-		if ev == string(StatusAccepted) && !rec.Resolved && rec.RequestID == "" {
+	}
+	nl := nameLang{string(name), string(language)}
+	i, ok := s.byTmpl[nl]
+	if !ok {
+		s.templates = append(s.templates, nl)
+		i = int32(len(s.templates))
+		s.byTmpl[nl] = i
+	}
+	s.lastTmpl = i
+	return i
+}
+
+// number returns to as kept for key: a part of the key when the key ends
+// with it (as "spring/+33612345678" does), else its own string.
+func (s *state) number(key str, to []byte) str {
+	if k := s.strs.bytes(key); bytes.HasSuffix(k, to) {
+		return key.suffix(len(to))
+	}
+	return s.strs.add(to)
+}
+
+// callbackOutcome is what apply keeps of a callback's record.
+type callbackOutcome struct {
+	event        event
+	time         int64
+	reason       string
+	class        string
+	code         int
+	retryAfterMS int64
+}
+
+// apply updates the state with one record. The Journal's mu must be held
+// (or the state not yet shared).
+func (s *state) apply(f *fields) error {
+	switch ev := f.event; ev {
+	case evSending, evAccepted, evRejected, evUnknown:
+		if len(f.key) == 0 {
+			return fmt.Errorf("%q record without a key", eventNames[ev])
+		}
+		if ev == evAccepted && !f.resolved && len(f.requestID) == 0 {
 			return errors.New(`"accepted" record without a request_id`)
 		}
-		i := s.entry(rec.Key)
+		i := s.entry(f.key)
 		e := s.at(i)
-		prev := *e
-		*e = entry{key: prev.key, to: prev.to, tmpl: prev.tmpl, status: Status(ev), time: rec.Time.UnixNano(), resolved: rec.Resolved}
-		if rec.Reason != "" {
-			e.extra = &entryExtra{reason: rec.Reason}
+		prevRequest, prevDelivery, prev := e.requestID, e.delivery, s.extra(e)
+		if e.extra != 0 {
+			s.extras[e.extra-1] = entryExtra{} // the slot stays e's
 		}
-		if ev == string(StatusSending) {
-			if rec.Template != "" {
-				e.tmpl = s.template(rec.Template, rec.Language)
+		e.status, e.time, e.resolved, e.requestID, e.delivery = ev, f.time, f.resolved, 0, evNone
+		if len(f.reason) > 0 {
+			s.extraOf(e).reason = string(f.reason)
+		}
+		if ev == evSending {
+			if len(f.template) > 0 {
+				e.tmpl = s.template(f.template, f.language)
 			}
-			if rec.To != "" {
-				e.to = rec.To
+			if len(f.to) > 0 {
+				e.to = s.number(e.key, f.to)
 			}
 		}
-		if e.status != StatusAccepted {
+		if ev == evAccepted && f.resolved { // the operator says it went out: keep what is known of it
+			e.requestID, e.delivery = prevRequest, prevDelivery
+			if prev.deliveryReason != "" || prev.failure != nil || prev.retryAt != 0 {
+				x := s.extraOf(e)
+				x.deliveryReason, x.failure, x.retryAt = prev.deliveryReason, prev.failure, prev.retryAt
+			}
 			return nil
 		}
-		if rec.Resolved { // the operator says it went out: keep what is known of it
-			e.requestID, e.delivery, e.retryAt = prev.requestID, prev.delivery, prev.retryAt
-			if prev.extra != nil {
-				e.setExtra(func(x *entryExtra) { x.deliveryReason, x.failure = prev.extra.deliveryReason, prev.extra.failure })
-			}
+		var buf [16]byte
+		id := makeRequestID(f.requestID, &buf)
+		if ev == evAccepted && prevRequest != 0 && s.strs.equalID(prevRequest, id) {
+			e.requestID = prevRequest // accepted again under the same request_id
+		}
+		// An earlier request_id of the entry is no longer found: its late
+		// callback counts for nothing (kept aside, like an early one).
+		if ev != evAccepted || e.requestID != 0 {
 			return nil
 		}
-		e.requestID = rec.RequestID
-		s.byRequest[rec.RequestID] = i
-		if cb, ok := s.orphans[rec.RequestID]; ok {
-			delete(s.orphans, rec.RequestID)
+		e.requestID = s.strs.addID(id)
+		match := func(j int32) bool { return s.strs.equalID(s.at(j).requestID, id) }
+		s.byRequest.set(maphash.Bytes(s.seed, id.b), match, i, s.requestHash)
+		if cb, ok := s.orphans[string(f.requestID)]; ok {
+			delete(s.orphans, string(f.requestID))
 			s.setDelivery(i, cb)
 		}
-	case string(DeliveryDelivered), string(DeliveryFailed):
-		if rec.RequestID == "" {
-			return fmt.Errorf("%q record without a request_id", ev)
+	case evDelivered, evFailed:
+		if len(f.requestID) == 0 {
+			return fmt.Errorf("%q record without a request_id", eventNames[ev])
 		}
-		i, ok := s.byRequest[rec.RequestID]
-		if !ok {
-			s.orphans[rec.RequestID] = rec
-			return nil
+		cb := callbackOutcome{event: ev, time: f.time, code: f.code, retryAfterMS: f.retryAfterMS}
+		if len(f.reason) > 0 {
+			cb.reason = string(f.reason)
 		}
-		if s.at(i).requestID == rec.RequestID { // not an earlier send's late callback
-			s.setDelivery(i, rec)
+		if len(f.class) > 0 {
+			cb.class = string(f.class)
+		}
+		var buf [16]byte
+		if i, ok := s.byRequestID(makeRequestID(f.requestID, &buf)); ok {
+			s.setDelivery(i, cb)
+		} else {
+			s.orphans[string(f.requestID)] = cb
 		}
 	default:
-		return fmt.Errorf("unknown event %q", ev)
+		return fmt.Errorf("unknown event %q", f.eventName)
 	}
 	return nil
 }
 
-func (e *entry) setExtra(f func(*entryExtra)) {
-	if e.extra == nil {
-		e.extra = &entryExtra{}
-	} else {
-		x := *e.extra // entries share nothing: copy before changing
-		e.extra = &x
-	}
-	f(e.extra)
-}
-
 // setDelivery records the callback cb on entry i.
-func (s *state) setDelivery(i int32, cb record) {
+func (s *state) setDelivery(i int32, cb callbackOutcome) {
 	e := s.at(i)
-	first := e.delivery == DeliveryNone
-	e.delivery, e.retryAt = Delivery(cb.Event), 0
+	first := e.delivery == evNone
+	e.delivery = cb.event
 	var f *crispwa.Failure
-	if e.delivery == DeliveryFailed {
-		if cb.Class == "" { // an older journal: classify the reason again
-			f = (&crispwa.CallbackEvent{Error: true, Reason: cb.Reason}).Failure()
+	var retryAt int64
+	if e.delivery == evFailed {
+		if cb.class == "" { // an older journal: classify the reason again
+			f = (&crispwa.CallbackEvent{Error: true, Reason: cb.reason}).Failure()
 		} else {
-			f = &crispwa.Failure{Code: cb.Code, Class: crispwa.FailureClass(cb.Class), Message: cb.Reason,
-				RetryAfter: time.Duration(cb.RetryAfterMS) * time.Millisecond}
+			f = &crispwa.Failure{Code: cb.code, Class: crispwa.FailureClass(cb.class), Message: cb.reason,
+				RetryAfter: time.Duration(cb.retryAfterMS) * time.Millisecond}
 		}
 		if ActionFor(f) == ActionRetryLater {
-			e.retryAt = cb.Time.Add(RetryDelay(f)).UnixNano()
+			retryAt = unixTime(cb.time).Add(RetryDelay(f)).UnixNano()
 		}
 	}
-	if cb.Reason != "" || f != nil || (e.extra != nil && (e.extra.deliveryReason != "" || e.extra.failure != nil)) {
-		e.setExtra(func(x *entryExtra) { x.deliveryReason, x.failure = cb.Reason, f })
+	if x := s.extra(e); cb.reason != "" || f != nil || x.deliveryReason != "" || x.failure != nil || x.retryAt != 0 {
+		x := s.extraOf(e)
+		x.deliveryReason, x.failure, x.retryAt = cb.reason, f, retryAt
 	}
 	if s.delivered != nil {
 		s.delivered(i, first)
 	}
 }
 
-// export returns the Entry of e.
-func (e *entry) export() Entry {
-	out := Entry{Key: e.key, Status: e.status, RequestID: e.requestID, Resolved: e.resolved,
-		Delivery: e.delivery, To: e.to}
-	if e.time != 0 {
-		out.Time = time.Unix(0, e.time).UTC()
+// unixTime is the time of Unix nanoseconds ns, or the zero time for 0.
+func unixTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
 	}
-	if e.retryAt != 0 {
-		out.RetryAt = time.Unix(0, e.retryAt).UTC()
+	return time.Unix(0, ns).UTC()
+}
+
+// export returns the Entry of e. Its strings share the state's memory,
+// which never changes.
+func (s *state) export(e *entry) Entry {
+	out := Entry{Key: s.strs.string(e.key), Status: Status(eventNames[e.status]), RequestID: s.strs.string(e.requestID),
+		Resolved: e.resolved, Delivery: Delivery(eventNames[e.delivery]), To: s.strs.string(e.to),
+		Time: unixTime(e.time)}
+	if e.tmpl != 0 {
+		t := s.templates[e.tmpl-1]
+		out.Template, out.Language = t.name, t.language
 	}
-	if e.tmpl != nil {
-		out.Template, out.Language = e.tmpl.name, e.tmpl.language
-	}
-	if x := e.extra; x != nil {
-		out.Reason, out.DeliveryReason = x.reason, x.deliveryReason
+	if x := s.extra(e); e.extra != 0 {
+		out.Reason, out.DeliveryReason, out.RetryAt = x.reason, x.deliveryReason, unixTime(x.retryAt)
 		if x.failure != nil {
 			f := *x.failure
 			out.Failure = &f
@@ -217,19 +339,28 @@ func (e *entry) export() Entry {
 func (s *state) list() []Entry {
 	out := make([]Entry, 0, s.n)
 	for i := range s.n {
-		out = append(out, s.at(int32(i)).export())
+		out = append(out, s.export(s.at(int32(i))))
 	}
 	return out
 }
 
-// read applies the records of r (the journal at path) and turns the keys
-// left "sending" into StatusUnknown. It returns the length to cut the file
-// to when its last line is torn, else -1.
-func (s *state) read(r io.Reader, path string) (torn int64, err error) {
+// read applies the records of r (the journal at path, of size bytes) and turns the keys
+// left "sending" into StatusUnknown. It reads one line at a time, at most
+// MaxJournalLine bytes, and keeps nothing of a line once applied. It
+// returns the length to cut the file to when its last line is torn, else
+// -1.
+func (s *state) read(r io.Reader, path string, size int64) (torn int64, err error) {
+	// A key takes three records or more (sending, its outcome, a callback),
+	// some 300 bytes: the indexes are sized once rather than grown (each
+	// growth reads every key again).
+	if keys := int(min(size/300, math.MaxInt32/2)); keys > 1024 {
+		s.byKey.reserve(keys)
+		s.byRequest.reserve(keys)
+	}
 	br := bufio.NewReaderSize(r, MaxJournalLine)
 	var offset int64
 	torn = -1
-	dec := recordDecoder{state: s}
+	var f fields
 	for n := 1; ; n++ {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, io.EOF) {
@@ -251,168 +382,460 @@ func (s *state) read(r io.Reader, path string) (torn int64, err error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		rec, err := dec.decode(line)
-		if err != nil {
+		if err := decodeRecord(line, &f); err != nil {
 			return -1, fmt.Errorf("%w: %s line %d: not a journal record: %v", ErrJournalCorrupt, path, n, err)
 		}
-		if err := s.apply(rec); err != nil {
+		if err := s.apply(&f); err != nil {
 			return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, n, err)
 		}
 	}
 	for i := range s.n {
-		if e := s.at(int32(i)); e.status == StatusSending {
-			e.status = StatusUnknown
-			e.setExtra(func(x *entryExtra) { x.reason = interruptedReason })
+		if e := s.at(int32(i)); e.status == evSending {
+			e.status = evUnknown
+			s.extraOf(e).reason = interruptedReason
 		}
 	}
 	return torn, nil
 }
 
-// recordDecoder reads the journal's lines. The lines this package writes
-// are flat JSON objects of strings, integers and booleans; it reads those
-// without encoding/json's reflection (a million-record journal opens in a
-// fraction of the time, with less garbage), and hands anything else to
-// encoding/json, which is the authority on what a record is.
-type recordDecoder struct {
-	events map[string]string // the few event names, shared
-	// state, when set, gives the strings it already holds: a key or a
-	// request_id seen before is not allocated again (a key has three
-	// records or more).
-	state *state
+// arena holds the journal's strings back to back, in chunks that are never
+// reallocated and whose bytes are never written again once added: a string
+// viewing them stays valid and unchanged for the arena's life. A chunk has
+// no pointer for the garbage collector to scan. Request IDs written as
+// Crisp writes them (lowercase UUIDs) are kept in 16 bytes rather than 36.
+type arena struct {
+	chunks [][]byte
 }
 
-var errSlowPath = errors.New("not a flat record")
+// str is a string of an arena (0 is ""): whether it is a packed UUID, its
+// chunk, offset and length.
+type str uint64
 
-func (d *recordDecoder) decode(line []byte) (record, error) {
-	rec, err := d.fast(line)
-	if err == nil {
-		return rec, nil
-	}
-	rec = record{}
-	if err := json.Unmarshal(line, &rec); err != nil {
-		return record{}, err
-	}
-	return rec, nil
+const (
+	arenaChunk = 1 << strOffsetBits // bytes in a chunk
+	// A string is shorter than a journal line (MaxJournalLine), far below
+	// these bounds.
+	strLenBits    = 20
+	strOffsetBits = 20
+	strPacked     = str(1) << 63
+	uuidLen       = 36
+)
+
+func makeStr(chunk, offset, length int) str {
+	return str(uint64(chunk)<<(strOffsetBits+strLenBits) | uint64(offset)<<strLenBits | uint64(length))
 }
 
-// fast decodes a flat object whose strings have no escapes; errSlowPath
-// (or another error) sends the line to encoding/json.
-func (d *recordDecoder) fast(line []byte) (record, error) {
+func (s str) parts() (chunk, offset, length int) {
+	return int(s &^ strPacked >> (strOffsetBits + strLenBits)), int(s>>strLenBits) & (1<<strOffsetBits - 1),
+		int(s) & (1<<strLenBits - 1)
+}
+
+// suffix returns the last n bytes of s, which is not packed.
+func (s str) suffix(n int) str {
+	chunk, offset, length := s.parts()
+	return makeStr(chunk, offset+length-n, n)
+}
+
+// add copies b into the arena.
+func (a *arena) add(b []byte) str {
+	if len(b) == 0 {
+		return 0
+	}
+	b = b[:min(len(b), 1<<strLenBits-1)] // cannot happen: lines are capped
+	last := len(a.chunks) - 1
+	if last < 0 || cap(a.chunks[last])-len(a.chunks[last]) < len(b) {
+		a.chunks = append(a.chunks, make([]byte, 0, arenaChunk))
+		last++
+	}
+	offset := len(a.chunks[last])
+	a.chunks[last] = append(a.chunks[last], b...)
+	return makeStr(last, offset, len(b))
+}
+
+// requestID is a request_id as the arena keeps it: a lowercase UUID in 16
+// bytes, any other as written.
+type requestID struct {
+	b      []byte
+	packed bool
+}
+
+// makeRequestID returns the request_id written as text, packed in buf
+// when it is a lowercase UUID.
+func makeRequestID(text []byte, buf *[16]byte) requestID {
+	if packUUID(text, buf) {
+		return requestID{b: buf[:], packed: true}
+	}
+	return requestID{b: text}
+}
+
+// addID copies a request_id into the arena.
+func (a *arena) addID(id requestID) str {
+	s := a.add(id.b)
+	if id.packed {
+		s |= strPacked
+	}
+	return s
+}
+
+// equalID reports whether s is the request_id id.
+func (a *arena) equalID(s str, id requestID) bool {
+	return (s&strPacked != 0) == id.packed && string(a.bytes(s)) == string(id.b)
+}
+
+// bytes returns the bytes of s, which must not be changed. For a packed
+// UUID, they are its 16 bytes.
+func (a *arena) bytes(s str) []byte {
+	if s == 0 {
+		return nil
+	}
+	chunk, offset, length := s.parts()
+	return a.chunks[chunk][offset : offset+length : offset+length]
+}
+
+// string returns s as a string; without copying it (the arena never
+// changes bytes it has handed out) unless it is a packed UUID.
+func (a *arena) string(s str) string {
+	if s&strPacked != 0 {
+		var text [uuidLen]byte
+		return string(a.text(s, &text))
+	}
+	b := a.bytes(s)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// text returns the bytes of s as written, in buf when it is packed.
+func (a *arena) text(s str, buf *[uuidLen]byte) []byte {
+	if s&strPacked == 0 {
+		return a.bytes(s)
+	}
+	const hex = "0123456789abcdef"
+	b := a.bytes(s)
+	k := 0
+	for i := range buf {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			buf[i] = '-'
+			continue
+		}
+		if k%2 == 0 {
+			buf[i] = hex[b[k/2]>>4]
+		} else {
+			buf[i] = hex[b[k/2]&0xf]
+		}
+		k++
+	}
+	return buf[:]
+}
+
+// packUUID packs a lowercase UUID (8-4-4-4-12 hexadecimal digits) into
+// out, and reports whether b was one.
+func packUUID(b []byte, out *[16]byte) bool {
+	if len(b) != uuidLen {
+		return false
+	}
+	k := 0
+	for i, c := range b {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		var v byte
+		switch {
+		case '0' <= c && c <= '9':
+			v = c - '0'
+		case 'a' <= c && c <= 'f':
+			v = c - 'a' + 10
+		default:
+			return false
+		}
+		if k%2 == 0 {
+			out[k/2] = v << 4
+		} else {
+			out[k/2] |= v
+		}
+		k++
+	}
+	return true
+}
+
+// index maps strings to positions (entries) with open addressing over a
+// power-of-two table of 32-bit slots: a slot holds 1 + the position in its
+// low bits and the top bits of the string's hash above them, so that a
+// probe compares a string only when those bits match. The table has no
+// pointer for the garbage collector to scan, and takes 4 to 8 bytes a
+// string. The caller keeps the strings: it says which position holds the
+// one looked for, and, when the table grows, the hash of a position's.
+type index struct {
+	slots   []uint32
+	n       int
+	posBits uint // the slot's bits holding 1 + the position
+}
+
+func (x *index) tag(h uint64) uint32 { return uint32(h >> (32 + x.posBits)) }
+
+// find returns the position whose string has hash h and satisfies match.
+func (x *index) find(h uint64, match func(pos int32) bool) (int32, bool) {
+	k, ok := x.slot(h, match)
+	if !ok {
+		return 0, false
+	}
+	return int32(x.slots[k]&(1<<x.posBits-1)) - 1, true
+}
+
+// slot returns the slot of the position found as find does.
+func (x *index) slot(h uint64, match func(pos int32) bool) (int, bool) {
+	if len(x.slots) == 0 {
+		return 0, false
+	}
+	tag, mask, posMask := x.tag(h), uint64(len(x.slots)-1), uint32(1)<<x.posBits-1
+	for k := h & mask; ; k = (k + 1) & mask {
+		slot := x.slots[k]
+		if slot == 0 {
+			return 0, false
+		}
+		if slot>>x.posBits == tag && match(int32(slot&posMask)-1) {
+			return int(k), true
+		}
+	}
+}
+
+// set points the slot found by find(h, match) at pos, or adds one for it.
+// hashOf gives the hash of the string of a position already in the index,
+// for when the table is rebuilt; it may say a position is no longer
+// wanted.
+func (x *index) set(h uint64, match func(pos int32) bool, pos int32, hashOf func(pos int32) (h uint64, keep bool)) {
+	x.fit(pos, hashOf)
+	if k, ok := x.slot(h, match); ok {
+		x.slots[k] = x.tag(h)<<x.posBits | uint32(pos+1)
+		return
+	}
+	x.put(h, pos)
+}
+
+// reserve sizes the table for n strings, with positions below n.
+func (x *index) reserve(n int) {
+	if n > len(x.slots)*3/4 && x.n == 0 {
+		size := 1 << bits.Len(uint(n*4/3))
+		x.slots, x.posBits = make([]uint32, size), uint(bits.Len(uint(size-1)))
+	}
+}
+
+// insert adds pos under hash h; its string must not be in the index.
+func (x *index) insert(h uint64, pos int32, hashOf func(pos int32) (h uint64, keep bool)) {
+	x.fit(pos, hashOf)
+	x.put(h, pos)
+}
+
+// fit makes room for one more slot, and for pos in a slot.
+func (x *index) fit(pos int32, hashOf func(pos int32) (uint64, bool)) {
+	posBits := uint(bits.Len32(uint32(pos + 1)))
+	switch {
+	case (x.n+1)*4 > len(x.slots)*3: // at most three slots in four used
+		x.rebuild(max(2*len(x.slots), 1024), posBits, hashOf)
+	case posBits > x.posBits:
+		x.rebuild(len(x.slots), posBits, hashOf)
+	}
+}
+
+func (x *index) put(h uint64, pos int32) {
+	mask := uint64(len(x.slots) - 1)
+	k := h & mask
+	for x.slots[k] != 0 {
+		k = (k + 1) & mask
+	}
+	x.slots[k] = x.tag(h)<<x.posBits | uint32(pos+1)
+	x.n++
+}
+
+// rebuild makes a table of size slots whose positions take at least
+// posBits bits, and files the positions of the old one in it.
+func (x *index) rebuild(size int, posBits uint, hashOf func(pos int32) (uint64, bool)) {
+	old, oldMask := x.slots, uint32(1)<<x.posBits-1
+	x.slots, x.n = make([]uint32, size), 0
+	x.posBits = max(x.posBits, posBits, uint(bits.Len(uint(size-1))))
+	for _, slot := range old {
+		if slot == 0 {
+			continue
+		}
+		pos := int32(slot&oldMask) - 1
+		h, keep := hashOf(pos)
+		if !keep {
+			continue
+		}
+		if _, dup := x.find(h, func(p int32) bool { return p == pos }); !dup {
+			x.put(h, pos)
+		}
+	}
+}
+
+// fields is one record as the decoder read it. Its byte slices point into
+// the line read: they are valid until the next line.
+type fields struct {
+	time         int64 // Unix nanoseconds; 0 when absent
+	event        event
+	eventName    []byte // as written, for an error about an unknown event
+	key          []byte
+	requestID    []byte
+	reason       []byte
+	class        []byte
+	template     []byte
+	language     []byte
+	to           []byte
+	code         int
+	retryAfterMS int64
+	resolved     bool
+}
+
+// decodeRecord reads one line into f. The lines this package writes are
+// flat JSON objects of strings without escapes, integers and booleans; it
+// reads those itself, without encoding/json's reflection and without
+// allocating (a million-record journal opens in a fraction of the time),
+// and hands anything else to encoding/json, which is the authority on what
+// a record is.
+func decodeRecord(line []byte, f *fields) error {
+	if decodeFlat(line, f) {
+		return nil
+	}
 	var rec record
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return err
+	}
+	*f = fields{event: parseEvent([]byte(rec.Event)), eventName: []byte(rec.Event), key: []byte(rec.Key),
+		requestID: []byte(rec.RequestID), reason: []byte(rec.Reason), class: []byte(rec.Class),
+		template: []byte(rec.Template), language: []byte(rec.Language), to: []byte(rec.To),
+		code: rec.Code, retryAfterMS: rec.RetryAfterMS, resolved: rec.Resolved}
+	if !rec.Time.IsZero() {
+		f.time = rec.Time.UnixNano()
+	}
+	return nil
+}
+
+// decodeFlat decodes a flat object whose strings have no escapes into f,
+// and reports whether it could; when it could not, f is to be filled by
+// encoding/json.
+func decodeFlat(line []byte, f *fields) bool {
+	*f = fields{event: evOther}
 	p := bytes.TrimSpace(line)
 	if len(p) < 2 || p[0] != '{' || p[len(p)-1] != '}' {
-		return rec, errSlowPath
+		return false
 	}
 	p = p[1 : len(p)-1]
-	seen := 0
+	seen := false
 	for len(p) > 0 {
 		name, rest, ok := quoted(p)
 		if !ok || len(rest) == 0 || rest[0] != ':' {
-			return rec, errSlowPath
+			return false
 		}
 		p = rest[1:]
-		var str []byte
-		var num []byte
-		var isStr bool
-		if len(p) > 0 && p[0] == '"' {
-			if str, p, ok = quoted(p); !ok {
-				return rec, errSlowPath
+		var val []byte
+		isStr := len(p) > 0 && p[0] == '"'
+		if isStr {
+			if val, p, ok = quoted(p); !ok {
+				return false
 			}
-			isStr = true
 		} else {
 			end := bytes.IndexByte(p, ',')
 			if end < 0 {
 				end = len(p)
 			}
-			num, p = p[:end], p[end:]
+			val, p = p[:end], p[end:]
 		}
 		if len(p) > 0 {
-			if p[0] != ',' {
-				return rec, errSlowPath
+			if p[0] != ',' || len(p) == 1 {
+				return false
 			}
 			p = p[1:]
 		}
-		seen++
-		var err error
+		seen = true
 		switch string(name) {
 		case "time":
-			if !isStr {
-				return rec, errSlowPath
+			var t time.Time
+			if !isStr || t.UnmarshalText(val) != nil {
+				return false
 			}
-			rec.Time, err = time.Parse(time.RFC3339Nano, string(str))
+			f.time = 0
+			if !t.IsZero() {
+				f.time = t.UnixNano()
+			}
 		case "event":
+			f.event, f.eventName = parseEvent(val), val
 			if !isStr {
-				return rec, errSlowPath
+				return false
 			}
-			rec.Event = d.event(str)
 		case "key":
-			if isStr && d.state != nil {
-				if e := d.state.lookup(string(str)); e != nil { // no allocation for the lookup
-					rec.Key = e.key
-					break
-				}
-			}
-			rec.Key, err = asString(str, isStr)
+			f.key = val
 		case "request_id":
-			if isStr && d.state != nil {
-				if i, ok := d.state.byRequest[string(str)]; ok && d.state.at(i).requestID == string(str) {
-					rec.RequestID = d.state.at(i).requestID
-					break
-				}
-			}
-			rec.RequestID, err = asString(str, isStr)
+			f.requestID = val
 		case "reason":
-			rec.Reason, err = asString(str, isStr)
+			f.reason = val
 		case "class":
-			rec.Class, err = asString(str, isStr)
+			f.class = val
 		case "template":
-			rec.Template, err = asString(str, isStr)
+			f.template = val
 		case "language":
-			rec.Language, err = asString(str, isStr)
+			f.language = val
 		case "to":
-			rec.To, err = asString(str, isStr)
-		case "http_status":
-			rec.HTTP, err = asInt(num, isStr)
-		case "code":
-			rec.Code, err = asInt(num, isStr)
-		case "retry_after_ms":
-			var v int
-			v, err = asInt(num, isStr)
-			rec.RetryAfterMS = int64(v)
-		case "resolved":
-			switch string(num) {
-			case "true":
-				rec.Resolved = true
-			case "false":
-			default:
-				return rec, errSlowPath
+			f.to = val
+		case "http_status", "code", "retry_after_ms":
+			v, ok := flatInt(val, isStr)
+			if !ok {
+				return false
 			}
+			switch string(name) {
+			case "code":
+				f.code = int(v)
+			case "retry_after_ms":
+				f.retryAfterMS = v
+			}
+			continue
+		case "resolved":
+			switch string(val) {
+			case "true":
+				f.resolved = true
+			case "false":
+				f.resolved = false
+			default:
+				return false
+			}
+			continue
 		default: // a field of a later version: encoding/json ignores it too
-			return rec, errSlowPath
+			return false
 		}
-		if err != nil {
-			return rec, errSlowPath
+		if !isStr {
+			return false
 		}
 	}
-	if seen == 0 {
-		return rec, errSlowPath
-	}
-	return rec, nil
+	return seen
 }
 
-func (d *recordDecoder) event(b []byte) string {
-	if d.events == nil {
-		d.events = map[string]string{}
+// flatInt reads a JSON integer as this package writes it (no exponent, no
+// fraction, no leading zero, at most 18 digits).
+func flatInt(b []byte, isStr bool) (int64, bool) {
+	if isStr || len(b) == 0 {
+		return 0, false
 	}
-	if s, ok := d.events[string(b)]; ok {
-		return s
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
 	}
-	if len(d.events) > 16 {
-		return string(b)
+	if len(b) == 0 || len(b) > 18 || (b[0] == '0' && len(b) > 1) {
+		return 0, false
 	}
-	s := string(b)
-	d.events[s] = s
-	return s
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // quoted reads a JSON string without escapes at the start of p.
@@ -420,34 +843,22 @@ func quoted(p []byte) (s, rest []byte, ok bool) {
 	if len(p) == 0 || p[0] != '"' {
 		return nil, nil, false
 	}
-	end := bytes.IndexByte(p[1:], '"')
-	if end < 0 {
-		return nil, nil, false
-	}
-	s = p[1 : 1+end]
-	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
-		return nil, nil, false
-	}
-	for _, c := range s {
-		if c < 0x20 {
+	ascii := true
+	for i := 1; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '"':
+			s = p[1:i]
+			if !ascii && !utf8.Valid(s) {
+				return nil, nil, false
+			}
+			return s, p[i+1:], true
+		case c == '\\' || c < 0x20:
 			return nil, nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
-	return s, p[2+end:], true
-}
-
-func asString(b []byte, isStr bool) (string, error) {
-	if !isStr {
-		return "", errSlowPath
-	}
-	return string(b), nil
-}
-
-func asInt(b []byte, isStr bool) (int, error) {
-	if isStr {
-		return 0, errSlowPath
-	}
-	return strconv.Atoi(string(b))
+	return nil, nil, false
 }
 
 // recordStart is how every record this package writes begins.

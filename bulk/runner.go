@@ -8,7 +8,6 @@ import (
 	"iter"
 	"log/slog"
 	"math"
-	"slices"
 	"sync"
 	"time"
 
@@ -177,8 +176,10 @@ type campaign struct {
 	seed     maphash.Seed
 
 	// From the validation pass: every job's key hash (to check the later
-	// passes see the same jobs), the valid ones and the ones to send.
+	// passes see the same jobs) and the first job of each, the valid ones
+	// and the ones to send.
 	hashes  []uint64
+	keys    firstSeen
 	valid   bitset
 	todo    bitset
 	retries bitset // the jobs of todo sent again after a retry-later failure
@@ -226,8 +227,11 @@ func newCampaign(ctx context.Context, r *Runner, jobs iter.Seq2[Job, error], sta
 // job source or a template fetch fails: nothing has been sent then.
 func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error {
 	r := c.r
-	seenKeys := map[uint64]int{}   // key hash -> first job
-	recipients := map[uint64]int{} // (template, canonical number) hash -> first job
+	// The first job of each recipient and template, found by their hashes
+	// in rcs (0: a job without a number): a few bytes a job, for campaigns
+	// of millions.
+	var recipients firstSeen
+	var rcs []uint64
 	templates := map[nameLang]*crispwa.Template{}
 	missing := map[nameLang]error{}
 	now := time.Now()
@@ -237,6 +241,7 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 	for job, err := range c.jobs {
 		i++
 		c.hashes = append(c.hashes, maphash.String(c.seed, job.Key))
+		rcs = append(rcs, 0)
 		refuse := func(err error) { sum.Invalid = append(sum.Invalid, &JobError{Key: job.Key, Index: i, Err: err}) }
 		if err != nil {
 			var je *JobError
@@ -254,11 +259,10 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
 			continue
 		}
-		if first, dup := seenKeys[c.hashes[i]]; dup {
+		if first, dup := c.keys.add(c.hashes, i); dup {
 			refuse(fmt.Errorf("duplicate key: job %d has it too", first))
 			continue
 		}
-		seenKeys[c.hashes[i]] = i
 		if job.Request == nil {
 			refuse(errors.New("nil request"))
 			continue
@@ -287,12 +291,11 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			h.WriteString(job.Request.Template.Language)
 			h.WriteByte(0)
 			h.WriteString(to)
-			rc := h.Sum64()
-			if first, dup := recipients[rc]; dup {
+			rcs[i] = h.Sum64()
+			if first, dup := recipients.add(rcs, i); dup {
 				refuse(fmt.Errorf("same recipient and template as job %d: a campaign sends once per recipient", first))
 				continue
 			}
-			recipients[rc] = i
 		}
 		if !settled && r.cfg.checkTemplates {
 			m := job.Request.Template
@@ -757,37 +760,30 @@ func (c *campaign) summarise(sum *Summary) {
 	c.mu.Unlock()
 	_, sum.RateLimited = c.throttle.state()
 
-	mine := make([]uint64, 0, len(c.hashes))
-	for i, h := range c.hashes {
-		if c.valid.has(i) {
-			mine = append(mine, h)
-		}
-	}
-	slices.Sort(mine)
-	c.r.journal.forEach(func(e *entry, key string) {
-		if _, ok := slices.BinarySearch(mine, maphash.String(c.seed, key)); !ok {
+	c.r.journal.forEach(func(e Entry) {
+		if i, ok := c.keys.find(c.hashes, maphash.String(c.seed, e.Key)); !ok || !c.valid.has(i) {
 			return
 		}
 		switch {
-		case e.delivery == DeliveryDelivered:
+		case e.Delivery == DeliveryDelivered:
 			sum.Delivered++
-		case e.delivery == DeliveryFailed:
+		case e.Delivery == DeliveryFailed:
 			sum.Failed++
 			class := crispwa.FailureUnknown
-			if e.extra != nil && e.extra.failure != nil {
-				class = e.extra.failure.Class
+			if e.Failure != nil {
+				class = e.Failure.Class
 			}
 			if sum.Failures == nil {
 				sum.Failures = map[crispwa.FailureClass]int{}
 			}
 			sum.Failures[class]++
 			if class == crispwa.FailureRecipient {
-				sum.Suppress = append(sum.Suppress, key)
+				sum.Suppress = append(sum.Suppress, e.Key)
 			}
-			if e.retryAt != 0 && e.status == StatusAccepted {
-				sum.RetryLater = append(sum.RetryLater, RetryDue{Key: key, Due: time.Unix(0, e.retryAt)})
+			if !e.RetryAt.IsZero() && e.Status == StatusAccepted {
+				sum.RetryLater = append(sum.RetryLater, RetryDue{Key: e.Key, Due: e.RetryAt})
 			}
-		case e.status == StatusAccepted:
+		case e.Status == StatusAccepted:
 			sum.AwaitingCallback++
 		}
 	})
@@ -911,3 +907,61 @@ func (b *bitset) set(i int) {
 }
 
 func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
+
+// firstSeen finds the first job with a given hash among the jobs added so
+// far: an open-addressing table of 1 + job positions (4 bytes a slot),
+// whose hashes the caller keeps in a slice indexed by position.
+type firstSeen struct {
+	slots []int32
+	n     int
+}
+
+// add adds job i, whose hash is hashes[i], unless an earlier job has the
+// same hash: it then returns that job, and true.
+func (t *firstSeen) add(hashes []uint64, i int) (first int, dup bool) {
+	if (t.n+1)*4 > len(t.slots)*3 { // at most three slots in four used
+		old := t.slots
+		t.slots = make([]int32, max(2*len(old), 1024))
+		for _, p := range old {
+			if p != 0 {
+				t.put(hashes, p)
+			}
+		}
+	}
+	h, mask := hashes[i], uint64(len(t.slots)-1)
+	for k := h & mask; ; k = (k + 1) & mask {
+		switch p := t.slots[k]; {
+		case p == 0:
+			t.slots[k] = int32(i + 1)
+			t.n++
+			return 0, false
+		case hashes[p-1] == h:
+			return int(p - 1), true
+		}
+	}
+}
+
+// find returns the first job whose hash is h.
+func (t *firstSeen) find(hashes []uint64, h uint64) (int, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.slots) - 1)
+	for k := h & mask; ; k = (k + 1) & mask {
+		switch p := t.slots[k]; {
+		case p == 0:
+			return 0, false
+		case hashes[p-1] == h:
+			return int(p - 1), true
+		}
+	}
+}
+
+func (t *firstSeen) put(hashes []uint64, p int32) {
+	mask := uint64(len(t.slots) - 1)
+	k := hashes[p-1] & mask
+	for t.slots[k] != 0 {
+		k = (k + 1) & mask
+	}
+	t.slots[k] = p
+}
