@@ -280,3 +280,78 @@ func TestMetricAttributesHoldNoIdentifiers(t *testing.T) {
 		}
 	}
 }
+
+// callbackBeforeSend has the API deliver the callback to replica B's
+// handler before it answers replica A's send (as the fake can): B's
+// callback span cannot find the send's span context yet, so it leaves its
+// own, and A's send span links to it when the send returns. A later
+// redelivery finds the send's and links to it.
+func callbackBeforeSend(t *testing.T, storeA, storeB crispwaotel.SpanStore) {
+	t.Helper()
+	a, b := newRecorder(t), newRecorder(t)
+	h := callback.NewHandler(nil, crispwaotel.HandlerOption(b.opts(crispwaotel.WithSpanStore(storeB))...))
+	srv, _, _ := api(t, func(_ int64, w http.ResponseWriter, _ *http.Request) {
+		if code := deliver(h, callbackBody(requestID), false); code != 200 {
+			t.Errorf("early callback answered %d", code)
+		}
+		accept(w)
+	})
+	c := client(t, srv, crispwaotel.ClientOption(a.opts(crispwaotel.WithSpanStore(storeA))...))
+	_, err := c.Templates.Send(context.Background(), sendReq())
+	require.NoError(t, err)
+
+	cbs := b.ended("crispwa.callback")
+	require.Len(t, cbs, 1)
+	assert.Empty(t, cbs[0].Links(), "the send's span context was not there yet")
+	sends := a.ended("crispwa.send")
+	require.Len(t, sends, 1)
+	links := sends[0].Links()
+	require.Len(t, links, 1, "the send's span links to the callback that came first")
+	assert.Equal(t, cbs[0].SpanContext().SpanID(), links[0].SpanContext.SpanID())
+	assert.Equal(t, cbs[0].SpanContext().TraceID(), links[0].SpanContext.TraceID())
+	assert.Contains(t, links[0].Attributes, attribute.String("crispwa.link", "callback"))
+
+	require.Equal(t, 200, deliver(h, callbackBody(requestID), false)) // a redelivery (a duplicate)
+	cbs = b.ended("crispwa.callback")
+	require.Len(t, cbs, 2)
+	require.Len(t, cbs[1].Links(), 1)
+	assert.Equal(t, sends[0].SpanContext().SpanID(), cbs[1].Links()[0].SpanContext.SpanID())
+}
+
+func TestCallbackBeforeSendLinkedThroughMemory(t *testing.T) {
+	s := crispwaotel.NewMemorySpanStore(0)
+	callbackBeforeSend(t, s, s)
+}
+
+func TestCallbackBeforeSendLinkedAcrossReplicasThroughRedis(t *testing.T) {
+	rdbA, rdbB := sharedRedis(t), sharedRedis(t)
+	prefix := "crispwa-test:otel-early:" + time.Now().Format("150405.000000000")
+	storeA := redisstore.New(rdbA, redisstore.WithPrefix(prefix))
+	storeB := redisstore.New(rdbB, redisstore.WithPrefix(prefix))
+	t.Cleanup(func() { _ = storeA.Close(); _ = storeB.Close() })
+	callbackBeforeSend(t, storeA, storeB)
+}
+
+// putGetOnly hides a store's SpanSwapper methods.
+type putGetOnly struct{ crispwaotel.SpanStore }
+
+// A store that is not a SpanSwapper still links a callback that comes
+// after its send; one that came first stays unlinked, and leaves nothing.
+func TestCallbackBeforeSendWithoutSwapper(t *testing.T) {
+	rec := newRecorder(t)
+	s := putGetOnly{crispwaotel.NewMemorySpanStore(0)}
+	h := callback.NewHandler(nil, crispwaotel.HandlerOption(rec.opts(crispwaotel.WithSpanStore(s))...))
+	srv, _, _ := api(t, func(_ int64, w http.ResponseWriter, _ *http.Request) {
+		deliver(h, callbackBody(requestID), false)
+		accept(w)
+	})
+	c := client(t, srv, crispwaotel.ClientOption(rec.opts(crispwaotel.WithSpanStore(s))...))
+	_, err := c.Templates.Send(context.Background(), sendReq())
+	require.NoError(t, err)
+	assert.Empty(t, rec.ended("crispwa.send")[0].Links())
+	deliver(h, callbackBody(requestID), false)
+	cbs := rec.ended("crispwa.callback")
+	require.Len(t, cbs, 2)
+	assert.Empty(t, cbs[0].Links())
+	assert.Len(t, cbs[1].Links(), 1)
+}
