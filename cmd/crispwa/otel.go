@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/crispwaotel"
 )
 
@@ -95,4 +96,20 @@ func otelProviders(ctx context.Context, e *cmdEnv) (*sdktrace.TracerProvider, *s
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(spans), sdktrace.WithResource(res))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(metrics)), sdkmetric.WithResource(res))
 	return tp, mp, nil
+}
+
+// reportResolved tells the --otel telemetry that an operator settled one
+// row (bulk resolve): when its outcome was unknown, crispwa.bulk.unknown
+// goes down by one, and the row counts in crispwa.bulk.outcomes as
+// accepted (sent) or not_sent.
+func reportResolved(ctx context.Context, e *cmdEnv, wasUnknown, sent bool) {
+	o := e.observer
+	if o == nil || o.CampaignOutcome == nil || !wasUnknown {
+		return
+	}
+	out := crispwa.OutcomeNotSent
+	if sent {
+		out = crispwa.OutcomeAccepted
+	}
+	o.CampaignOutcome(ctx, crispwa.CampaignOutcome{Outcome: out, WasUnknown: true})
 }
