@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 
@@ -354,4 +355,31 @@ func TestCallbackBeforeSendWithoutSwapper(t *testing.T) {
 	require.Len(t, cbs, 2)
 	assert.Empty(t, cbs[0].Links())
 	assert.Len(t, cbs[1].Links(), 1)
+}
+
+// A Tracker's Wait is a span (a child of the caller's) and a point of
+// crispwa.callback.wait.duration, by result.
+func TestTrackerWaitSpansAndMetric(t *testing.T) {
+	rec := newRecorder(t)
+	tr := callback.NewTracker(crispwaotel.TrackerOption(rec.opts()...))
+	ctx, parent := rec.tp.Tracer("test").Start(context.Background(), "caller")
+	require.NoError(t, tr.Handle(ctx, &crispwa.CallbackEvent{RequestID: "req-1", WhatsAppMessageID: "wamid.1"}))
+	_, err := tr.Wait(ctx, "req-1")
+	require.NoError(t, err)
+	short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	_, err = tr.Wait(short, "req-2")
+	require.Error(t, err)
+	parent.End()
+
+	waits := rec.ended("crispwa.callback.wait")
+	require.Len(t, waits, 2)
+	assert.Equal(t, "delivered", attr(waits[0], "crispwa.wait.result"))
+	assert.Equal(t, "req-1", attr(waits[0], "crispwa.request_id"))
+	assert.Equal(t, parent.SpanContext().SpanID(), waits[0].Parent().SpanID())
+	assert.Equal(t, "timeout", attr(waits[1], "crispwa.wait.result"))
+	assert.Equal(t, codes.Error, waits[1].Status().Code)
+	rm := rec.metrics(t)
+	assert.EqualValues(t, 1, count(t, rm, "crispwa.callback.wait.duration", "result", "delivered"))
+	assert.EqualValues(t, 1, count(t, rm, "crispwa.callback.wait.duration", "result", "timeout"))
 }

@@ -43,6 +43,14 @@ func HandlerOption(opts ...Option) callback.Option {
 	return callback.WithObserver(NewObserver(opts...))
 }
 
+// TrackerOption returns a callback.TrackerOption that traces and measures
+// a Tracker's waits: a span per Wait ("crispwa.callback.wait") and the
+// crispwa.callback.wait.duration metric, by result (delivered, failed,
+// timeout, error).
+func TrackerOption(opts ...Option) callback.TrackerOption {
+	return callback.WithTrackerObserver(NewObserver(opts...))
+}
+
 // BulkOption returns a bulk.Option that measures a Runner's outcomes
 // (crispwa.bulk.outcomes, crispwa.bulk.unknown). Its sends are traced by the
 // Client's own ClientOption.
@@ -78,6 +86,8 @@ func NewObserver(opts ...Option) *crispwa.Observer {
 		Retry:           t.retry,
 		CallbackStart:   t.callbackStart,
 		CallbackDone:    t.callbackDone,
+		WaitStart:       t.waitStart,
+		WaitDone:        t.waitDone,
 		CampaignOutcome: t.campaignOutcome,
 	}
 	if cfg.prop != nil {
@@ -98,6 +108,7 @@ type telemetry struct {
 	httpDuration metric.Float64Histogram
 	deliveries   metric.Int64Counter
 	delay        metric.Float64Histogram
+	waitDuration metric.Float64Histogram
 	bulkOutcomes metric.Int64Counter
 	bulkUnknown  metric.Int64UpDownCounter
 
@@ -106,6 +117,7 @@ type telemetry struct {
 	byOutcome        map[crispwa.SendOutcome]metric.MeasurementOption
 	byReason         map[crispwa.RetryReason]metric.MeasurementOption
 	byResult         map[crispwa.CallbackResult]metric.MeasurementOption
+	byWait           map[crispwa.WaitResult]metric.MeasurementOption
 	failedSends      cache[failedKey, metric.MeasurementOption] // outcome, error.type
 	failedDeliveries cache[failedKey, metric.MeasurementOption] // result, failure.class
 	attempts         cache[attemptKey, metric.MeasurementOption]
@@ -205,6 +217,10 @@ func (t *telemetry) sets() {
 	for _, r := range []crispwa.CallbackResult{crispwa.CallbackHandled, crispwa.CallbackDuplicate, crispwa.CallbackRefused, crispwa.CallbackFailed} {
 		t.byResult[r] = metric.WithAttributeSet(attribute.NewSet(keyResult.String(string(r))))
 	}
+	t.byWait = map[crispwa.WaitResult]metric.MeasurementOption{}
+	for _, r := range []crispwa.WaitResult{crispwa.WaitDelivered, crispwa.WaitFailed, crispwa.WaitTimeout, crispwa.WaitError} {
+		t.byWait[r] = metric.WithAttributeSet(attribute.NewSet(keyResult.String(string(r))))
+	}
 	t.sendOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
 	t.attemptOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
 	t.callbackOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
@@ -235,6 +251,8 @@ func (t *telemetry) instruments(m metric.Meter) {
 		metric.WithDescription("Callback deliveries answered, by result (handled, duplicate, refused, failed) and failure class."), metric.WithUnit("{delivery}"))
 	t.delay, _ = m.Float64Histogram("crispwa.callback.delay",
 		metric.WithDescription("Time from a send accepted by Crisp to its callback's arrival."), metric.WithUnit("s"))
+	t.waitDuration, _ = m.Float64Histogram("crispwa.callback.wait.duration",
+		metric.WithDescription("Time a Tracker's Wait waited for a callback, by result (delivered, failed, timeout, error)."), metric.WithUnit("s"))
 	t.bulkOutcomes, _ = m.Int64Counter("crispwa.bulk.outcomes",
 		metric.WithDescription("Outcomes recorded by campaigns, by outcome."), metric.WithUnit("{send}"))
 	t.bulkUnknown, _ = m.Int64UpDownCounter("crispwa.bulk.unknown",
@@ -260,6 +278,9 @@ func (t *telemetry) instruments(m metric.Meter) {
 	}
 	if t.delay == nil {
 		t.delay = noop.delay
+	}
+	if t.waitDuration == nil {
+		t.waitDuration = noop.waitDuration
 	}
 	if t.bulkOutcomes == nil {
 		t.bulkOutcomes = noop.bulkOutcomes
@@ -289,6 +310,7 @@ const (
 	keyRequestID    = attribute.Key("crispwa.request_id")
 	keyVerdict      = attribute.Key("crispwa.attempt.verdict")
 	keyCbResult     = attribute.Key("crispwa.callback.result")
+	keyWaitResult   = attribute.Key("crispwa.wait.result")
 	keyWhatsAppCode = attribute.Key("crispwa.failure.code")
 )
 
@@ -578,6 +600,27 @@ func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
 	if span != nil {
 		span.End()
 	}
+}
+
+func (t *telemetry) waitStart(ctx context.Context, _ string) context.Context {
+	ctx, _ = t.tracer.Start(ctx, "crispwa.callback.wait", t.sendOpts...)
+	return ctx
+}
+
+func (t *telemetry) waitDone(ctx context.Context, w crispwa.WaitDone) {
+	span := trace.SpanFromContext(ctx)
+	if span.IsRecording() {
+		span.SetAttributes(keyRequestID.String(w.RequestID), keyWaitResult.String(string(w.Result)))
+		if w.Result == crispwa.WaitTimeout || w.Result == crispwa.WaitError {
+			span.SetStatus(codes.Error, string(w.Result))
+		}
+	}
+	set, ok := t.byWait[w.Result]
+	if !ok {
+		set = metric.WithAttributes(keyResult.String(string(w.Result)))
+	}
+	t.waitDuration.Record(ctx, w.Duration.Seconds(), set)
+	span.End()
 }
 
 func (t *telemetry) campaignOutcome(ctx context.Context, o crispwa.CampaignOutcome) {
