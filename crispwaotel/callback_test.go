@@ -237,6 +237,10 @@ func TestMetricAttributesHoldNoIdentifiers(t *testing.T) {
 	deliver(h, callbackBody(requestID), false)
 	o := crispwaotel.NewObserver(rec.opts()...)
 	o.CampaignOutcome(context.Background(), crispwa.CampaignOutcome{Campaign: website, Outcome: crispwa.OutcomeUnknown})
+	tr := callback.NewTracker(crispwaotel.TrackerOption(rec.opts()...))
+	require.NoError(t, tr.Handle(context.Background(), &crispwa.CallbackEvent{RequestID: requestID, WhatsAppMessageID: "wamid.1"}))
+	_, err := tr.Wait(context.Background(), requestID)
+	require.NoError(t, err)
 
 	digits := regexp.MustCompile(`\d{6,}`)
 	rm := rec.metrics(t)
@@ -269,7 +273,7 @@ func TestMetricAttributesHoldNoIdentifiers(t *testing.T) {
 	}
 	assert.Greater(t, points, 10, "points were checked")
 	for _, name := range []string{"crispwa.client.sends", "crispwa.client.send.duration", "crispwa.client.retries",
-		"crispwa.client.rate_limit.wait", "crispwa.callback.deliveries", "crispwa.callback.delay", "crispwa.bulk.unknown"} {
+		"crispwa.client.rate_limit.wait", "crispwa.callback.deliveries", "crispwa.callback.delay", "crispwa.bulk.unknown", "crispwa.callback.wait.duration"} {
 		_, ok := find(rm, name)
 		assert.True(t, ok, "%s recorded", name)
 	}
