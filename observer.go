@@ -13,8 +13,9 @@ import (
 // callback, so that a team can watch the SDK in production: package
 // crispwaotel turns them into OpenTelemetry traces and metrics, and any
 // other telemetry can be wired the same way. Give it to a Client with
-// WithObserver, to a callback.Handler with callback.WithObserver and to a
-// bulk Runner with bulk.WithObserver.
+// WithObserver, to a callback.Handler with callback.WithObserver, to a
+// callback.Tracker with callback.WithTrackerObserver and to a bulk Runner
+// with bulk.WithObserver.
 //
 // Every field is optional: a nil field is not called, and a nil *Observer
 // (the default) costs nothing. Like net/http/httptrace.ClientTrace, fields

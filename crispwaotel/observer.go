@@ -114,13 +114,13 @@ type telemetry struct {
 
 	// Attribute sets and span options built once, so that recording
 	// allocates as little as it can on the common paths.
-	byOutcome        map[crispwa.SendOutcome]metric.MeasurementOption
-	byReason         map[crispwa.RetryReason]metric.MeasurementOption
-	byResult         map[crispwa.CallbackResult]metric.MeasurementOption
-	byWait           map[crispwa.WaitResult]metric.MeasurementOption
-	failedSends      cache[failedKey, metric.MeasurementOption] // outcome, error.type
-	failedDeliveries cache[failedKey, metric.MeasurementOption] // result, failure.class
-	attempts         cache[attemptKey, metric.MeasurementOption]
+	byOutcome        map[crispwa.SendOutcome]attrSet
+	byReason         map[crispwa.RetryReason]attrSet
+	byResult         map[crispwa.CallbackResult]attrSet
+	byWait           map[crispwa.WaitResult]attrSet
+	failedSends      cache[failedKey, attrSet] // outcome, error.type
+	failedDeliveries cache[failedKey, attrSet] // result, failure.class
+	attempts         cache[attemptKey, attrSet]
 	names            cache[nameKey, string] // attempt span names
 
 	sendOpts, attemptOpts, callbackOpts []trace.SpanStartOption
@@ -181,7 +181,19 @@ func lenOf[K comparable, V any](m *map[K]V) int {
 	return len(*m)
 }
 
-func attemptSet(k attemptKey) metric.MeasurementOption {
+// attrSet is one attribute set, as the options of an Add and of a Record:
+// slices built once, so that passing them allocates nothing.
+type attrSet struct {
+	add []metric.AddOption
+	rec []metric.RecordOption
+}
+
+func newAttrSet(kvs ...attribute.KeyValue) attrSet {
+	o := metric.WithAttributeSet(attribute.NewSet(kvs...))
+	return attrSet{add: []metric.AddOption{o}, rec: []metric.RecordOption{o}}
+}
+
+func attemptSet(k attemptKey) attrSet {
 	attrs := make([]attribute.KeyValue, 0, 6)
 	attrs = append(attrs, keyMethod.String(k.method), keyServer.String(k.server), keyPort.Int(k.port), keyURLTemplate.String(k.template))
 	if k.status != 0 {
@@ -190,36 +202,36 @@ func attemptSet(k attemptKey) metric.MeasurementOption {
 	if k.errorType != "" {
 		attrs = append(attrs, keyErrorType.String(k.errorType))
 	}
-	return metric.WithAttributeSet(attribute.NewSet(attrs...))
+	return newAttrSet(attrs...)
 }
 
 func attemptName(k nameKey) string { return k.method + " " + k.template }
 
-func failedSendSet(k failedKey) metric.MeasurementOption {
-	return metric.WithAttributeSet(attribute.NewSet(keyOutcome.String(k.a), keyErrorType.String(k.b)))
+func failedSendSet(k failedKey) attrSet {
+	return newAttrSet(keyOutcome.String(k.a), keyErrorType.String(k.b))
 }
 
-func failedDeliverySet(k failedKey) metric.MeasurementOption {
-	return metric.WithAttributeSet(attribute.NewSet(keyResult.String(k.a), keyFailureClass.String(k.b)))
+func failedDeliverySet(k failedKey) attrSet {
+	return newAttrSet(keyResult.String(k.a), keyFailureClass.String(k.b))
 }
 
 // sets builds the attribute sets of the common measurements.
 func (t *telemetry) sets() {
-	t.byOutcome = map[crispwa.SendOutcome]metric.MeasurementOption{}
+	t.byOutcome = map[crispwa.SendOutcome]attrSet{}
 	for _, o := range []crispwa.SendOutcome{crispwa.OutcomeAccepted, crispwa.OutcomeRejected, crispwa.OutcomeUnknown, crispwa.OutcomeNotSent} {
-		t.byOutcome[o] = metric.WithAttributeSet(attribute.NewSet(keyOutcome.String(string(o))))
+		t.byOutcome[o] = newAttrSet(keyOutcome.String(string(o)))
 	}
-	t.byReason = map[crispwa.RetryReason]metric.MeasurementOption{}
+	t.byReason = map[crispwa.RetryReason]attrSet{}
 	for _, r := range []crispwa.RetryReason{crispwa.RetryRateLimited, crispwa.RetryNoConnection, crispwa.RetryServerError, crispwa.RetryTransport} {
-		t.byReason[r] = metric.WithAttributeSet(attribute.NewSet(keyReason.String(string(r))))
+		t.byReason[r] = newAttrSet(keyReason.String(string(r)))
 	}
-	t.byResult = map[crispwa.CallbackResult]metric.MeasurementOption{}
+	t.byResult = map[crispwa.CallbackResult]attrSet{}
 	for _, r := range []crispwa.CallbackResult{crispwa.CallbackHandled, crispwa.CallbackDuplicate, crispwa.CallbackRefused, crispwa.CallbackFailed} {
-		t.byResult[r] = metric.WithAttributeSet(attribute.NewSet(keyResult.String(string(r))))
+		t.byResult[r] = newAttrSet(keyResult.String(string(r)))
 	}
-	t.byWait = map[crispwa.WaitResult]metric.MeasurementOption{}
+	t.byWait = map[crispwa.WaitResult]attrSet{}
 	for _, r := range []crispwa.WaitResult{crispwa.WaitDelivered, crispwa.WaitFailed, crispwa.WaitTimeout, crispwa.WaitError} {
-		t.byWait[r] = metric.WithAttributeSet(attribute.NewSet(keyResult.String(string(r))))
+		t.byWait[r] = newAttrSet(keyResult.String(string(r)))
 	}
 	t.sendOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
 	t.attemptOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
@@ -227,11 +239,11 @@ func (t *telemetry) sets() {
 }
 
 // outcomeSet is the attribute set of outcome o.
-func (t *telemetry) outcomeSet(o crispwa.SendOutcome) metric.MeasurementOption {
+func (t *telemetry) outcomeSet(o crispwa.SendOutcome) attrSet {
 	if s, ok := t.byOutcome[o]; ok {
 		return s
 	}
-	return metric.WithAttributes(keyOutcome.String(string(o)))
+	return newAttrSet(keyOutcome.String(string(o)))
 }
 
 // instruments creates the instruments on m. An instrument m cannot create
@@ -347,8 +359,8 @@ func (t *telemetry) sendDone(ctx context.Context, d crispwa.SendDone) {
 	if d.Err == nil && d.RequestID != "" {
 		t.keepSpan(ctx, span, d.RequestID)
 	}
-	t.sends.Add(ctx, 1, counted)
-	t.sendDuration.Record(ctx, d.Duration.Seconds(), outcome)
+	t.sends.Add(ctx, 1, counted.add...)
+	t.sendDuration.Record(ctx, d.Duration.Seconds(), outcome.rec...)
 	span.End()
 }
 
@@ -469,14 +481,14 @@ func (t *telemetry) attemptDone(ctx context.Context, a crispwa.AttemptDone) {
 		}
 	}
 	t.httpDuration.Record(ctx, a.Duration.Seconds(), t.attempts.get(attemptKey{
-		method: a.Method, template: a.URLTemplate, server: a.ServerAddress, port: a.ServerPort, status: a.StatusCode, errorType: et}, attemptSet))
+		method: a.Method, template: a.URLTemplate, server: a.ServerAddress, port: a.ServerPort, status: a.StatusCode, errorType: et}, attemptSet).rec...)
 	span.End()
 }
 
 func (t *telemetry) retry(ctx context.Context, r crispwa.Retry) {
 	reason := keyReason.String(string(r.Reason))
 	if set, ok := t.byReason[r.Reason]; ok {
-		t.retries.Add(ctx, 1, set)
+		t.retries.Add(ctx, 1, set.add...)
 	} else {
 		t.retries.Add(ctx, 1, metric.WithAttributes(reason))
 	}
@@ -588,11 +600,11 @@ func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
 	}
 	switch set, ok := t.byResult[d.Result]; {
 	case ok && class == "":
-		t.deliveries.Add(ctx, 1, set)
+		t.deliveries.Add(ctx, 1, set.add...)
 	case class == "":
 		t.deliveries.Add(ctx, 1, metric.WithAttributes(keyResult.String(string(d.Result))))
 	default:
-		t.deliveries.Add(ctx, 1, t.failedDeliveries.get(failedKey{string(d.Result), class}, failedDeliverySet))
+		t.deliveries.Add(ctx, 1, t.failedDeliveries.get(failedKey{string(d.Result), class}, failedDeliverySet).add...)
 	}
 	if d.Result == crispwa.CallbackHandled && st != nil && !st.accepted.IsZero() {
 		t.delay.Record(ctx, max(d.Start.Sub(st.accepted), 0).Seconds())
@@ -617,14 +629,14 @@ func (t *telemetry) waitDone(ctx context.Context, w crispwa.WaitDone) {
 	}
 	set, ok := t.byWait[w.Result]
 	if !ok {
-		set = metric.WithAttributes(keyResult.String(string(w.Result)))
+		set = newAttrSet(keyResult.String(string(w.Result)))
 	}
-	t.waitDuration.Record(ctx, w.Duration.Seconds(), set)
+	t.waitDuration.Record(ctx, w.Duration.Seconds(), set.rec...)
 	span.End()
 }
 
 func (t *telemetry) campaignOutcome(ctx context.Context, o crispwa.CampaignOutcome) {
-	t.bulkOutcomes.Add(ctx, 1, metric.WithAttributes(keyOutcome.String(string(o.Outcome))))
+	t.bulkOutcomes.Add(ctx, 1, t.outcomeSet(o.Outcome).add...)
 	n := int64(0)
 	if o.Outcome == crispwa.OutcomeUnknown {
 		n++
