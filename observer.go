@@ -13,8 +13,9 @@ import (
 // callback, so that a team can watch the SDK in production: package
 // crispwaotel turns them into OpenTelemetry traces and metrics, and any
 // other telemetry can be wired the same way. Give it to a Client with
-// WithObserver, to a callback.Handler with callback.WithObserver and to a
-// bulk Runner with bulk.WithObserver.
+// WithObserver, to a callback.Handler with callback.WithObserver, to a
+// callback.Tracker with callback.WithTrackerObserver and to a bulk Runner
+// with bulk.WithObserver.
 //
 // Every field is optional: a nil field is not called, and a nil *Observer
 // (the default) costs nothing. Like net/http/httptrace.ClientTrace, fields
@@ -60,6 +61,14 @@ type Observer struct {
 	// answers, refused ones included, under CallbackStart's context (or
 	// the request's, when the delivery was refused before it parsed).
 	CallbackDone func(ctx context.Context, d CallbackDone)
+
+	// WaitStart is called by a callback.Tracker (WithTrackerObserver) when
+	// Wait begins to wait for requestID's callback. The context it returns
+	// is the one WaitDone gets; a nil return keeps ctx.
+	WaitStart func(ctx context.Context, requestID string) context.Context
+	// WaitDone is called once when that Wait returns, with what it
+	// returned.
+	WaitDone func(ctx context.Context, w WaitDone)
 
 	// CampaignOutcome is called by a bulk Runner (or another campaign
 	// engine) each time it records the outcome of one recipient's send.
@@ -191,6 +200,28 @@ const (
 	CallbackDuplicate CallbackResult = "duplicate" // already handled: answered 200 without running it
 	CallbackRefused   CallbackResult = "refused"   // 4xx: wrong method, token, size or body
 	CallbackFailed    CallbackResult = "failed"    // 5xx: the HandlerFunc failed, or the Store did
+)
+
+// WaitDone is what a callback.Tracker's Wait returned.
+type WaitDone struct {
+	RequestID string
+	Result    WaitResult
+	// Event is the callback Wait returned; nil unless Result is
+	// WaitDelivered or WaitFailed.
+	Event    *CallbackEvent
+	Err      error // Wait's error; nil when it returned an event
+	Duration time.Duration
+}
+
+// WaitResult is how a Tracker's Wait ended.
+type WaitResult string
+
+// Results of a Wait.
+const (
+	WaitDelivered WaitResult = "delivered" // the callback came and reports the message delivered
+	WaitFailed    WaitResult = "failed"    // the callback came and reports the send failed
+	WaitTimeout   WaitResult = "timeout"   // the context ended first (a *callback.WaitTimeoutError)
+	WaitError     WaitResult = "error"     // the Tracker's Store failed
 )
 
 // CampaignOutcome is the outcome of one recipient of a campaign.

@@ -153,3 +153,27 @@ func TestEmptyObserver(t *testing.T) {
 		assert.Equal(t, "req-1", res.RequestID)
 	}
 }
+
+// SendChecked and SendCheckedWith are one send each for the Observer: a
+// send refused by the check, with no POST, ends not_sent.
+func TestObserverSendCheckedRefused(t *testing.T) {
+	bad := ckReplace(ckOrderMessage(), 1, Body(Text("John"))) // {{2}} missing
+	s := newSCServer(t, scTemplates()...)
+	log := &eventLog{}
+	c := s.client(t, WithObserver(log.observer()))
+	_, err := c.Templates.SendChecked(context.Background(), scRequest(bad))
+	require.ErrorIs(t, err, ErrInvalidRequest)
+	_, err = c.Templates.SendCheckedWith(context.Background(), ckOrderTemplate(), scRequest(bad))
+	require.ErrorIs(t, err, ErrInvalidRequest)
+	assert.Zero(t, s.sends.Load())
+	var done []string
+	for _, e := range log.events {
+		if strings.HasPrefix(e, "send ") {
+			done = append(done, e)
+		}
+	}
+	assert.Equal(t, []string{
+		"send start order_update en +336****5678", "send done not_sent  under send",
+		"send start order_update en +336****5678", "send done not_sent  under send",
+	}, done)
+}

@@ -33,7 +33,19 @@ import (
 // cached share one fetch. Get fills the same cache: after Get, SendChecked
 // for that template makes no second fetch (or use SendCheckedWith with the
 // *Template in hand).
+//
+// With an Observer (WithObserver), the whole call is one send: a send
+// refused by the check is reported with OutcomeNotSent, and the fetch of
+// the template is an attempt of it.
 func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
+	if s.client.observer != nil {
+		return s.client.observeSend(ctx, req, s.sendChecked)
+	}
+	return s.sendChecked(ctx, req)
+}
+
+// sendChecked is SendChecked without the observer.
+func (s *TemplatesService) sendChecked(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
 	wire, err := req.prepare(s.client.phones.normalize)
 	if err != nil {
 		return nil, err
@@ -59,7 +71,7 @@ func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateReq
 		s.logRefusal(ctx, req, checkErr)
 		return nil, checkErr
 	}
-	res, err := s.sendPrepared(ctx, req, wire)
+	res, err := s.post(ctx, req, wire)
 	if err != nil && errors.Is(err, ErrInvalidRequest) {
 		s.cache.forget(key)
 	}
@@ -71,8 +83,19 @@ func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateReq
 // Get + Build + send makes one GET and one POST. It makes no request to
 // fetch the template: a stale t is refused or passed as it is. req.Validate
 // and t.Check run before any network call; a mismatch makes no send
-// request and returns Check's error.
+// request and returns Check's error. With an Observer, it is reported as
+// SendChecked is.
 func (s *TemplatesService) SendCheckedWith(ctx context.Context, t *Template, req *SendTemplateRequest) (*SendResult, error) {
+	if s.client.observer != nil {
+		return s.client.observeSend(ctx, req, func(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
+			return s.sendCheckedWith(ctx, t, req)
+		})
+	}
+	return s.sendCheckedWith(ctx, t, req)
+}
+
+// sendCheckedWith is SendCheckedWith without the observer.
+func (s *TemplatesService) sendCheckedWith(ctx context.Context, t *Template, req *SendTemplateRequest) (*SendResult, error) {
 	wire, err := req.prepare(s.client.phones.normalize)
 	if err != nil {
 		return nil, err
@@ -87,7 +110,7 @@ func (s *TemplatesService) SendCheckedWith(ctx context.Context, t *Template, req
 		s.logRefusal(ctx, req, err)
 		return nil, err
 	}
-	res, err := s.sendPrepared(ctx, req, wire)
+	res, err := s.post(ctx, req, wire)
 	if err != nil && errors.Is(err, ErrInvalidRequest) {
 		s.cache.forget(templateKey{name: t.Name, language: t.Language})
 	}

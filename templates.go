@@ -194,18 +194,6 @@ func (s *TemplatesService) send(ctx context.Context, req *SendTemplateRequest) (
 	return s.post(ctx, req, wire)
 }
 
-// sendPrepared is Send of a request prepare already validated and
-// normalised (wire), for SendChecked and SendCheckedWith, which prepare
-// once for the check and the send.
-func (s *TemplatesService) sendPrepared(ctx context.Context, req, wire *SendTemplateRequest) (*SendResult, error) {
-	if s.client.observer != nil {
-		return s.client.observeSend(ctx, req, func(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
-			return s.post(ctx, req, wire)
-		})
-	}
-	return s.post(ctx, req, wire)
-}
-
 // post posts wire, the request as prepare returned it (validated, numbers
 // canonical). req is the caller's request, for the log record.
 func (s *TemplatesService) post(ctx context.Context, req, wire *SendTemplateRequest) (*SendResult, error) {

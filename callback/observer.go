@@ -21,6 +21,45 @@ func WithObserver(o *crispwa.Observer) Option {
 	})
 }
 
+// WithTrackerObserver makes the Tracker report each Wait to o: WaitStart
+// when it begins, WaitDone with what it returned (see crispwa.Observer).
+// Package crispwaotel's TrackerOption gives one that makes a span and a
+// metric of each wait. Nil, the default, reports nothing.
+func WithTrackerObserver(o *crispwa.Observer) TrackerOption {
+	return trackerOption(func(c *trackerConfig) error {
+		c.observer = o
+		return nil
+	})
+}
+
+// observeWait is wait between the Observer's hooks.
+func (t *Tracker) observeWait(ctx context.Context, requestID string) (*crispwa.CallbackEvent, error) {
+	o := t.obs
+	start := time.Now()
+	if o.WaitStart != nil && ctx != nil {
+		if c := o.WaitStart(ctx, requestID); c != nil {
+			ctx = c
+		}
+	}
+	ev, err := t.wait(ctx, requestID)
+	if o.WaitDone != nil && ctx != nil {
+		d := crispwa.WaitDone{RequestID: requestID, Event: ev, Err: err, Duration: time.Since(start)}
+		var timeout *WaitTimeoutError
+		switch {
+		case errors.As(err, &timeout):
+			d.Result = crispwa.WaitTimeout
+		case err != nil || ev == nil:
+			d.Result = crispwa.WaitError
+		case ev.Succeeded():
+			d.Result = crispwa.WaitDelivered
+		default:
+			d.Result = crispwa.WaitFailed
+		}
+		o.WaitDone(ctx, d)
+	}
+	return ev, err
+}
+
 // serveObserved is serve between the Observer's hooks. What serve learns
 // of the delivery is kept in the statusWriter it writes to.
 func (h *Handler) serveObserved(w http.ResponseWriter, r *http.Request) {

@@ -25,7 +25,8 @@ import (
 // A Tracker is safe for concurrent use.
 type Tracker struct {
 	events eventStore
-	mem    *memEvents // the default store; nil with WithTrackerStore
+	mem    *memEvents        // the default store; nil with WithTrackerStore
+	obs    *crispwa.Observer // nil: nothing reported (observer.go)
 
 	mu      sync.Mutex
 	watched []*Handler // Watch
@@ -55,6 +56,7 @@ type trackerConfig struct {
 	capacity int
 	now      func() time.Time
 	store    Store
+	observer *crispwa.Observer
 }
 
 // WithTrackerTTL sets how long a delivered event is kept in memory for a
@@ -124,10 +126,10 @@ func NewTracker(opts ...TrackerOption) *Tracker {
 		}
 	}
 	if cfg.store != nil {
-		return &Tracker{events: cfg.store}
+		return &Tracker{events: cfg.store, obs: cfg.observer}
 	}
 	mem := newMemEvents(cfg.capacity, cfg.ttl, cfg.now)
-	return &Tracker{events: mem, mem: mem}
+	return &Tracker{events: mem, mem: mem, obs: cfg.observer}
 }
 
 // Handle records ev and wakes every Wait for its request_id. It is a
@@ -148,6 +150,14 @@ func (t *Tracker) Handle(ctx context.Context, ev *crispwa.CallbackEvent) error {
 // when a Store fails. A Wait that gives up leaves nothing behind. Several
 // Wait calls for the same request_id all get the event.
 func (t *Tracker) Wait(ctx context.Context, requestID string) (*crispwa.CallbackEvent, error) {
+	if t.obs != nil {
+		return t.observeWait(ctx, requestID)
+	}
+	return t.wait(ctx, requestID)
+}
+
+// wait is Wait without the Observer.
+func (t *Tracker) wait(ctx context.Context, requestID string) (*crispwa.CallbackEvent, error) {
 	start := time.Now()
 	ev, err := t.events.Await(ctx, requestID)
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {

@@ -199,3 +199,53 @@ func TestTrackerWithHandlerEndToEnd(t *testing.T) {
 		t.Fatal("Wait not woken")
 	}
 }
+
+// A Tracker with an Observer reports each Wait: its start, under which
+// context the wait runs, and how it ended.
+func TestTrackerObserverSeesEachWait(t *testing.T) {
+	type mark struct{}
+	var (
+		mu   sync.Mutex
+		got  []string
+		seen []any
+	)
+	o := &crispwa.Observer{
+		WaitStart: func(ctx context.Context, id string) context.Context {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, "start "+id)
+			return context.WithValue(ctx, mark{}, id)
+		},
+		WaitDone: func(ctx context.Context, w crispwa.WaitDone) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, "done "+w.RequestID+" "+string(w.Result))
+			seen = append(seen, ctx.Value(mark{}))
+			assert.Positive(t, w.Duration)
+			assert.Equal(t, w.Event == nil, w.Err != nil)
+		},
+	}
+	tr := NewTracker(WithTrackerObserver(o))
+	ctx := context.Background()
+	require.NoError(t, tr.Handle(ctx, event("ok")))
+	require.NoError(t, tr.Handle(ctx, &crispwa.CallbackEvent{RequestID: "ko", Error: true, Reason: "(#131026) undeliverable"}))
+	_, err := tr.Wait(ctx, "ok")
+	require.NoError(t, err)
+	_, err = tr.Wait(ctx, "ko")
+	require.NoError(t, err)
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	_, err = tr.Wait(short, "never")
+	var timeout *WaitTimeoutError
+	require.ErrorAs(t, err, &timeout)
+
+	failing := NewTracker(WithTrackerStore(&failingStore{}), WithTrackerObserver(o))
+	_, err = failing.Wait(ctx, "broken")
+	require.Error(t, err)
+
+	assert.Equal(t, []string{
+		"start ok", "done ok delivered", "start ko", "done ko failed",
+		"start never", "done never timeout", "start broken", "done broken error",
+	}, got)
+	assert.Equal(t, []any{"ok", "ko", "never", "broken"}, seen, "WaitDone runs under WaitStart's context")
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,4 +184,48 @@ func BenchmarkSendVariant(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHandlerServedObserved is BenchmarkHandlerObserved with each
+// handler behind its own loopback HTTP server, as in production: every
+// delivery is a POST over a kept-alive connection, its body read by the
+// handler, and the floor ("none") is the same server and handler without
+// the observer.
+func BenchmarkHandlerServedObserved(b *testing.B) {
+	bodies := make([][]byte, 1<<16)
+	for i := range bodies {
+		bodies[i] = []byte(`{"error":false,"reason":"dispatched","data":{"request_id":"5c0f9e2e-8d0a-4cf4-9a55-` +
+			strconv.Itoa(100000000000+i) + `","crisp_fingerprint":163408112098674,"whatsapp_message_id":"wamid.HBgLMzM2MTIzNDU2NzgVAgARGBI5QUI2RjQ4QjY3QjE0RUJBQjUA","session_id":"session_2c0a8b1e"}}`)
+	}
+	var names []string
+	var fs []func()
+	for _, v := range variants(b) {
+		opts := []callback.Option{callback.WithToken(token)}
+		if v.opts != nil {
+			opts = append(opts, crispwaotel.HandlerOption(v.opts...))
+		}
+		var h atomic.Pointer[callback.Handler]
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.Load().ServeHTTP(w, r) }))
+		b.Cleanup(srv.Close)
+		hc := srv.Client()
+		url := srv.URL + "/callback?token=" + token
+		n := 0
+		names = append(names, v.name)
+		fs = append(fs, func() {
+			h.Store(callback.NewHandler(nil, opts...)) // every request_id is new to it
+			for range 64 {
+				resp, err := hc.Post(url, "application/json", bytes.NewReader(bodies[n%len(bodies)]))
+				n++
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatal(resp.StatusCode)
+				}
+			}
+		})
+	}
+	ratios(b, names, fs)
 }

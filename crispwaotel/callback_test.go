@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 
@@ -236,6 +237,10 @@ func TestMetricAttributesHoldNoIdentifiers(t *testing.T) {
 	deliver(h, callbackBody(requestID), false)
 	o := crispwaotel.NewObserver(rec.opts()...)
 	o.CampaignOutcome(context.Background(), crispwa.CampaignOutcome{Campaign: website, Outcome: crispwa.OutcomeUnknown})
+	tr := callback.NewTracker(crispwaotel.TrackerOption(rec.opts()...))
+	require.NoError(t, tr.Handle(context.Background(), &crispwa.CallbackEvent{RequestID: requestID, WhatsAppMessageID: "wamid.1"}))
+	_, err := tr.Wait(context.Background(), requestID)
+	require.NoError(t, err)
 
 	digits := regexp.MustCompile(`\d{6,}`)
 	rm := rec.metrics(t)
@@ -268,7 +273,7 @@ func TestMetricAttributesHoldNoIdentifiers(t *testing.T) {
 	}
 	assert.Greater(t, points, 10, "points were checked")
 	for _, name := range []string{"crispwa.client.sends", "crispwa.client.send.duration", "crispwa.client.retries",
-		"crispwa.client.rate_limit.wait", "crispwa.callback.deliveries", "crispwa.callback.delay", "crispwa.bulk.unknown"} {
+		"crispwa.client.rate_limit.wait", "crispwa.callback.deliveries", "crispwa.callback.delay", "crispwa.bulk.unknown", "crispwa.callback.wait.duration"} {
 		_, ok := find(rm, name)
 		assert.True(t, ok, "%s recorded", name)
 	}
@@ -279,4 +284,106 @@ func TestMetricAttributesHoldNoIdentifiers(t *testing.T) {
 			assert.NotContains(t, kv.Value.String(), creds.Key)
 		}
 	}
+}
+
+// callbackBeforeSend has the API deliver the callback to replica B's
+// handler before it answers replica A's send (as the fake can): B's
+// callback span cannot find the send's span context yet, so it leaves its
+// own, and A's send span links to it when the send returns. A later
+// redelivery finds the send's and links to it.
+func callbackBeforeSend(t *testing.T, storeA, storeB crispwaotel.SpanStore) {
+	t.Helper()
+	a, b := newRecorder(t), newRecorder(t)
+	h := callback.NewHandler(nil, crispwaotel.HandlerOption(b.opts(crispwaotel.WithSpanStore(storeB))...))
+	srv, _, _ := api(t, func(_ int64, w http.ResponseWriter, _ *http.Request) {
+		if code := deliver(h, callbackBody(requestID), false); code != 200 {
+			t.Errorf("early callback answered %d", code)
+		}
+		accept(w)
+	})
+	c := client(t, srv, crispwaotel.ClientOption(a.opts(crispwaotel.WithSpanStore(storeA))...))
+	_, err := c.Templates.Send(context.Background(), sendReq())
+	require.NoError(t, err)
+
+	cbs := b.ended("crispwa.callback")
+	require.Len(t, cbs, 1)
+	assert.Empty(t, cbs[0].Links(), "the send's span context was not there yet")
+	sends := a.ended("crispwa.send")
+	require.Len(t, sends, 1)
+	links := sends[0].Links()
+	require.Len(t, links, 1, "the send's span links to the callback that came first")
+	assert.Equal(t, cbs[0].SpanContext().SpanID(), links[0].SpanContext.SpanID())
+	assert.Equal(t, cbs[0].SpanContext().TraceID(), links[0].SpanContext.TraceID())
+	assert.Contains(t, links[0].Attributes, attribute.String("crispwa.link", "callback"))
+
+	require.Equal(t, 200, deliver(h, callbackBody(requestID), false)) // a redelivery (a duplicate)
+	cbs = b.ended("crispwa.callback")
+	require.Len(t, cbs, 2)
+	require.Len(t, cbs[1].Links(), 1)
+	assert.Equal(t, sends[0].SpanContext().SpanID(), cbs[1].Links()[0].SpanContext.SpanID())
+}
+
+func TestCallbackBeforeSendLinkedThroughMemory(t *testing.T) {
+	s := crispwaotel.NewMemorySpanStore(0)
+	callbackBeforeSend(t, s, s)
+}
+
+func TestCallbackBeforeSendLinkedAcrossReplicasThroughRedis(t *testing.T) {
+	rdbA, rdbB := sharedRedis(t), sharedRedis(t)
+	prefix := "crispwa-test:otel-early:" + time.Now().Format("150405.000000000")
+	storeA := redisstore.New(rdbA, redisstore.WithPrefix(prefix))
+	storeB := redisstore.New(rdbB, redisstore.WithPrefix(prefix))
+	t.Cleanup(func() { _ = storeA.Close(); _ = storeB.Close() })
+	callbackBeforeSend(t, storeA, storeB)
+}
+
+// putGetOnly hides a store's SpanSwapper methods.
+type putGetOnly struct{ crispwaotel.SpanStore }
+
+// A store that is not a SpanSwapper still links a callback that comes
+// after its send; one that came first stays unlinked, and leaves nothing.
+func TestCallbackBeforeSendWithoutSwapper(t *testing.T) {
+	rec := newRecorder(t)
+	s := putGetOnly{crispwaotel.NewMemorySpanStore(0)}
+	h := callback.NewHandler(nil, crispwaotel.HandlerOption(rec.opts(crispwaotel.WithSpanStore(s))...))
+	srv, _, _ := api(t, func(_ int64, w http.ResponseWriter, _ *http.Request) {
+		deliver(h, callbackBody(requestID), false)
+		accept(w)
+	})
+	c := client(t, srv, crispwaotel.ClientOption(rec.opts(crispwaotel.WithSpanStore(s))...))
+	_, err := c.Templates.Send(context.Background(), sendReq())
+	require.NoError(t, err)
+	assert.Empty(t, rec.ended("crispwa.send")[0].Links())
+	deliver(h, callbackBody(requestID), false)
+	cbs := rec.ended("crispwa.callback")
+	require.Len(t, cbs, 2)
+	assert.Empty(t, cbs[0].Links())
+	assert.Len(t, cbs[1].Links(), 1)
+}
+
+// A Tracker's Wait is a span (a child of the caller's) and a point of
+// crispwa.callback.wait.duration, by result.
+func TestTrackerWaitSpansAndMetric(t *testing.T) {
+	rec := newRecorder(t)
+	tr := callback.NewTracker(crispwaotel.TrackerOption(rec.opts()...))
+	ctx, parent := rec.tp.Tracer("test").Start(context.Background(), "caller")
+	require.NoError(t, tr.Handle(ctx, &crispwa.CallbackEvent{RequestID: "req-1", WhatsAppMessageID: "wamid.1"}))
+	_, err := tr.Wait(ctx, "req-1")
+	require.NoError(t, err)
+	short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	_, err = tr.Wait(short, "req-2")
+	require.Error(t, err)
+	parent.End()
+
+	waits := rec.ended("crispwa.callback.wait")
+	require.Len(t, waits, 2)
+	assert.Equal(t, "delivered", attr(waits[0], "crispwa.wait.result"))
+	assert.Equal(t, "req-1", attr(waits[0], "crispwa.request_id"))
+	assert.Equal(t, parent.SpanContext().SpanID(), waits[0].Parent().SpanID())
+	assert.Equal(t, "timeout", attr(waits[1], "crispwa.wait.result"))
+	assert.Equal(t, codes.Error, waits[1].Status().Code)
+	rm := rec.metrics(t)
+	assert.EqualValues(t, 1, count(t, rm, "crispwa.callback.wait.duration", "result", "delivered"))
+	assert.EqualValues(t, 1, count(t, rm, "crispwa.callback.wait.duration", "result", "timeout"))
 }

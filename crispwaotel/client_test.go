@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -171,4 +172,45 @@ func TestReadAttemptSpans(t *testing.T) {
 	assert.Equal(t, "/wa/api/website/{website_id}/templates", attr(gets[0], "url.template"))
 	assert.Equal(t, "502", attr(gets[0], "error.type"))
 	assert.EqualValues(t, 1, count(t, rec.metrics(t), "crispwa.client.retries", "reason", "server_error"))
+}
+
+// SendChecked refused by the check makes no POST, and is still one send:
+// a span with the outcome not_sent, counted in crispwa.client.sends. The
+// fetch of the template is an attempt inside it.
+func TestSendCheckedRefusedIsNotSent(t *testing.T) {
+	rec := newRecorder(t)
+	var posts atomic.Int64
+	srv, _, _ := api(t, func(_ int64, w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			posts.Add(1)
+			accept(w)
+			return
+		}
+		// The template has no {{1}}: the request's one parameter mismatches.
+		envelope(w, http.StatusOK, false, "listed", map[string]any{"templates": []map[string]any{{
+			"name": "order_update", "language": "en_US", "status": "APPROVED",
+			"components": []map[string]any{{"type": "BODY", "text": "Your order shipped."}}}}})
+	})
+	c := client(t, srv, crispwaotel.ClientOption(rec.opts()...))
+	_, err := c.Templates.SendChecked(context.Background(), sendReq())
+	require.ErrorIs(t, err, crispwa.ErrInvalidRequest)
+	tpl, err := c.Templates.Get(context.Background(), "order_update", "en_US")
+	require.NoError(t, err)
+	_, err = c.Templates.SendCheckedWith(context.Background(), tpl, sendReq())
+	require.ErrorIs(t, err, crispwa.ErrInvalidRequest)
+	assert.Zero(t, posts.Load(), "no send request")
+
+	sends := rec.ended("crispwa.send")
+	require.Len(t, sends, 2)
+	for _, s := range sends {
+		assert.Equal(t, "not_sent", attr(s, "crispwa.send.outcome"))
+		assert.Equal(t, "invalid_request", attr(s, "error.type"))
+		assert.Equal(t, codes.Error, s.Status().Code)
+	}
+	fetch := rec.ended("GET")
+	require.NotEmpty(t, fetch)
+	assert.Equal(t, sends[0].SpanContext().SpanID(), fetch[0].Parent().SpanID(), "the template fetch is inside the send")
+	rm := rec.metrics(t)
+	assert.EqualValues(t, 2, count(t, rm, "crispwa.client.sends", "outcome", "not_sent"))
+	assert.EqualValues(t, 0, count(t, rm, "crispwa.client.sends", "outcome", "accepted"))
 }

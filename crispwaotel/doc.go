@@ -4,7 +4,8 @@
 // send's, across replicas), and the unknown outcomes of campaigns.
 //
 // Give ClientOption to crispwa.NewClient, HandlerOption to
-// callback.NewHandler and BulkOption to bulk.NewRunner (or the Observer
+// callback.NewHandler, TrackerOption to callback.NewTracker and BulkOption
+// to bulk.NewRunner (or the Observer
 // NewObserver returns to anything that takes a *crispwa.Observer). Without
 // WithTracerProvider and WithMeterProvider, the global providers of
 // go.opentelemetry.io/otel are used, so an application that sets them up
@@ -30,6 +31,17 @@
 // keeps its span context in the store under its request_id, and the
 // callback's span is linked to it: in a trace viewer, one click leads from
 // a callback to the send it reports on, even when another replica made it.
+// A callback can arrive before Send returns (Crisp, and the fake, can be
+// that fast): with a store that is a SpanSwapper (the memory store,
+// *redisstore.Store), the callback then leaves its own span context there,
+// and the send's span links to the callback's instead.
+//
+// Each Wait of a callback.Tracker given TrackerOption is one span,
+// "crispwa.callback.wait", with the request_id and how the wait ended
+// (crispwa.wait.result: delivered, failed, timeout, error).
+//
+// Give ClientOption, HandlerOption, TrackerOption and BulkOption the same
+// options, or share one NewObserver among them.
 //
 // No span attribute holds a credential, a message's values or a full phone
 // number; error messages (which may quote a server's text) are not
@@ -45,6 +57,7 @@
 //	http.client.request.duration    histogram  s; http.request.method, server.address, server.port, url.template, http.response.status_code, error.type
 //	crispwa.callback.deliveries     counter    result (handled, duplicate, refused, failed), failure.class
 //	crispwa.callback.delay          histogram  s, from the send accepted to its callback (needs WithSpanStore)
+//	crispwa.callback.wait.duration  histogram  s; result (delivered, failed, timeout, error), of Tracker.Wait
 //	crispwa.bulk.outcomes           counter    outcome
 //	crispwa.bulk.unknown            up-down    unknown outcomes not yet resolved
 //

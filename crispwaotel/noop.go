@@ -16,6 +16,7 @@ func noopInstruments() *telemetry {
 	t.httpDuration, _ = m.Float64Histogram("")
 	t.deliveries, _ = m.Int64Counter("")
 	t.delay, _ = m.Float64Histogram("")
+	t.waitDuration, _ = m.Float64Histogram("")
 	t.bulkOutcomes, _ = m.Int64Counter("")
 	t.bulkUnknown, _ = m.Int64UpDownCounter("")
 	return t

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -39,6 +41,14 @@ func ClientOption(opts ...Option) crispwa.Option {
 // deliveries a callback.Handler answers.
 func HandlerOption(opts ...Option) callback.Option {
 	return callback.WithObserver(NewObserver(opts...))
+}
+
+// TrackerOption returns a callback.TrackerOption that traces and measures
+// a Tracker's waits: a span per Wait ("crispwa.callback.wait") and the
+// crispwa.callback.wait.duration metric, by result (delivered, failed,
+// timeout, error).
+func TrackerOption(opts ...Option) callback.TrackerOption {
+	return callback.WithTrackerObserver(NewObserver(opts...))
 }
 
 // BulkOption returns a bulk.Option that measures a Runner's outcomes
@@ -76,6 +86,8 @@ func NewObserver(opts ...Option) *crispwa.Observer {
 		Retry:           t.retry,
 		CallbackStart:   t.callbackStart,
 		CallbackDone:    t.callbackDone,
+		WaitStart:       t.waitStart,
+		WaitDone:        t.waitDone,
 		CampaignOutcome: t.campaignOutcome,
 	}
 	if cfg.prop != nil {
@@ -96,15 +108,22 @@ type telemetry struct {
 	httpDuration metric.Float64Histogram
 	deliveries   metric.Int64Counter
 	delay        metric.Float64Histogram
+	waitDuration metric.Float64Histogram
 	bulkOutcomes metric.Int64Counter
 	bulkUnknown  metric.Int64UpDownCounter
 
-	// Attribute sets built once, so that recording allocates nothing on
-	// the common paths.
-	byOutcome map[crispwa.SendOutcome]metric.MeasurementOption
-	byReason  map[crispwa.RetryReason]metric.MeasurementOption
-	byResult  map[crispwa.CallbackResult]metric.MeasurementOption
-	attempts  attemptSets
+	// Attribute sets and span options built once, so that recording
+	// allocates as little as it can on the common paths.
+	byOutcome        map[crispwa.SendOutcome]attrSet
+	byReason         map[crispwa.RetryReason]attrSet
+	byResult         map[crispwa.CallbackResult]attrSet
+	byWait           map[crispwa.WaitResult]attrSet
+	failedSends      cache[failedKey, attrSet] // outcome, error.type
+	failedDeliveries cache[failedKey, attrSet] // result, failure.class
+	attempts         cache[attemptKey, attrSet]
+	names            cache[nameKey, string] // attempt span names
+
+	sendOpts, attemptOpts, callbackOpts []trace.SpanStartOption
 }
 
 // attemptKey is what an attempt's metric attributes are made of.
@@ -114,23 +133,67 @@ type attemptKey struct {
 	errorType                string
 }
 
-// attemptSets caches the attribute sets of http.client.request.duration:
-// there are few (two URL templates, a handful of statuses).
-type attemptSets struct {
-	mu   sync.RWMutex
-	sets map[attemptKey]metric.MeasurementOption
+// nameKey is what an attempt span's name is made of.
+type nameKey struct{ method, template string }
+
+// failedKey is the attributes of a failed send (outcome, error.type) or of
+// a delivery of a failed send (result, failure.class).
+type failedKey struct{ a, b string }
+
+// cache keeps a few values built from their key, read without a lock: the
+// map is replaced, never written, once published. Keys are few (two URL
+// templates, a handful of statuses and error types); beyond maxCached,
+// values are built per use.
+type cache[K comparable, V any] struct {
+	m  atomic.Pointer[map[K]V]
+	mu sync.Mutex
 }
 
-// maxAttemptSets bounds attemptSets; beyond it, sets are built per use.
-const maxAttemptSets = 256
+// maxCached bounds each cache.
+const maxCached = 256
 
-func (c *attemptSets) get(k attemptKey) metric.MeasurementOption {
-	c.mu.RLock()
-	o, ok := c.sets[k]
-	c.mu.RUnlock()
-	if ok {
-		return o
+func (c *cache[K, V]) get(k K, build func(K) V) V {
+	if m := c.m.Load(); m != nil {
+		if v, ok := (*m)[k]; ok {
+			return v
+		}
 	}
+	v := build(k)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.m.Load()
+	if old != nil && len(*old) >= maxCached {
+		return v
+	}
+	m := make(map[K]V, 1+lenOf(old))
+	if old != nil {
+		maps.Copy(m, *old)
+	}
+	m[k] = v
+	c.m.Store(&m)
+	return v
+}
+
+func lenOf[K comparable, V any](m *map[K]V) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
+}
+
+// attrSet is one attribute set, as the options of an Add and of a Record:
+// slices built once, so that passing them allocates nothing.
+type attrSet struct {
+	add []metric.AddOption
+	rec []metric.RecordOption
+}
+
+func newAttrSet(kvs ...attribute.KeyValue) attrSet {
+	o := metric.WithAttributeSet(attribute.NewSet(kvs...))
+	return attrSet{add: []metric.AddOption{o}, rec: []metric.RecordOption{o}}
+}
+
+func attemptSet(k attemptKey) attrSet {
 	attrs := make([]attribute.KeyValue, 0, 6)
 	attrs = append(attrs, keyMethod.String(k.method), keyServer.String(k.server), keyPort.Int(k.port), keyURLTemplate.String(k.template))
 	if k.status != 0 {
@@ -139,40 +202,48 @@ func (c *attemptSets) get(k attemptKey) metric.MeasurementOption {
 	if k.errorType != "" {
 		attrs = append(attrs, keyErrorType.String(k.errorType))
 	}
-	o = metric.WithAttributeSet(attribute.NewSet(attrs...))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sets == nil {
-		c.sets = map[attemptKey]metric.MeasurementOption{}
-	}
-	if len(c.sets) < maxAttemptSets {
-		c.sets[k] = o
-	}
-	return o
+	return newAttrSet(attrs...)
+}
+
+func attemptName(k nameKey) string { return k.method + " " + k.template }
+
+func failedSendSet(k failedKey) attrSet {
+	return newAttrSet(keyOutcome.String(k.a), keyErrorType.String(k.b))
+}
+
+func failedDeliverySet(k failedKey) attrSet {
+	return newAttrSet(keyResult.String(k.a), keyFailureClass.String(k.b))
 }
 
 // sets builds the attribute sets of the common measurements.
 func (t *telemetry) sets() {
-	t.byOutcome = map[crispwa.SendOutcome]metric.MeasurementOption{}
+	t.byOutcome = map[crispwa.SendOutcome]attrSet{}
 	for _, o := range []crispwa.SendOutcome{crispwa.OutcomeAccepted, crispwa.OutcomeRejected, crispwa.OutcomeUnknown, crispwa.OutcomeNotSent} {
-		t.byOutcome[o] = metric.WithAttributeSet(attribute.NewSet(keyOutcome.String(string(o))))
+		t.byOutcome[o] = newAttrSet(keyOutcome.String(string(o)))
 	}
-	t.byReason = map[crispwa.RetryReason]metric.MeasurementOption{}
+	t.byReason = map[crispwa.RetryReason]attrSet{}
 	for _, r := range []crispwa.RetryReason{crispwa.RetryRateLimited, crispwa.RetryNoConnection, crispwa.RetryServerError, crispwa.RetryTransport} {
-		t.byReason[r] = metric.WithAttributeSet(attribute.NewSet(keyReason.String(string(r))))
+		t.byReason[r] = newAttrSet(keyReason.String(string(r)))
 	}
-	t.byResult = map[crispwa.CallbackResult]metric.MeasurementOption{}
+	t.byResult = map[crispwa.CallbackResult]attrSet{}
 	for _, r := range []crispwa.CallbackResult{crispwa.CallbackHandled, crispwa.CallbackDuplicate, crispwa.CallbackRefused, crispwa.CallbackFailed} {
-		t.byResult[r] = metric.WithAttributeSet(attribute.NewSet(keyResult.String(string(r))))
+		t.byResult[r] = newAttrSet(keyResult.String(string(r)))
 	}
+	t.byWait = map[crispwa.WaitResult]attrSet{}
+	for _, r := range []crispwa.WaitResult{crispwa.WaitDelivered, crispwa.WaitFailed, crispwa.WaitTimeout, crispwa.WaitError} {
+		t.byWait[r] = newAttrSet(keyResult.String(string(r)))
+	}
+	t.sendOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+	t.attemptOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
+	t.callbackOpts = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
 }
 
 // outcomeSet is the attribute set of outcome o.
-func (t *telemetry) outcomeSet(o crispwa.SendOutcome) metric.MeasurementOption {
+func (t *telemetry) outcomeSet(o crispwa.SendOutcome) attrSet {
 	if s, ok := t.byOutcome[o]; ok {
 		return s
 	}
-	return metric.WithAttributes(keyOutcome.String(string(o)))
+	return newAttrSet(keyOutcome.String(string(o)))
 }
 
 // instruments creates the instruments on m. An instrument m cannot create
@@ -192,6 +263,8 @@ func (t *telemetry) instruments(m metric.Meter) {
 		metric.WithDescription("Callback deliveries answered, by result (handled, duplicate, refused, failed) and failure class."), metric.WithUnit("{delivery}"))
 	t.delay, _ = m.Float64Histogram("crispwa.callback.delay",
 		metric.WithDescription("Time from a send accepted by Crisp to its callback's arrival."), metric.WithUnit("s"))
+	t.waitDuration, _ = m.Float64Histogram("crispwa.callback.wait.duration",
+		metric.WithDescription("Time a Tracker's Wait waited for a callback, by result (delivered, failed, timeout, error)."), metric.WithUnit("s"))
 	t.bulkOutcomes, _ = m.Int64Counter("crispwa.bulk.outcomes",
 		metric.WithDescription("Outcomes recorded by campaigns, by outcome."), metric.WithUnit("{send}"))
 	t.bulkUnknown, _ = m.Int64UpDownCounter("crispwa.bulk.unknown",
@@ -217,6 +290,9 @@ func (t *telemetry) instruments(m metric.Meter) {
 	}
 	if t.delay == nil {
 		t.delay = noop.delay
+	}
+	if t.waitDuration == nil {
+		t.waitDuration = noop.waitDuration
 	}
 	if t.bulkOutcomes == nil {
 		t.bulkOutcomes = noop.bulkOutcomes
@@ -246,48 +322,91 @@ const (
 	keyRequestID    = attribute.Key("crispwa.request_id")
 	keyVerdict      = attribute.Key("crispwa.attempt.verdict")
 	keyCbResult     = attribute.Key("crispwa.callback.result")
+	keyWaitResult   = attribute.Key("crispwa.wait.result")
 	keyWhatsAppCode = attribute.Key("crispwa.failure.code")
 )
 
-func (t *telemetry) sendStart(ctx context.Context, s crispwa.SendInfo) context.Context {
-	ctx, span := t.tracer.Start(ctx, "crispwa.send", trace.WithSpanKind(trace.SpanKindInternal))
-	if span.IsRecording() {
-		span.SetAttributes(keyTemplate.String(s.Template), keyLanguage.String(s.Language), keyRecipient.String(s.To))
-	}
+func (t *telemetry) sendStart(ctx context.Context, _ crispwa.SendInfo) context.Context {
+	// The attributes are set once, when the send is done (SendDone has
+	// them all): one SetAttributes per span.
+	ctx, _ = t.tracer.Start(ctx, "crispwa.send", t.sendOpts...)
 	return ctx
 }
 
 func (t *telemetry) sendDone(ctx context.Context, d crispwa.SendDone) {
 	span := trace.SpanFromContext(ctx)
 	outcome := t.outcomeSet(d.Outcome)
-	if d.Err == nil {
-		if span.IsRecording() {
-			span.SetAttributes(keySendOutcome.String(string(d.Outcome)), keyRequestID.String(d.RequestID))
-		}
-		t.keepSpan(ctx, span, d.RequestID)
-		t.sends.Add(ctx, 1, outcome)
-	} else {
-		et := sendErrorType(d.Err)
-		span.SetAttributes(keySendOutcome.String(string(d.Outcome)), keyErrorType.String(et))
-		span.SetStatus(codes.Error, et) // never the message: it may quote a server's text
-		t.sends.Add(ctx, 1, metric.WithAttributes(keyOutcome.String(string(d.Outcome)), keyErrorType.String(et)))
+	counted := outcome
+	var et string
+	if d.Err != nil {
+		et = sendErrorType(d.Err)
+		counted = t.failedSends.get(failedKey{string(d.Outcome), et}, failedSendSet)
 	}
-	t.sendDuration.Record(ctx, d.Duration.Seconds(), outcome)
+	if span.IsRecording() {
+		attrs := make([]attribute.KeyValue, 0, 5)
+		attrs = append(attrs, keyTemplate.String(d.Template), keyLanguage.String(d.Language), keyRecipient.String(d.To),
+			keySendOutcome.String(string(d.Outcome)))
+		if d.Err == nil {
+			attrs = append(attrs, keyRequestID.String(d.RequestID))
+		} else {
+			attrs = append(attrs, keyErrorType.String(et))
+		}
+		span.SetAttributes(attrs...)
+		if d.Err != nil {
+			span.SetStatus(codes.Error, et) // never the message: it may quote a server's text
+		}
+	}
+	if d.Err == nil && d.RequestID != "" {
+		t.keepSpan(ctx, span, d.RequestID)
+	}
+	t.sends.Add(ctx, 1, counted.add...)
+	t.sendDuration.Record(ctx, d.Duration.Seconds(), outcome.rec...)
 	span.End()
 }
 
-// keepSpan keeps the accepted send's span context for its callback.
+// storeCtx bounds a SpanStore call by storeTimeout; the memory store needs
+// no bound.
+func (t *telemetry) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, mem := t.cfg.spans.(*memSpans); mem {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, storeTimeout)
+}
+
+// keepSpan keeps the accepted send's span context in the SpanStore for its
+// callback, and links the send's span to a callback that came first (it
+// left its own span context there).
 func (t *telemetry) keepSpan(ctx context.Context, span trace.Span, requestID string) {
 	sc := span.SpanContext()
-	if t.cfg.spans == nil || requestID == "" || !sc.IsValid() {
+	if t.cfg.spans == nil || !sc.IsValid() {
 		return
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	sctx, cancel := t.storeCtx(context.WithoutCancel(ctx))
 	defer cancel()
-	if err := t.cfg.spans.PutSpan(sctx, requestID, encodeSpan(sc, time.Now()), t.cfg.spanTTL); err != nil {
+	value := encodeSpan(sc, time.Now())
+	var (
+		earlier string
+		err     error
+	)
+	if sw, ok := t.cfg.spans.(SpanSwapper); ok {
+		earlier, err = sw.SwapSpan(sctx, requestID, value, t.cfg.spanTTL)
+	} else {
+		err = t.cfg.spans.PutSpan(sctx, requestID, value, t.cfg.spanTTL)
+	}
+	if err != nil {
 		span.AddEvent("crispwa.span_store.failed", trace.WithAttributes(keyErrorType.String(errorType(err))))
+		return
+	}
+	if cb, ok := decodeCallbackSpan(earlier); ok {
+		span.AddLink(trace.Link{SpanContext: cb, Attributes: linkToCallback})
 	}
 }
+
+// The attributes of the links between a send's span and its callback's.
+var (
+	linkToSend     = []attribute.KeyValue{attribute.String("crispwa.link", "send")}
+	linkToCallback = []attribute.KeyValue{attribute.String("crispwa.link", "callback")}
+)
 
 // sendErrorType names a send's failure in a few words (never its text).
 func sendErrorType(err error) string {
@@ -328,13 +447,9 @@ func errorType(err error) string {
 }
 
 func (t *telemetry) attemptStart(ctx context.Context, a crispwa.Attempt) context.Context {
-	ctx, span := t.tracer.Start(ctx, a.Method+" "+a.URLTemplate, trace.WithSpanKind(trace.SpanKindClient))
-	if span.IsRecording() {
-		span.SetAttributes(keyMethod.String(a.Method), keyServer.String(a.ServerAddress), keyPort.Int(a.ServerPort), keyURLTemplate.String(a.URLTemplate))
-		if a.Number > 1 {
-			span.SetAttributes(keyResend.Int(a.Number - 1))
-		}
-	}
+	// The attributes are set when the attempt is done (AttemptDone has
+	// them all): one SetAttributes per span.
+	ctx, _ = t.tracer.Start(ctx, t.names.get(nameKey{a.Method, a.URLTemplate}, attemptName), t.attemptOpts...)
 	return ctx
 }
 
@@ -348,105 +463,180 @@ func (t *telemetry) attemptDone(ctx context.Context, a crispwa.AttemptDone) {
 		et = strconv.Itoa(a.StatusCode)
 	}
 	if span.IsRecording() {
+		attrs := make([]attribute.KeyValue, 0, 8)
+		attrs = append(attrs, keyMethod.String(a.Method), keyServer.String(a.ServerAddress), keyPort.Int(a.ServerPort),
+			keyURLTemplate.String(a.URLTemplate), keyVerdict.String(string(a.Verdict)))
+		if a.Number > 1 {
+			attrs = append(attrs, keyResend.Int(a.Number-1))
+		}
 		if a.StatusCode != 0 {
-			span.SetAttributes(keyStatus.Int(a.StatusCode))
+			attrs = append(attrs, keyStatus.Int(a.StatusCode))
 		}
 		if et != "" {
-			span.SetAttributes(keyErrorType.String(et))
+			attrs = append(attrs, keyErrorType.String(et))
+		}
+		span.SetAttributes(attrs...)
+		if et != "" {
 			span.SetStatus(codes.Error, et)
 		}
-		span.SetAttributes(keyVerdict.String(string(a.Verdict)))
 	}
 	t.httpDuration.Record(ctx, a.Duration.Seconds(), t.attempts.get(attemptKey{
-		method: a.Method, template: a.URLTemplate, server: a.ServerAddress, port: a.ServerPort, status: a.StatusCode, errorType: et}))
+		method: a.Method, template: a.URLTemplate, server: a.ServerAddress, port: a.ServerPort, status: a.StatusCode, errorType: et}, attemptSet).rec...)
 	span.End()
 }
 
 func (t *telemetry) retry(ctx context.Context, r crispwa.Retry) {
 	reason := keyReason.String(string(r.Reason))
 	if set, ok := t.byReason[r.Reason]; ok {
-		t.retries.Add(ctx, 1, set)
+		t.retries.Add(ctx, 1, set.add...)
 	} else {
 		t.retries.Add(ctx, 1, metric.WithAttributes(reason))
 	}
 	if r.Reason == crispwa.RetryRateLimited {
 		t.rateWait.Record(ctx, r.Wait.Seconds())
 	}
-	trace.SpanFromContext(ctx).AddEvent("crispwa.retry", trace.WithAttributes(
-		reason, attribute.Int("crispwa.attempt", r.Attempt), attribute.Float64("crispwa.retry.wait_s", r.Wait.Seconds())))
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.AddEvent("crispwa.retry", trace.WithAttributes(
+			reason, attribute.Int("crispwa.attempt", r.Attempt), attribute.Float64("crispwa.retry.wait_s", r.Wait.Seconds())))
+	}
 }
 
-// callbackKey is the context key of a callback's span state.
+// callbackKey is the context key of a callbackCtx.
 type callbackKey struct{}
 
-// callbackState is what callbackStart found, for callbackDone.
-type callbackState struct {
+// callbackCtx is the context callbackStart returns: the callback span's,
+// with what callbackDone needs (one allocation for both).
+type callbackCtx struct {
+	context.Context
 	span     trace.Span
 	accepted time.Time // when the send was accepted; zero when unknown
 }
 
+func (c *callbackCtx) Value(key any) any {
+	if key == (callbackKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
 func (t *telemetry) callbackStart(ctx context.Context, ev *crispwa.CallbackEvent) context.Context {
-	st := &callbackState{}
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
-	var lookupErr error
+	sctx, span := t.tracer.Start(ctx, "crispwa.callback", t.callbackOpts...)
+	var accepted time.Time
 	if t.cfg.spans != nil {
-		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-		v, err := t.cfg.spans.GetSpan(sctx, ev.RequestID)
-		cancel()
-		lookupErr = err
-		if sc, at, ok := decodeSpan(v); err == nil && ok {
-			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{attribute.String("crispwa.link", "send")}}))
-			st.accepted = at
-		}
+		accepted = t.linkSend(sctx, span, ev.RequestID)
 	}
-	ctx, st.span = t.tracer.Start(ctx, "crispwa.callback", opts...)
-	if st.span.IsRecording() {
-		st.span.SetAttributes(keyRequestID.String(ev.RequestID))
+	if !span.IsRecording() && accepted.IsZero() && span.SpanContext().Equal(trace.SpanContextFromContext(ctx)) {
+		// Nothing to carry (a no-op tracer): the HandlerFunc keeps the
+		// request's context, and callbackDone only counts.
+		return nil
 	}
-	if lookupErr != nil {
-		st.span.AddEvent("crispwa.span_store.failed", trace.WithAttributes(keyErrorType.String(errorType(lookupErr))))
+	return &callbackCtx{Context: sctx, span: span, accepted: accepted}
+}
+
+// linkSend links the callback's span to its send's, found in the SpanStore
+// by request_id, and returns when the send was accepted (zero when not
+// found). When the store is a SpanSwapper and the send's span context is
+// not there yet (the callback beat Send's return), it leaves the
+// callback's own span context there, for the send to link to.
+func (t *telemetry) linkSend(ctx context.Context, span trace.Span, requestID string) time.Time {
+	sctx, cancel := t.storeCtx(ctx)
+	defer cancel()
+	var (
+		v   string
+		err error
+	)
+	own := span.SpanContext()
+	if sw, ok := t.cfg.spans.(SpanSwapper); ok && own.IsValid() {
+		v, err = sw.AddSpan(sctx, requestID, encodeCallbackSpan(own), t.cfg.spanTTL)
+	} else {
+		v, err = t.cfg.spans.GetSpan(sctx, requestID)
 	}
-	return context.WithValue(ctx, callbackKey{}, st)
+	if err != nil {
+		span.AddEvent("crispwa.span_store.failed", trace.WithAttributes(keyErrorType.String(errorType(err))))
+		return time.Time{}
+	}
+	sc, at, ok := decodeSpan(v)
+	if !ok {
+		return time.Time{}
+	}
+	span.AddLink(trace.Link{SpanContext: sc, Attributes: linkToSend})
+	return at
 }
 
 func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
-	st, _ := ctx.Value(callbackKey{}).(*callbackState)
-	if st == nil { // refused before it parsed: a span of its own
-		st = &callbackState{}
-		_, st.span = t.tracer.Start(ctx, "crispwa.callback", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(d.Start))
+	st, _ := ctx.Value(callbackKey{}).(*callbackCtx)
+	var span trace.Span
+	switch {
+	case st != nil:
+		span = st.span
+	case d.Event == nil: // refused before it parsed: a span of its own
+		_, span = t.tracer.Start(ctx, "crispwa.callback", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(d.Start))
 	}
-	if st.span.IsRecording() {
-		st.span.SetAttributes(keyCbResult.String(string(d.Result)), keyStatus.Int(d.Status))
-	}
-	var class string
+	var (
+		class string
+		code  int
+	)
 	if d.Event != nil && d.Event.Error {
 		if f := d.Event.Failure(); f != nil {
-			class = string(f.Class)
-			st.span.SetAttributes(keyFailureClass.String(class))
-			if f.Code != 0 {
-				st.span.SetAttributes(keyWhatsAppCode.Int(f.Code))
-			}
+			class, code = string(f.Class), f.Code
 		}
 	}
-	if d.Result == crispwa.CallbackFailed || d.Result == crispwa.CallbackRefused {
-		st.span.SetStatus(codes.Error, string(d.Result))
+	if span != nil && span.IsRecording() {
+		attrs := make([]attribute.KeyValue, 0, 5)
+		attrs = append(attrs, keyCbResult.String(string(d.Result)), keyStatus.Int(d.Status))
+		if d.Event != nil {
+			attrs = append(attrs, keyRequestID.String(d.Event.RequestID))
+		}
+		if class != "" {
+			attrs = append(attrs, keyFailureClass.String(class))
+		}
+		if code != 0 {
+			attrs = append(attrs, keyWhatsAppCode.Int(code))
+		}
+		span.SetAttributes(attrs...)
+		if d.Result == crispwa.CallbackFailed || d.Result == crispwa.CallbackRefused {
+			span.SetStatus(codes.Error, string(d.Result))
+		}
 	}
 	switch set, ok := t.byResult[d.Result]; {
 	case ok && class == "":
-		t.deliveries.Add(ctx, 1, set)
+		t.deliveries.Add(ctx, 1, set.add...)
 	case class == "":
 		t.deliveries.Add(ctx, 1, metric.WithAttributes(keyResult.String(string(d.Result))))
 	default:
-		t.deliveries.Add(ctx, 1, metric.WithAttributes(keyResult.String(string(d.Result)), keyFailureClass.String(class)))
+		t.deliveries.Add(ctx, 1, t.failedDeliveries.get(failedKey{string(d.Result), class}, failedDeliverySet).add...)
 	}
-	if d.Result == crispwa.CallbackHandled && !st.accepted.IsZero() {
+	if d.Result == crispwa.CallbackHandled && st != nil && !st.accepted.IsZero() {
 		t.delay.Record(ctx, max(d.Start.Sub(st.accepted), 0).Seconds())
 	}
-	st.span.End()
+	if span != nil {
+		span.End()
+	}
+}
+
+func (t *telemetry) waitStart(ctx context.Context, _ string) context.Context {
+	ctx, _ = t.tracer.Start(ctx, "crispwa.callback.wait", t.sendOpts...)
+	return ctx
+}
+
+func (t *telemetry) waitDone(ctx context.Context, w crispwa.WaitDone) {
+	span := trace.SpanFromContext(ctx)
+	if span.IsRecording() {
+		span.SetAttributes(keyRequestID.String(w.RequestID), keyWaitResult.String(string(w.Result)))
+		if w.Result == crispwa.WaitTimeout || w.Result == crispwa.WaitError {
+			span.SetStatus(codes.Error, string(w.Result))
+		}
+	}
+	set, ok := t.byWait[w.Result]
+	if !ok {
+		set = newAttrSet(keyResult.String(string(w.Result)))
+	}
+	t.waitDuration.Record(ctx, w.Duration.Seconds(), set.rec...)
+	span.End()
 }
 
 func (t *telemetry) campaignOutcome(ctx context.Context, o crispwa.CampaignOutcome) {
-	t.bulkOutcomes.Add(ctx, 1, metric.WithAttributes(keyOutcome.String(string(o.Outcome))))
+	t.bulkOutcomes.Add(ctx, 1, t.outcomeSet(o.Outcome).add...)
 	n := int64(0)
 	if o.Outcome == crispwa.OutcomeUnknown {
 		n++

@@ -56,7 +56,9 @@ func WithPropagation(p propagation.TextMapPropagator) Option {
 // looks it up there. Give the same store to the Client's and the
 // Handler's options; with several replicas, give them a shared one
 // (*redisstore.Store implements SpanStore). It also enables the
-// crispwa.callback.delay metric. A failing store never fails a send or a
+// crispwa.callback.delay metric. When s is also a SpanSwapper (both of
+// those are), a callback that arrives before Send returned is linked the
+// other way: the send's span links to the callback's. A failing store never fails a send or a
 // callback: the link is then missing (an event on the span says why).
 func WithSpanStore(s SpanStore) Option {
 	return optionFunc(func(c *config) { c.spans = s })

@@ -48,3 +48,39 @@ func (s *Store) GetSpan(ctx context.Context, requestID string) (string, error) {
 // span names the key of a request_id's span context, beside its claim and
 // event keys (see keys in store.go: name it the same way).
 func (k keys) span(id string) string { return k.prefix + ":" + k.website + ":span:" + id }
+
+// SwapSpan keeps value under requestID for ttl like PutSpan, and returns
+// the value it replaced ("" when none), in one round trip. With AddSpan it
+// makes *Store a crispwaotel.SpanSwapper: a callback that beat its send's
+// return is linked too.
+func (s *Store) SwapSpan(ctx context.Context, requestID, value string, ttl time.Duration) (string, error) {
+	return s.setSpan(ctx, requestID, value, redis.SetArgs{TTL: ttl, Get: true})
+}
+
+// AddSpan keeps value under requestID for ttl unless a value is kept there
+// already, and returns that value ("" when value was kept), in one round
+// trip (SET NX GET, Redis 7.0 or later).
+func (s *Store) AddSpan(ctx context.Context, requestID, value string, ttl time.Duration) (string, error) {
+	return s.setSpan(ctx, requestID, value, redis.SetArgs{Mode: "NX", TTL: ttl, Get: true})
+}
+
+func (s *Store) setSpan(ctx context.Context, requestID, value string, args redis.SetArgs) (string, error) {
+	if len(value) > maxSpanValue {
+		return "", errors.New("redisstore: span value longer than 256 bytes")
+	}
+	var old string
+	err := s.bounded(ctx, "keeping a span context", func(ctx context.Context) (err error) {
+		old, err = s.rdb.SetArgs(ctx, s.keys.span(requestID), value, args).Result()
+		if errors.Is(err, redis.Nil) {
+			old, err = "", nil
+		}
+		return err
+	}, nil)
+	switch {
+	case err != nil:
+		return "", err
+	case len(old) > maxSpanValue:
+		return "", nil // not a span context: replaced, or left alone
+	}
+	return old, nil
+}

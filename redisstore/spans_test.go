@@ -50,3 +50,33 @@ func newStoreWithPrefix(t *testing.T, rdb *redis.Client, prefix string) *redisst
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// AddSpan keeps a value only where there is none, SwapSpan always; both
+// return what was there, so that a callback that beat its send and the
+// send find each other.
+func TestSpanSwapAndAdd(t *testing.T) {
+	rdb := sharedRedis(t)
+	prefix := testPrefix(t)
+	a, b := newStoreWithPrefix(t, rdb, prefix), newStoreWithPrefix(t, sharedRedis(t), prefix)
+	ctx := context.Background()
+
+	got, err := b.AddSpan(ctx, "req-1", "callback", time.Minute)
+	require.NoError(t, err)
+	assert.Empty(t, got, "kept: there was nothing")
+	got, err = b.AddSpan(ctx, "req-1", "callback again", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, "callback", got, "not kept: the first stays")
+
+	got, err = a.SwapSpan(ctx, "req-1", "send", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, "callback", got)
+	got, err = b.GetSpan(ctx, "req-1")
+	require.NoError(t, err)
+	assert.Equal(t, "send", got)
+
+	got, err = a.SwapSpan(ctx, "req-2", "send", time.Minute)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	_, err = a.SwapSpan(ctx, "req-3", strings.Repeat("x", 257), time.Minute)
+	assert.Error(t, err)
+}

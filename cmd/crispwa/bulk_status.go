@@ -257,7 +257,7 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func runBulkResolve(_ context.Context, e *cmdEnv, args []string) int {
+func runBulkResolve(ctx context.Context, e *cmdEnv, args []string) int {
 	fs := newFlagSet("bulk resolve", "--journal FILE (--key KEY... | --all-unknown) (--sent | --not-sent)", bulkResolveAbout)
 	journal := fs.String("journal", "", "the campaign's journal `FILE` (required)")
 	var keys []string
@@ -318,9 +318,11 @@ func runBulkResolve(_ context.Context, e *cmdEnv, args []string) int {
 		what = "marked sent; a re-run skips it"
 	}
 	for _, k := range keys {
+		was, _ := j.Lookup(k)
 		if err := j.Resolve(k, *sent); err != nil {
 			return failure(e, "bulk resolve", err)
 		}
+		reportResolved(ctx, e, was.Status == bulk.StatusUnknown || was.Status == bulk.StatusSending, *sent)
 		fmt.Fprintf(e.stdout, "%s: %s\n", sanitize(k, maxServerText), what)
 	}
 	if err := j.Close(); err != nil {

@@ -569,8 +569,10 @@ func runStoreResolve(ctx context.Context, e *cmdEnv, args []string) int {
 		case err != nil:
 			return failure(e, "bulk resolve", err)
 		case *sent:
+			reportResolved(ctx, e, true, true)
 			fmt.Fprintf(e.stdout, "%s: marked sent\n", sanitize(k, maxServerText))
 		default:
+			reportResolved(ctx, e, true, false)
 			fmt.Fprintf(e.stdout, "%s: marked not sent; the workers send it\n", sanitize(k, maxServerText))
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/crispwaotel"
 )
 
@@ -23,8 +24,9 @@ standard variables: OTEL_EXPORTER_OTLP_ENDPOINT (or the per-signal
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_EXPORTER_OTLP_METRICS_ENDPOINT),
 with OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME (default "crispwa") and
 OTEL_RESOURCE_ATTRIBUTES. templates, send and bulk trace their API calls;
-listen and bulk --listen their callbacks. It is an error when no endpoint
-is set. The telemetry is flushed before the command exits. "crispwa --otel fake" is
+listen and bulk --listen their callbacks; bulk resolve takes the unknown
+outcomes it settles off crispwa.bulk.unknown. It is an error when no
+endpoint is set. The telemetry is flushed before the command exits. "crispwa --otel fake" is
 "crispwa fake": the fake API makes no telemetry.`
 
 // otelEndpointVars are the variables one of which --otel needs.
@@ -95,4 +97,20 @@ func otelProviders(ctx context.Context, e *cmdEnv) (*sdktrace.TracerProvider, *s
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(spans), sdktrace.WithResource(res))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(metrics)), sdkmetric.WithResource(res))
 	return tp, mp, nil
+}
+
+// reportResolved tells the --otel telemetry that an operator settled one
+// row (bulk resolve): when its outcome was unknown, crispwa.bulk.unknown
+// goes down by one, and the row counts in crispwa.bulk.outcomes as
+// accepted (sent) or not_sent.
+func reportResolved(ctx context.Context, e *cmdEnv, wasUnknown, sent bool) {
+	o := e.observer
+	if o == nil || o.CampaignOutcome == nil || !wasUnknown {
+		return
+	}
+	out := crispwa.OutcomeNotSent
+	if sent {
+		out = crispwa.OutcomeAccepted
+	}
+	o.CampaignOutcome(ctx, crispwa.CampaignOutcome{Outcome: out, WasUnknown: true})
 }

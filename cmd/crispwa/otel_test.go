@@ -1,14 +1,25 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/crispwa/crispwa/crispwaotel"
+	"github.com/crispwa/crispwa/internal/testenv"
 )
 
 // collector is a fake OTLP/HTTP collector: it counts the requests per path
@@ -78,4 +89,76 @@ func TestOtelLeavesFakeAlone(t *testing.T) {
 	r := runWith(t, map[string]string{}, "--otel", "fake", "--help")
 	assert.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout+r.stderr, "fake")
+}
+
+// unknownGauge runs args with a crispwaotel observer on a manual metric
+// reader, as --otel would, and returns the command's result with the value
+// crispwa.bulk.unknown reached in that process.
+func unknownGauge(t *testing.T, env map[string]string, args ...string) (result, int64) {
+	t.Helper()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	var stdout, stderr testenv.Buffer
+	e := &cmdEnv{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] },
+		observer: crispwaotel.NewObserver(crispwaotel.WithMeterProvider(mp), crispwaotel.WithTracerProvider(tracenoop.NewTracerProvider()))}
+	code := dispatch(context.Background(), e, args)
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	var n int64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == "crispwa.bulk.unknown" {
+				for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
+					n += p.Value
+				}
+			}
+		}
+	}
+	return result{code, stdout.String(), stderr.String()}, n
+}
+
+// bulk resolve on a journal takes each unknown outcome it settles off
+// crispwa.bulk.unknown (the campaign's run counted it up), and only those.
+func TestBulkResolveLowersUnknownGauge(t *testing.T) {
+	const journal = `{"time":"2026-01-01T10:00:00Z","event":"sending","key":"a"}
+{"time":"2026-01-01T10:00:01Z","event":"unknown","key":"a","reason":"EOF"}
+{"time":"2026-01-01T10:00:02Z","event":"sending","key":"b"}
+{"time":"2026-01-01T10:00:03Z","event":"unknown","key":"b","reason":"EOF"}
+{"time":"2026-01-01T10:00:04Z","event":"sending","key":"crashed"}
+{"time":"2026-01-01T10:00:06Z","event":"sending","key":"ok"}
+{"time":"2026-01-01T10:00:07Z","event":"accepted","key":"ok","request_id":"r"}
+`
+	path := filepath.Join(t.TempDir(), "c.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(journal), 0o600))
+	r, n := unknownGauge(t, nil, "bulk", "resolve", "--journal", path, "--key", "a", "--key", "ok", "--sent")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.EqualValues(t, -1, n, "a was unknown, ok was not")
+	r, n = unknownGauge(t, nil, "bulk", "resolve", "--journal", path, "--all-unknown", "--not-sent")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.EqualValues(t, -2, n, "b, and crashed (left sending)")
+}
+
+// bulk resolve --store does the same on the campaigns' Postgres database.
+func TestBulkResolveStoreLowersUnknownGauge(t *testing.T) {
+	url := testenv.PostgresDatabase(t)
+	_, env := fakeEnv(t)
+	r := runWith(t, env, storeArgs(t, url, "spring", "order_update", orderCSV)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `UPDATE crispwa_recipients SET status = 'unknown' WHERE campaign = 'spring' AND key LIKE '%+3360000000_' AND key NOT LIKE '%4'`)
+	require.NoError(t, err)
+
+	r, n := unknownGauge(t, env, "bulk", "resolve", "--store", url, "--campaign", "spring", "--key", "order_update/en_US/+33600000001", "--sent")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.EqualValues(t, -1, n)
+	r, n = unknownGauge(t, env, "bulk", "resolve", "--store", url, "--campaign", "spring", "--key", "order_update/en_US/+33600000004", "--sent")
+	assert.Equal(t, exitFailure, r.code, "not unknown")
+	assert.Zero(t, n)
+	r, n = unknownGauge(t, env, "bulk", "resolve", "--store", url, "--campaign", "spring", "--all-unknown", "--sent")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.EqualValues(t, -2, n)
 }

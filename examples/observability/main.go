@@ -68,7 +68,7 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 
 	// The callback receiver, and the Prometheus scrape endpoint, on loopback.
-	tracker := callback.NewTracker()
+	tracker := callback.NewTracker(crispwaotel.TrackerOption(telemetry...))
 	mux := http.NewServeMux()
 	mux.Handle("/crisp/callback", callback.NewHandler(tracker.Handle, crispwaotel.HandlerOption(telemetry...)))
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
