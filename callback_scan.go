@@ -100,18 +100,17 @@ func (s *callbackScanner) object(f, data *callbackFields, depth int) error {
 		}
 		s.i++
 		s.space()
-		var field json.Unmarshaler
-		isData := false
+		field := fieldNone
 		if f != nil {
-			field, isData = f.lookup(key, escaped, data != nil)
+			field = lookupField(key, escaped, data != nil)
 		}
 		switch {
-		case isData && s.next() == '{':
+		case field == fieldData && s.next() == '{':
 			err = s.object(data, nil, depth+1)
-		case field != nil:
+		case field > fieldNone:
 			v := s.i
 			if err = s.value(depth + 1); err == nil {
-				err = field.UnmarshalJSON(s.b[v:s.i])
+				err = f.read(field, s.b[v:s.i])
 			}
 		default: // unknown, or a "data" that is not an object: ignored
 			err = s.value(depth + 1)
@@ -272,55 +271,95 @@ func (s *callbackScanner) str() (escaped bool, err error) {
 
 func isHex(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
 
-// lookup returns the reader of the field a key (quoted, as in the body)
-// names, or whether it is "data" (only when withData); nothing for an
-// unknown key. Like encoding/json, it decodes an escaped key, tries the
-// exact name, then the name folded for case.
-func (f *callbackFields) lookup(quoted []byte, escaped, withData bool) (json.Unmarshaler, bool) {
+// callbackField names a field of callbackFields (fieldNone: an unknown
+// key; fieldData: the "data" object).
+type callbackField int
+
+const (
+	fieldData callbackField = iota - 1
+	fieldNone
+	fieldError
+	fieldReason
+	fieldMessage
+	fieldRequestID
+	fieldCrispFingerprint
+	fieldWhatsAppMessageID
+	fieldSessionID
+)
+
+// read hands a raw value to the reader of field. (A switch rather than an
+// interface: f stays on the caller's stack.)
+func (f *callbackFields) read(field callbackField, raw []byte) error {
+	switch field {
+	case fieldError:
+		return f.Error.UnmarshalJSON(raw)
+	case fieldReason:
+		return f.Reason.UnmarshalJSON(raw)
+	case fieldMessage:
+		return f.Message.UnmarshalJSON(raw)
+	case fieldRequestID:
+		return f.RequestID.UnmarshalJSON(raw)
+	case fieldCrispFingerprint:
+		return f.CrispFingerprint.UnmarshalJSON(raw)
+	case fieldWhatsAppMessageID:
+		return f.WhatsAppMessageID.UnmarshalJSON(raw)
+	case fieldSessionID:
+		return f.SessionID.UnmarshalJSON(raw)
+	}
+	return nil
+}
+
+// lookupField returns the field a key (quoted, as in the body) names;
+// "data" only when withData. Like encoding/json, it decodes an escaped
+// key, tries the exact name, then the name folded for case.
+func lookupField(quoted []byte, escaped, withData bool) callbackField {
 	key := quoted[1 : len(quoted)-1]
 	if escaped {
 		var k string
 		if json.Unmarshal(quoted, &k) != nil { // cannot fail: str checked it
-			return nil, false
+			return fieldNone
 		}
 		key = []byte(k)
 	}
-	if field, isData := f.byName(string(key), withData); field != nil || isData {
-		return field, isData
+	if field := fieldNamed(string(key), withData); field != fieldNone {
+		return field
 	}
-	return f.byName(string(foldKey(key)), withData)
+	var folded [32]byte // most keys fit: no allocation
+	return fieldNamed(string(foldKey(folded[:0], key)), withData)
 }
 
-// byName is the reader of the field with this exact name (or, folded, its
-// upper-case form), or whether it is "data".
-func (f *callbackFields) byName(name string, withData bool) (json.Unmarshaler, bool) {
+// fieldNamed is the field with this exact name, or (folded) its upper-case
+// form.
+func fieldNamed(name string, withData bool) callbackField {
 	switch name {
 	case "error", "ERROR":
-		return &f.Error, false
+		return fieldError
 	case "reason", "REASON":
-		return &f.Reason, false
+		return fieldReason
 	case "message", "MESSAGE":
-		return &f.Message, false
+		return fieldMessage
 	case "request_id", "REQUEST_ID":
-		return &f.RequestID, false
+		return fieldRequestID
 	case "crisp_fingerprint", "CRISP_FINGERPRINT":
-		return &f.CrispFingerprint, false
+		return fieldCrispFingerprint
 	case "whatsapp_message_id", "WHATSAPP_MESSAGE_ID":
-		return &f.WhatsAppMessageID, false
+		return fieldWhatsAppMessageID
 	case "session_id", "SESSION_ID":
-		return &f.SessionID, false
+		return fieldSessionID
 	case "data", "DATA":
-		return nil, withData
+		if withData {
+			return fieldData
+		}
 	}
-	return nil, false
+	return fieldNone
 }
 
 // foldKey folds a key for case as encoding/json does before matching it to
 // a field's name: ASCII letters to upper case, any other character to the
 // smallest of its case-fold set (so "ſ" reads as "S" and the Kelvin sign
-// as "K"). Only the exact names and these folded forms match.
-func foldKey(in []byte) []byte {
-	out := make([]byte, 0, len(in))
+// as "K"), appended to out. Only the exact names and these folded forms
+// match.
+func foldKey(out, in []byte) []byte {
 	for i := 0; i < len(in); {
 		if c := in[i]; c < utf8.RuneSelf {
 			if 'a' <= c && c <= 'z' {
