@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,46 +51,53 @@ func floorHandler(rdb redis.UniversalClient, prefix string) http.Handler {
 // the in-memory deduplication and with Redis (claim + confirm), alone and
 // with a Tracker publishing every event, next to the floor of a Redis
 // deduplication: a handler that decodes the body and makes one SET NX PX.
-// Each answer is read to its end, so that the client reuses its
-// connections ("conns" counts the connections the server accepted):
+// The four are served in turn, 256 deliveries each, so that all of them
+// see the same load; it reports each one's deliveries per second and the
+// connections its server accepted (each answer is read to its end, so
+// that the client reuses its connections):
 //
-//	CRISPWA_REDIS_ADDR=127.0.0.1:6399 go test -run '^$' -bench HandlerHTTP -benchtime 5000x ./redisstore
+//	CRISPWA_REDIS_ADDR=127.0.0.1:6399 go test -run '^$' -bench HandlerHTTP -benchtime 20000x ./redisstore
 func BenchmarkHandlerHTTP(b *testing.B) {
 	rdb := sharedRedis(b)
 	fn := func(context.Context, *crispwa.CallbackEvent) error { return nil }
-	floor := floorHandler(rdb, testPrefix(b)+":")
 	const token = "3f9c1e8a7b2d4c6e9f0a1b2c3d4e5f60"
 	auth := callback.WithToken(token)
-	for _, tc := range []struct {
-		name string
-		h    func() http.Handler
+	tracked := newStore(b, rdb)
+	variants := []struct {
+		name    string
+		h       http.Handler
+		url     string
+		client  *http.Client
+		conns   atomic.Int64
+		elapsed time.Duration
+		done    int
 	}{
-		{"floor: SET NX PX", func() http.Handler { return floor }},
-		{"memory", func() http.Handler { return callback.NewHandler(fn, auth) }},
-		{"redis", func() http.Handler { return callback.NewHandler(fn, auth, callback.WithStore(newStore(b, rdb))) }},
-		{"redis+tracker", func() http.Handler {
-			s := newStore(b, rdb)
-			return callback.NewHandler(callback.NewTracker(callback.WithTrackerStore(s)).Handle, auth, callback.WithStore(s))
-		}},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			var conns atomic.Int64
-			srv := httptest.NewUnstartedServer(tc.h())
-			srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-				if state == http.StateNew {
-					conns.Add(1)
-				}
+		{name: "floor", h: floorHandler(rdb, testPrefix(b)+":")},
+		{name: "memory", h: callback.NewHandler(fn, auth)},
+		{name: "redis", h: callback.NewHandler(fn, auth, callback.WithStore(newStore(b, rdb)))},
+		{name: "redis+tracker", h: callback.NewHandler(callback.NewTracker(callback.WithTrackerStore(tracked)).Handle, auth, callback.WithStore(tracked))},
+	}
+	for i := range variants {
+		v := &variants[i]
+		srv := httptest.NewUnstartedServer(v.h)
+		srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+			if state == http.StateNew {
+				v.conns.Add(1)
 			}
-			srv.Start()
-			defer srv.Close()
-			url := srv.URL + "/crisp/callback?token=" + token
-			client := srv.Client()
-			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64 // no connection churn
-			var n atomic.Int64
-			b.SetParallelism(4) // deliveries in flight at once, per GOMAXPROCS
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
+		}
+		srv.Start()
+		b.Cleanup(srv.Close)
+		v.url = srv.URL + "/crisp/callback?token=" + token
+		v.client = srv.Client()
+		v.client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64 // no connection churn
+	}
+	const chunk, inFlight = 256, 8
+	var n atomic.Int64
+	send := func(client *http.Client, url string) {
+		var wg sync.WaitGroup
+		for range inFlight {
+			wg.Go(func() {
+				for range chunk / inFlight {
 					id := "bench-" + strconv.FormatInt(n.Add(1), 10)
 					resp, err := client.Post(url, "application/json", strings.NewReader(body(id)))
 					if err != nil {
@@ -104,9 +112,28 @@ func BenchmarkHandlerHTTP(b *testing.B) {
 					}
 				}
 			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(float64(conns.Load()), "conns")
-		})
+		}
+		wg.Wait()
+	}
+	i := 0
+	for b.Loop() {
+		if i%chunk == 0 {
+			for k := range variants {
+				v := &variants[k]
+				start := time.Now()
+				send(v.client, v.url)
+				v.elapsed += time.Since(start)
+				v.done += chunk
+			}
+		}
+		i++
+	}
+	for k := range variants {
+		v := &variants[k]
+		if v.done > 0 {
+			b.ReportMetric(float64(v.done)/v.elapsed.Seconds(), v.name+"-events/s")
+			b.ReportMetric(float64(v.conns.Load()), v.name+"-conns")
+		}
 	}
 }
 
