@@ -149,8 +149,8 @@ func WithEventTTL(d time.Duration) Option {
 // that has no answer by then returns an error, whatever the client's
 // settings. go-redis honours contexts only with ContextTimeoutEnabled (off
 // by default). A *redis.Client without it is called through a clone that
-// has it (same connection pool, same hooks), so the client itself stops
-// the call; a ClusterClient or Ring without it is called in a goroutine
+// has it (the same connection pool, and the hooks added to the client
+// before New), so the client itself stops the call; a ClusterClient or Ring without it is called in a goroutine
 // that the Store stops waiting for, the call going on until the client's
 // own ReadTimeout, holding a connection (set ContextTimeoutEnabled on
 // those). New panics if d < 1ms.
