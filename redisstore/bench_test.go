@@ -59,6 +59,7 @@ func floorHandler(rdb redis.UniversalClient, prefix string) http.Handler {
 //	CRISPWA_REDIS_ADDR=127.0.0.1:6399 go test -run '^$' -bench HandlerHTTP -benchtime 20000x ./redisstore
 func BenchmarkHandlerHTTP(b *testing.B) {
 	rdb := sharedRedis(b)
+	dropKeys(b, rdb)
 	fn := func(context.Context, *crispwa.CallbackEvent) error { return nil }
 	const token = "3f9c1e8a7b2d4c6e9f0a1b2c3d4e5f60"
 	auth := callback.WithToken(token)
@@ -135,6 +136,27 @@ func BenchmarkHandlerHTTP(b *testing.B) {
 			b.ReportMetric(float64(v.conns.Load()), v.name+"-conns")
 		}
 	}
+}
+
+// dropKeys deletes, once b ends, the keys that b and its sub-benchmarks
+// wrote (every prefix from testPrefix starts with the benchmark's name): a
+// run writes tens of thousands of request_ids handled, kept for a day, and
+// a Redis full of them slows every test that scans it.
+func dropKeys(b *testing.B, rdb *redis.Client) {
+	pattern := "crispwa-test-" + strings.ReplaceAll(b.Name(), "/", "_") + "*"
+	b.Cleanup(func() {
+		ctx := context.Background()
+		var batch []string
+		for iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator(); iter.Next(ctx); {
+			if batch = append(batch, iter.Val()); len(batch) == 500 {
+				rdb.Unlink(ctx, batch...)
+				batch = batch[:0]
+			}
+		}
+		if len(batch) > 0 {
+			rdb.Unlink(ctx, batch...)
+		}
+	})
 }
 
 // countHook counts the round trips a client makes: one per command, one per
@@ -233,6 +255,7 @@ func (a *answerClock) Flush()                      { a.flushed = time.Now() }
 //	CRISPWA_REDIS_ADDR=127.0.0.1:6399 go test -run '^$' -bench RedisVsFloor -benchtime 10000x ./redisstore
 func BenchmarkRedisVsFloor(b *testing.B) {
 	rdb := sharedRedis(b)
+	dropKeys(b, rdb)
 	prefix := testPrefix(b)
 	floor := floorHandler(rdb, prefix+":floor:")
 	for _, client := range []string{"plain", "ContextTimeoutEnabled", "opaque"} {
