@@ -52,22 +52,13 @@ const maxCallbackReason = 1024
 // that carries a request_id unrecordable (Crisp would redeliver it for
 // ever, and the outcome would be lost).
 type callbackFields struct {
-	Error             errorField  `json:"error"`
-	Reason            reasonText  `json:"reason"`
-	Message           reasonText  `json:"message"`
-	RequestID         idText      `json:"request_id"`
-	CrispFingerprint  fingerprint `json:"crisp_fingerprint"`
-	WhatsAppMessageID idText      `json:"whatsapp_message_id"`
-	SessionID         idText      `json:"session_id"`
-}
-
-// callbackWire is a whole callback body: the envelope's fields and its
-// "data" object, decoded in one pass.
-type callbackWire struct {
-	callbackFields
-	// Data is decoded in the same pass as the top level (one scan of the
-	// body); a "data" that is not an object is ignored (see ParseCallback).
-	Data callbackFields `json:"data"`
+	Error             errorField
+	Reason            reasonText
+	Message           reasonText
+	RequestID         idText
+	CrispFingerprint  fingerprint
+	WhatsAppMessageID idText
+	SessionID         idText
 }
 
 // ParseCallback parses a callback body. It accepts both the Crisp envelope
@@ -79,22 +70,21 @@ type callbackWire struct {
 // message becomes the reason when there is no other); a "reason" or
 // "message" given as an object becomes its message (with its code, as
 // "(code N)"), or else its compact JSON, capped; a crisp_fingerprint that
-// is not an integer is 0; an ID that is not a string is empty. Raw always
-// keeps the body as received. It returns an error wrapping
-// ErrInvalidCallback only for a body that is not a JSON object, or without
-// a non-empty string request_id; it never returns (nil, nil). It does not
-// limit the body's size: read it through a cap (the callback package's
-// Handler does).
+// is not an integer is 0; an ID that is not a string is empty; a "data"
+// that is not an object is ignored. Raw always keeps the body as received.
+// It returns an error wrapping ErrInvalidCallback only for a body that is
+// not a JSON object, or without a non-empty string request_id; it never
+// returns (nil, nil). It does not limit the body's size: read it through a
+// cap (the callback package's Handler does).
 func ParseCallback(body []byte) (*CallbackEvent, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidCallback)
 	}
-	var top callbackWire
-	if err := json.Unmarshal(trimmed, &top); err != nil && !dataNotObject(err) {
+	var top, data callbackFields
+	if err := scanCallback(trimmed, &top, &data); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCallback, err)
 	}
-	data := top.Data
 	ev := &CallbackEvent{
 		Error: top.Error.truth || data.Error.truth,
 		Reason: firstNonEmpty(string(data.Message), string(top.Message), string(data.Reason), string(top.Reason),
@@ -114,14 +104,6 @@ func ParseCallback(body []byte) (*CallbackEvent, error) {
 	return ev, nil
 }
 
-// dataNotObject reports the one type error a callback can give: a "data"
-// that is not an object (every other field reads any JSON value). The rest
-// of the body was still decoded.
-func dataNotObject(err error) bool {
-	var typeErr *json.UnmarshalTypeError
-	return errors.As(err, &typeErr) && typeErr.Field == "data"
-}
-
 func firstNonEmpty(values ...string) string {
 	for _, v := range values {
 		if v != "" {
@@ -136,6 +118,12 @@ func firstNonEmpty(values ...string) string {
 type fingerprint int64
 
 func (f *fingerprint) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] != '"' { // a number, read without a copy
+		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+			*f = fingerprint(n)
+		}
+		return nil
+	}
 	s, err := unquote(b)
 	if err != nil {
 		return nil

@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -237,7 +238,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		h.reject(r, w, c, why, "")
 		return
 	}
-	ev, err := crispwa.ParseCallback(body)
+	ev, err := crispwa.ParseCallback(body.b)
+	body.free() // ParseCallback keeps copies only
 	if err != nil {
 		h.reject(r, w, causeMalformed, err.Error(), "")
 		return
@@ -266,8 +268,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fnErr := h.call(r.Context(), ev)
-	// The outcome is recorded even when the sender went away meanwhile.
-	ctx := context.WithoutCancel(r.Context())
+	ctx := r.Context()
+	if !h.inMemory { // the outcome is recorded even when the sender went away meanwhile
+		ctx = context.WithoutCancel(ctx)
+	}
 	if fnErr != nil {
 		if err := h.dedup.Release(ctx, ev.RequestID, token); err != nil {
 			h.log(r, slog.LevelWarn, "claim not released (it lapses with its TTL): "+err.Error(), http.StatusInternalServerError, ev.RequestID)
@@ -291,27 +295,60 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads the body through the size cap; on failure it returns the
 // cause of the refusal and why.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, cause, string) {
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (body, cause, string) {
 	if r.ContentLength > h.maxBody {
-		return nil, causeTooLarge, "body too large"
+		return body{}, causeTooLarge, "body too large"
 	}
 	if r.ContentLength > 0 {
-		// net/http ends the body at its Content-Length: one exact read.
-		buf := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, buf); err != nil {
-			return nil, causeMalformed, "reading body: " + err.Error()
+		// net/http ends the body at its Content-Length: one exact read, into
+		// a pooled buffer when the body is small.
+		b := newBody(int(r.ContentLength))
+		if _, err := io.ReadFull(r.Body, b.b); err != nil {
+			b.free()
+			return body{}, causeMalformed, "reading body: " + err.Error()
 		}
-		return buf, 0, ""
+		return b, 0, ""
 	}
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody)); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, causeTooLarge, "body too large"
+			return body{}, causeTooLarge, "body too large"
 		}
-		return nil, causeMalformed, "reading body: " + err.Error()
+		return body{}, causeMalformed, "reading body: " + err.Error()
 	}
-	return buf.Bytes(), 0, ""
+	return body{b: buf.Bytes()}, 0, ""
+}
+
+// body is a delivery's body as read; free gives its buffer back to the
+// pool, once nothing refers to it any more.
+type body struct {
+	b      []byte
+	pooled *[]byte
+}
+
+// maxPooledBody is the largest body read into a pooled buffer; a callback
+// is a few hundred bytes.
+const maxPooledBody = 16 << 10
+
+// bodyBuffers are the read buffers of bodies up to maxPooledBody.
+var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+func newBody(n int) body {
+	if n > maxPooledBody {
+		return body{b: make([]byte, n)}
+	}
+	p := bodyBuffers.Get().(*[]byte)
+	if cap(*p) < n {
+		*p = make([]byte, n, max(n, 1024))
+	}
+	return body{b: (*p)[:n], pooled: p}
+}
+
+func (b body) free() {
+	if b.pooled != nil {
+		bodyBuffers.Put(b.pooled)
+	}
 }
 
 // errHandled is claim's answer for a request_id already handled.
@@ -372,11 +409,13 @@ func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 
 // finish answers according to the HandlerFunc's outcome.
 func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.CallbackEvent, fnErr error) {
+	if fnErr == nil {
+		h.counts.handled.Add(1)
+		writeAnswer(w, http.StatusOK, answerOK)
+		return
+	}
 	var p *panicError
 	switch {
-	case fnErr == nil:
-		h.counts.handled.Add(1)
-		writeStatus(w, http.StatusOK, "ok")
 	case errors.As(fnErr, &p):
 		h.counts.failed.Add(1)
 		if h.logger != nil {
@@ -386,7 +425,7 @@ func (h *Handler) finish(r *http.Request, w http.ResponseWriter, ev *crispwa.Cal
 		}
 		h.noteWhy(w, fnErr.Error())
 		writeStatus(w, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))
-	case fnErr != nil:
+	default:
 		h.counts.failed.Add(1)
 		h.noteWhy(w, "handler failed: "+fnErr.Error())
 		h.log(r, slog.LevelWarn, "handler failed: "+fnErr.Error(), http.StatusInternalServerError, ev.RequestID)
@@ -489,6 +528,14 @@ func writeStatus(w http.ResponseWriter, status int, text string) {
 	if !ok {
 		a = newAnswer(text)
 	}
+	writeAnswer(w, status, a)
+}
+
+// answerOK is the answer to a delivery handled.
+var answerOK = newAnswer("ok")
+
+// writeAnswer answers status with a.
+func writeAnswer(w http.ResponseWriter, status int, a answer) {
 	hdr := w.Header()
 	hdr["Content-Type"] = textPlain
 	hdr["X-Content-Type-Options"] = noSniff
@@ -509,7 +556,7 @@ func newAnswer(text string) answer {
 
 // answers are the Handler's answers, by text (net/http only reads them).
 var answers = func() map[string]answer {
-	m := map[string]answer{"ok": newAnswer("ok"), "duplicate": newAnswer("duplicate")}
+	m := map[string]answer{"ok": answerOK, "duplicate": newAnswer("duplicate")}
 	for _, c := range refusals {
 		m[http.StatusText(c.status)] = newAnswer(http.StatusText(c.status))
 	}

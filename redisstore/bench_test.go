@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,15 +24,6 @@ import (
 	"github.com/crispwa/crispwa/callback"
 )
 
-// BenchmarkHandlerHTTP measures callback deliveries over loopback HTTP, each
-// with a new request_id, with the in-memory deduplication and with Redis
-// (claim + confirm), alone and with a Tracker publishing every event, next
-// to the floor of a Redis deduplication: a handler that decodes the body
-// and makes one SET NX PX. Each answer is read to its end, so that the
-// client reuses its connections:
-//
-//	CRISPWA_REDIS_ADDR=127.0.0.1:6379 go test -run '^$' -bench HandlerHTTP -benchtime 5000x -count 5 ./redisstore
-//
 // floorHandler is the benchmarks' floor: it decodes the callback's
 // request_id and makes one SET NX PX under prefix.
 func floorHandler(rdb redis.UniversalClient, prefix string) http.Handler {
@@ -53,34 +45,62 @@ func floorHandler(rdb redis.UniversalClient, prefix string) http.Handler {
 	})
 }
 
+// BenchmarkHandlerHTTP measures callback deliveries over loopback HTTP, 8
+// in flight, each with a new request_id, through the Handler as
+// docs/callbacks.md and docs/replicas.md set it up (token in the URL), with
+// the in-memory deduplication and with Redis (claim + confirm), alone and
+// with a Tracker publishing every event, next to the floor of a Redis
+// deduplication: a handler that decodes the body and makes one SET NX PX.
+// The four are served in turn, 256 deliveries each, so that all of them
+// see the same load; it reports each one's deliveries per second and the
+// connections its server accepted (each answer is read to its end, so
+// that the client reuses its connections):
+//
+//	CRISPWA_REDIS_ADDR=127.0.0.1:6399 go test -run '^$' -bench HandlerHTTP -benchtime 20000x ./redisstore
 func BenchmarkHandlerHTTP(b *testing.B) {
 	rdb := sharedRedis(b)
+	dropKeys(b, rdb)
 	fn := func(context.Context, *crispwa.CallbackEvent) error { return nil }
-	floor := floorHandler(rdb, testPrefix(b)+":")
-	for _, tc := range []struct {
-		name string
-		h    func() http.Handler
+	const token = "3f9c1e8a7b2d4c6e9f0a1b2c3d4e5f60"
+	auth := callback.WithToken(token)
+	tracked := newStore(b, rdb)
+	variants := []struct {
+		name    string
+		h       http.Handler
+		url     string
+		client  *http.Client
+		conns   atomic.Int64
+		elapsed time.Duration
+		done    int
 	}{
-		{"floor: SET NX PX", func() http.Handler { return floor }},
-		{"memory", func() http.Handler { return callback.NewHandler(fn) }},
-		{"redis", func() http.Handler { return callback.NewHandler(fn, callback.WithStore(newStore(b, rdb))) }},
-		{"redis+tracker", func() http.Handler {
-			s := newStore(b, rdb)
-			return callback.NewHandler(callback.NewTracker(callback.WithTrackerStore(s)).Handle, callback.WithStore(s))
-		}},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			srv := httptest.NewServer(tc.h())
-			defer srv.Close()
-			client := srv.Client()
-			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64 // no connection churn
-			var n atomic.Int64
-			b.SetParallelism(4) // deliveries in flight at once, per GOMAXPROCS
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
+		{name: "floor", h: floorHandler(rdb, testPrefix(b)+":")},
+		{name: "memory", h: callback.NewHandler(fn, auth)},
+		{name: "redis", h: callback.NewHandler(fn, auth, callback.WithStore(newStore(b, rdb)))},
+		{name: "redis+tracker", h: callback.NewHandler(callback.NewTracker(callback.WithTrackerStore(tracked)).Handle, auth, callback.WithStore(tracked))},
+	}
+	for i := range variants {
+		v := &variants[i]
+		srv := httptest.NewUnstartedServer(v.h)
+		srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+			if state == http.StateNew {
+				v.conns.Add(1)
+			}
+		}
+		srv.Start()
+		b.Cleanup(srv.Close)
+		v.url = srv.URL + "/crisp/callback?token=" + token
+		v.client = srv.Client()
+		v.client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64 // no connection churn
+	}
+	const chunk, inFlight = 256, 8
+	var n atomic.Int64
+	send := func(client *http.Client, url string) {
+		var wg sync.WaitGroup
+		for range inFlight {
+			wg.Go(func() {
+				for range chunk / inFlight {
 					id := "bench-" + strconv.FormatInt(n.Add(1), 10)
-					resp, err := client.Post(srv.URL, "application/json", strings.NewReader(body(id)))
+					resp, err := client.Post(url, "application/json", strings.NewReader(body(id)))
 					if err != nil {
 						b.Error(err)
 						return
@@ -93,9 +113,50 @@ func BenchmarkHandlerHTTP(b *testing.B) {
 					}
 				}
 			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		})
+		}
+		wg.Wait()
 	}
+	i := 0
+	for b.Loop() {
+		if i%chunk == 0 {
+			for k := range variants {
+				v := &variants[k]
+				start := time.Now()
+				send(v.client, v.url)
+				v.elapsed += time.Since(start)
+				v.done += chunk
+			}
+		}
+		i++
+	}
+	for k := range variants {
+		v := &variants[k]
+		if v.done > 0 {
+			b.ReportMetric(float64(v.done)/v.elapsed.Seconds(), v.name+"-events/s")
+			b.ReportMetric(float64(v.conns.Load()), v.name+"-conns")
+		}
+	}
+}
+
+// dropKeys deletes, once b ends, the keys that b and its sub-benchmarks
+// wrote (every prefix from testPrefix starts with the benchmark's name): a
+// run writes tens of thousands of request_ids handled, kept for a day, and
+// a Redis full of them slows every test that scans it.
+func dropKeys(b *testing.B, rdb *redis.Client) {
+	pattern := "crispwa-test-" + strings.ReplaceAll(b.Name(), "/", "_") + "*"
+	b.Cleanup(func() {
+		ctx := context.Background()
+		var batch []string
+		for iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator(); iter.Next(ctx); {
+			if batch = append(batch, iter.Val()); len(batch) == 500 {
+				rdb.Unlink(ctx, batch...)
+				batch = batch[:0]
+			}
+		}
+		if len(batch) > 0 {
+			rdb.Unlink(ctx, batch...)
+		}
+	})
 }
 
 // countHook counts the round trips a client makes: one per command, one per
@@ -181,26 +242,32 @@ func (a *answerClock) Flush()                      { a.flushed = time.Now() }
 
 // BenchmarkRedisVsFloor alternates, in chunks of 64 deliveries with fresh
 // request_ids served directly (ServeHTTP, one at a time), the Handler with
-// a Redis Store and the floor of a Redis deduplication (decode, one SET NX
-// PX), and reports the medians of the chunks' ratios: "answer", the time
-// until the delivery is answered, and "total", until ServeHTTP returns
-// (the Handler records the request_id as handled after answering):
+// a Redis Store and two floors: one bare SET NX PX call ("SET"), and a
+// minimal handler that decodes the body and makes one SET NX PX
+// ("floor", floorHandler). It reports the medians of the chunks' ratios,
+// for "answer", the time until the delivery is answered, and "total",
+// until ServeHTTP returns (the Handler records the request_id as handled
+// after answering, a second round trip). Three clients: a plain
+// *redis.Client, one with ContextTimeoutEnabled, and one the Store cannot
+// see through ("opaque": each call in a goroutine, as a ClusterClient or
+// Ring without ContextTimeoutEnabled is called):
 //
-//	CRISPWA_REDIS_ADDR=127.0.0.1:6379 go test -run '^$' -bench RedisVsFloor -benchtime 20000x ./redisstore
+//	CRISPWA_REDIS_ADDR=127.0.0.1:6399 go test -run '^$' -bench RedisVsFloor -benchtime 10000x ./redisstore
 func BenchmarkRedisVsFloor(b *testing.B) {
 	rdb := sharedRedis(b)
+	dropKeys(b, rdb)
 	prefix := testPrefix(b)
 	floor := floorHandler(rdb, prefix+":floor:")
-	for _, ctxTimeout := range []bool{false, true} {
-		b.Run(fmt.Sprintf("ContextTimeoutEnabled=%v", ctxTimeout), func(b *testing.B) {
-			client := redis.NewClient(&redis.Options{Addr: rdb.Options().Addr, ContextTimeoutEnabled: ctxTimeout})
-			defer client.Close()
-			redisVsFloor(b, floor, callback.NewHandler(nil, callback.WithStore(newStore(b, client))))
+	for _, client := range []string{"plain", "ContextTimeoutEnabled", "opaque"} {
+		b.Run(client, func(b *testing.B) {
+			c := redis.NewClient(&redis.Options{Addr: rdb.Options().Addr, ContextTimeoutEnabled: client == "ContextTimeoutEnabled"})
+			defer c.Close()
+			redisVsFloor(b, rdb, prefix+":set:", floor, callback.NewHandler(nil, callback.WithStore(newStore(b, opaqueIf(client == "opaque", c)))))
 		})
 	}
 }
 
-func redisVsFloor(b *testing.B, floor, h http.Handler) {
+func redisVsFloor(b *testing.B, rdb *redis.Client, setPrefix string, floor, h http.Handler) {
 	n := 0
 	serve := func(handler http.Handler) (answer, total time.Duration) {
 		n++
@@ -217,12 +284,24 @@ func redisVsFloor(b *testing.B, floor, h http.Handler) {
 		}
 		return w.flushed.Sub(start), end.Sub(start)
 	}
+	set := func() time.Duration {
+		n++
+		start := time.Now()
+		err := rdb.SetArgs(context.Background(), setPrefix+strconv.Itoa(n), "1", redis.SetArgs{Mode: "NX", TTL: time.Minute}).Err()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
 	const chunk = 64
-	var answers, totals []float64
+	ratios := map[string][]float64{}
 	i := 0
 	for b.Loop() {
 		if i%chunk == 0 {
-			var fa, ha, ht time.Duration
+			var sa, fa, ha, ht time.Duration
+			for range chunk {
+				sa += set()
+			}
 			for range chunk {
 				a, _ := serve(floor)
 				fa += a
@@ -231,15 +310,17 @@ func redisVsFloor(b *testing.B, floor, h http.Handler) {
 				a, t := serve(h)
 				ha, ht = ha+a, ht+t
 			}
-			answers = append(answers, float64(ha)/float64(fa))
-			totals = append(totals, float64(ht)/float64(fa))
+			for name, r := range map[string]float64{
+				"answer/SET": float64(ha) / float64(sa), "total/SET": float64(ht) / float64(sa),
+				"answer/floor": float64(ha) / float64(fa), "total/floor": float64(ht) / float64(fa),
+			} {
+				ratios[name] = append(ratios[name], r)
+			}
 		}
 		i++
 	}
-	sort.Float64s(answers)
-	sort.Float64s(totals)
-	if len(answers) > 0 {
-		b.ReportMetric(answers[len(answers)/2], "answer-ratio")
-		b.ReportMetric(totals[len(totals)/2], "total-ratio")
+	for name, r := range ratios {
+		sort.Float64s(r)
+		b.ReportMetric(r[len(r)/2], name)
 	}
 }

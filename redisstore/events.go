@@ -199,7 +199,7 @@ func (s *Store) startListener() {
 // subscription wakes the Awaits, which read the stored event again.
 func (s *Store) listen(done chan struct{}) {
 	defer close(done)
-	ps := s.rdb.Subscribe(s.ctx, s.keys.events())
+	ps := s.sub.Subscribe(s.ctx, s.keys.events())
 	go func() { <-s.ctx.Done(); _ = ps.Close() }()
 	failures := 0
 	for {

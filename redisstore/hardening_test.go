@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -71,16 +70,16 @@ func TestClaimExtensionStops(t *testing.T) {
 }
 
 // WithTimeout bounds every call, with a plain go-redis client
-// (ContextTimeoutEnabled off) and with one that honours contexts, when
-// Redis does not answer.
+// (ContextTimeoutEnabled off), with one that honours contexts, and with a
+// client the Store calls through a goroutine, when Redis does not answer.
 func TestTimeoutIsABound(t *testing.T) {
-	for _, ctxTimeout := range []bool{false, true} {
-		t.Run(fmt.Sprintf("ContextTimeoutEnabled=%v", ctxTimeout), func(t *testing.T) {
+	for _, client := range []string{"ContextTimeoutEnabled=false", "ContextTimeoutEnabled=true", "opaque"} {
+		t.Run(client, func(t *testing.T) {
 			proxy := startSlowProxy(t, sharedRedis(t).Options().Addr)
-			rdb := redis.NewClient(&redis.Options{Addr: proxy.addr(), MaxRetries: -1, ContextTimeoutEnabled: ctxTimeout})
+			rdb := redis.NewClient(&redis.Options{Addr: proxy.addr(), MaxRetries: -1, ContextTimeoutEnabled: client == "ContextTimeoutEnabled=true"})
 			t.Cleanup(func() { _ = rdb.Close() })
 			const timeout = 300 * time.Millisecond
-			s := newStore(t, rdb, redisstore.WithTimeout(timeout))
+			s := newStore(t, opaqueIf(client == "opaque", rdb), redisstore.WithTimeout(timeout))
 			ctx := context.Background()
 			proxy.setDelay(1500 * time.Millisecond)
 			for name, call := range map[string]func() error{
@@ -113,9 +112,11 @@ func TestOrphanedClaimDoesNotBlock(t *testing.T) {
 		name        string
 		readTimeout time.Duration // the client's: shorter than the delay, the answer is never read
 		within      time.Duration // after the first delivery, the request_id is handled within
+		opaque      bool          // called through a goroutine, which reads a late answer
 	}{
-		{"answer read late: released", 5 * time.Second, 2 * time.Second},
-		{"answer never read: lapses", 500 * time.Millisecond, 3500 * time.Millisecond},
+		{"answer read late: released", 5 * time.Second, 2 * time.Second, true},
+		{"answer never read: lapses", 500 * time.Millisecond, 3500 * time.Millisecond, false},
+		{"plain client: the call is cut at the timeout, the claim lapses", 5 * time.Second, 3500 * time.Millisecond, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			shared := sharedRedis(t)
@@ -126,7 +127,7 @@ func TestOrphanedClaimDoesNotBlock(t *testing.T) {
 			const claimTTL, delay = time.Second, 1500 * time.Millisecond
 			var calls atomic.Int64
 			fn := func(context.Context, *crispwa.CallbackEvent) error { calls.Add(1); return nil }
-			a := httptest.NewServer(callback.NewHandler(fn, callback.WithStore(newStore(t, slow, prefix,
+			a := httptest.NewServer(callback.NewHandler(fn, callback.WithStore(newStore(t, opaqueIf(tc.opaque, slow), prefix,
 				redisstore.WithTimeout(200*time.Millisecond), redisstore.WithClaimTTL(claimTTL)))))
 			t.Cleanup(a.Close)
 			b := httptest.NewServer(callback.NewHandler(fn, callback.WithStore(newStore(t, shared, prefix,

@@ -31,8 +31,9 @@ import (
 // New; it is safe for concurrent use. Close it to stop the subscription
 // that Tracker.Wait uses.
 type Store struct {
-	rdb         redis.UniversalClient
-	ctxDeadline bool // rdb honours a context's deadline (ContextTimeoutEnabled)
+	rdb         redis.UniversalClient // for commands (see callsOn)
+	sub         redis.UniversalClient // for the subscription: the client given to New
+	ctxDeadline bool                  // rdb honours a context's deadline (ContextTimeoutEnabled)
 	cfg         config
 	keys        keys
 
@@ -147,10 +148,12 @@ func WithEventTTL(d time.Duration) Option {
 // WithTimeout bounds each call to Redis (default DefaultTimeout): a call
 // that has no answer by then returns an error, whatever the client's
 // settings. go-redis honours contexts only with ContextTimeoutEnabled (off
-// by default): set it, and the client itself stops the call. Without it
-// the Store stops waiting anyway, and the call goes on in a goroutine
-// until the client's own ReadTimeout, holding a connection. New panics if
-// d < 1ms.
+// by default). A *redis.Client without it is called through a clone that
+// has it (the same connection pool, and the hooks added to the client
+// before New), so the client itself stops the call; a ClusterClient or Ring without it is called in a goroutine
+// that the Store stops waiting for, the call going on until the client's
+// own ReadTimeout, holding a connection (set ContextTimeoutEnabled on
+// those). New panics if d < 1ms.
 func WithTimeout(d time.Duration) Option {
 	return ttlOption("WithTimeout", d, func(c *config) *time.Duration { return &c.timeout })
 }
@@ -183,8 +186,9 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	calls, ctxDeadline := callsOn(rdb, cfg.timeout)
 	return &Store{
-		rdb: rdb, ctxDeadline: honoursDeadlines(rdb), cfg: cfg, keys: newKeys(cfg.prefix, cfg.websiteID),
+		rdb: calls, sub: rdb, ctxDeadline: ctxDeadline, cfg: cfg, keys: newKeys(cfg.prefix, cfg.websiteID),
 		ctx: ctx, cancel: cancel,
 		waiters: map[string]map[chan *crispwa.CallbackEvent]struct{}{}, changed: make(chan struct{}),
 		beats: map[string]*beat{},
@@ -210,12 +214,45 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// callsOn returns the client the Store makes its calls with, and whether
+// that client stops a call when its context's deadline passes
+// (ContextTimeoutEnabled), so that the Store can call it directly.
+//
+// A *redis.Client without ContextTimeoutEnabled (go-redis's default) gets
+// a clone of its own for the Store's calls: (*redis.Client).WithTimeout
+// shares the client's connection pool and hooks (those added before New),
+// and the clone's options, its own copy, get ContextTimeoutEnabled. Every
+// call is then bounded by go-redis itself, without a goroutine per call,
+// and a call cut short gives its connection back at once. Any other client
+// (a ClusterClient or Ring without ContextTimeoutEnabled, a wrapper) is
+// called through a goroutine (see bounded).
+func callsOn(rdb redis.UniversalClient, timeout time.Duration) (redis.UniversalClient, bool) {
+	if honoursDeadlines(rdb) {
+		return rdb, true
+	}
+	c, ok := rdb.(*redis.Client)
+	if !ok {
+		return rdb, false
+	}
+	clone := c.WithTimeout(timeout) // a copy of the options: the caller's client is unchanged
+	opt := clone.Options()
+	if opt == c.Options() {
+		return rdb, false
+	}
+	opt.ContextTimeoutEnabled = true
+	if !honoursDeadlines(clone) { // a go-redis that copies its options: keep the goroutine
+		return rdb, false
+	}
+	return clone, true
+}
+
 // bounded runs f, a call to Redis, with ctx bounded by the Store's timeout,
 // and returns its error wrapped as the Store's. A client that honours
-// contexts (ContextTimeoutEnabled) returns by itself when ctx ends. With
-// any other client, bounded runs f in a goroutine and returns when ctx ends
-// or the timeout passes even if f does not: f then goes on in the
-// background, and abandoned, if not nil, is called once it returns.
+// contexts (ContextTimeoutEnabled, as the Store's clone of a *redis.Client
+// does: see callsOn) returns by itself when ctx ends. With any other
+// client, bounded runs f in a goroutine and returns when ctx ends or the
+// timeout passes even if f does not: f then goes on in the background, and
+// abandoned, if not nil, is called once it returns.
 func (s *Store) bounded(ctx context.Context, what string, f func(context.Context) error, abandoned func()) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 	if s.ctxDeadline {
