@@ -110,3 +110,65 @@ func jsonFields(t reflect.Type) []string {
 	slices.Sort(names)
 	return names
 }
+
+// leafSeeds are example leaves in every spelling Meta's answers use, and
+// the odd ones the fast path must leave to json.Unmarshal.
+var leafSeeds = []string{
+	`null`, `"a"`, `""`, `[]`, `["a"]`, `["a","b"]`, `[ "a" , "b" ] `, ` "a"`, `"a" `, "[\n\t\"a\"\r\n]",
+	`[[]]`, `[["a","b"],["c"]]`, `[ [ "a" ] , [ ] ]`, `[["a"],"b"]`, `["a",["b"]]`,
+	`"caf\u00e9"`, `["a\"b"]`, `"\ud83d\ude00"`, "\"\xff\"", "[\"ok\",\"\xc3\"]", `"tab	in"`,
+	`"héllo 😀"`, `[null]`, `["a",null]`, `[1]`, `7`, `true`, `{}`, `nul`, `nullx`, `"a" "b"`,
+	`["a",]`, `["a"`, `[`, `"`, ``, ` `, `[["a"]`, `[["a"],]`, `[[["a"]]]`, `["a"]]`,
+}
+
+// The fast path of the example leaves gives exactly what their general
+// path (json.Unmarshal) gives, and leaves to it whatever it cannot read.
+func TestPlainLeavesMatchTheGeneralPath(t *testing.T) {
+	for _, leaf := range leafSeeds {
+		checkPlainLeaf(t, []byte(leaf))
+	}
+	// The fast path does take the common shapes.
+	for _, leaf := range []string{`null`, `"a"`, `[]`, `["a","b"]`, `[ "é" ] `} {
+		_, ok := plainStrings([]byte(leaf))
+		assert.True(t, ok, "plainStrings(%s)", leaf)
+	}
+	for _, leaf := range []string{`null`, `"a"`, `[]`, `["a","b"]`, `[["a"],[]]`, `[[]]`} {
+		_, ok := plainRows([]byte(leaf))
+		assert.True(t, ok, "plainRows(%s)", leaf)
+	}
+}
+
+func FuzzPlainLeaves(f *testing.F) {
+	for _, leaf := range leafSeeds {
+		f.Add([]byte(leaf))
+	}
+	f.Fuzz(checkPlainLeaf)
+}
+
+// checkPlainLeaf compares the fast and the general path on one leaf.
+func checkPlainLeaf(t *testing.T, leaf []byte) {
+	if strs, ok := plainStrings(leaf); ok {
+		var want lenientStrings
+		require.NoError(t, want.decode(leaf), "%q: the fast path read what the general path refuses", leaf)
+		require.Equal(t, want, strs, "%q", leaf)
+		require.Equal(t, want == nil, strs == nil, "%q: nil and empty differ", leaf)
+	}
+	if rows, ok := plainRows(leaf); ok {
+		var want lenientRows
+		require.NoError(t, want.decode(leaf), "%q: the fast path read what the general path refuses", leaf)
+		require.Equal(t, want, rows, "%q", leaf)
+		require.Equal(t, want == nil, rows == nil, "%q: nil and empty differ", leaf)
+		for i := range want {
+			require.Equal(t, want[i] == nil, rows[i] == nil, "%q: row %d: nil and empty differ", leaf, i)
+		}
+	}
+	// Through UnmarshalJSON, the result is the general path's either way.
+	var got, want lenientStrings
+	gotErr, wantErr := got.UnmarshalJSON(leaf), want.decode(leaf)
+	require.Equal(t, wantErr == nil, gotErr == nil, "%q", leaf)
+	require.Equal(t, want, got, "%q", leaf)
+	var gotRows, wantRows lenientRows
+	gotErr, wantErr = gotRows.UnmarshalJSON(leaf), wantRows.decode(leaf)
+	require.Equal(t, wantErr == nil, gotErr == nil, "%q", leaf)
+	require.Equal(t, wantRows, gotRows, "%q", leaf)
+}
