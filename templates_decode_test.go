@@ -128,7 +128,7 @@ func TestPlainLeavesMatchTheGeneralPath(t *testing.T) {
 		checkPlainLeaf(t, []byte(leaf))
 	}
 	// The fast path does take the common shapes.
-	for _, leaf := range []string{`null`, `"a"`, `[]`, `["a","b"]`, `[ "é" ] `} {
+	for _, leaf := range []string{`null`, `"a"`, `[]`, `["a","b"]`, `[ "é" ] `, `["a\u0026b","\/"]`} {
 		_, ok := plainStrings([]byte(leaf))
 		assert.True(t, ok, "plainStrings(%s)", leaf)
 	}
