@@ -3,7 +3,9 @@ package crispwa
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -413,8 +415,9 @@ func (p *plainScan) literal(word string) bool {
 }
 
 // str reads a string. One with no escape whose bytes are valid UTF-8 (the
-// usual) is its bytes; any other (an escape such as \u0026 or \/, invalid
-// UTF-8) is decoded by json.Unmarshal, alone.
+// usual) is its bytes; the usual escapes (\u0026 and \/ in a URL, \n in a
+// text) are unquoted here; anything else (a surrogate pair, invalid UTF-8)
+// is decoded by json.Unmarshal, alone.
 func (p *plainScan) str() (string, bool) {
 	if p.next() != '"' {
 		return "", false
@@ -426,8 +429,13 @@ func (p *plainScan) str() (string, bool) {
 		case c == '"':
 			s := p.b[start:p.i]
 			p.i++
-			if plain && utf8.Valid(s) {
-				return string(s), true
+			if utf8.Valid(s) {
+				if plain {
+					return string(s), true
+				}
+				if out, ok := unescape(s); ok {
+					return out, true
+				}
 			}
 			var out string
 			return out, json.Unmarshal(p.b[start-1:p.i], &out) == nil
@@ -440,6 +448,51 @@ func (p *plainScan) str() (string, bool) {
 		p.i++
 	}
 	return "", false
+}
+
+// unescape unquotes the inside of a JSON string (valid UTF-8) holding
+// escapes, as encoding/json does, or reports false for an escape it leaves
+// to encoding/json (a \u of a surrogate) or a malformed one.
+func unescape(s []byte) (string, bool) {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i == len(s) {
+			return "", false
+		}
+		switch s[i] {
+		case '"', '\\', '/':
+			out = append(out, s[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if i+4 >= len(s) {
+				return "", false
+			}
+			r, err := strconv.ParseUint(string(s[i+1:i+5]), 16, 16)
+			if err != nil || utf16.IsSurrogate(rune(r)) {
+				return "", false
+			}
+			out = utf8.AppendRune(out, rune(r))
+			i += 4
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
 }
 
 // list reads ["s", ...] (an empty list is a non-nil empty slice, as
