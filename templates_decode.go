@@ -3,6 +3,7 @@ package crispwa
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -225,10 +226,24 @@ func streamTemplates(dec *json.Decoder, raw []byte, data *templatesData) bool {
 		return false
 	}
 	data.Templates = []*Template{}
+	// scratch is the components array the decoder fills, reused from one
+	// template to the next (w.template copies what it keeps). It is
+	// cleared before each use: encoding/json decodes into the elements it
+	// finds, which would otherwise carry the last template's fields.
+	var scratch []wireComponent
 	for dec.More() {
 		start := dec.InputOffset()
-		var w wireTemplate
+		clear(scratch[:cap(scratch)])
+		w := wireTemplate{Components: scratch[:0]}
 		err := dec.Decode(&w)
+		if cap(w.Components) > cap(scratch) {
+			scratch = w.Components[:0]
+		}
+		if len(w.Components) == 0 && cap(w.Components) > 0 {
+			// Still scratch: the template has no "components" (a "[]"
+			// decodes to a new empty slice, a null to nil).
+			w.Components = nil
+		}
 		// The template's own bytes: after the separator before it.
 		b := bytes.TrimLeft(raw[start:dec.InputOffset()], ", \t\r\n")
 		var t *Template
@@ -506,7 +521,8 @@ func (p *plainScan) list() ([]string, bool) {
 		p.i++
 		return []string{}, true
 	}
-	var out []string
+	var buf [8]string // a list of examples is short: one allocation, exact
+	out := buf[:0]
 	for {
 		s, ok := p.str()
 		if !ok {
@@ -518,7 +534,7 @@ func (p *plainScan) list() ([]string, bool) {
 		case ',':
 			p.space()
 		case ']':
-			return out, true
+			return slices.Clip(slices.Clone(out)), true
 		default:
 			return nil, false
 		}

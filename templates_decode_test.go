@@ -28,24 +28,38 @@ func TestTemplatesPageDecoderMatchesUnmarshal(t *testing.T) {
 	}
 	all := `{"error":false,"reason":"listed","data":{"templates":[` + strings.Join(items, ",") + `],"paging_next":"c2"}}`
 	pages := map[string]string{
-		"real world":                all,
-		"data null":                 `{"error":false,"data":null}`,
-		"no data":                   `{"error":false,"reason":"x"}`,
-		"templates null":            `{"error":false,"data":{"templates":null}}`,
-		"empty":                     `{"error":false,"data":{"templates":[]}}`,
-		"null entry":                `{"data":{"templates":[{"name":"a"},null]}}`,
-		"odd template":              `{"data":{"templates":[{"name":"a"},{"name":"odd","language":"en","components":{"type":"BODY"}}]}}`,
-		"odd nested":                `{"data":{"templates":[{"name":"b","components":[{"type":"BODY","example":{"body_text":7}}]}]}}`,
-		"paging null":               `{"data":{"templates":[],"paging_next":null}}`,
-		"keys in another case":      `{"Error":false,"DATA":{"Templates":[{"Name":"a"}],"Paging_Next":"n"}}`,
-		"unknown keys":              `{"error":false,"extra":[1,{"a":2}],"data":{"more":true,"templates":[{"name":"a","new_field":{"x":1}}]}}`,
-		"duplicate data":            `{"data":{"templates":[{"name":"a"}]},"data":{"paging_next":"n"}}`,
-		"duplicate templates":       `{"data":{"templates":[{"name":"a"}],"templates":[{"name":"b"}]}}`,
-		"white space":               " \n{ \"data\" : { \"templates\" : [ { \"name\" : \"a\" } , { \"name\":\"b\" } ] } } \n",
-		"error envelope":            `{"error":true,"reason":"not_found"}`,
-		"data of the wrong type":    `{"error":false,"data":[1]}`,
-		"templates of wrong type":   `{"error":false,"data":{"templates":{"name":"a"}}}`,
-		"reason of the wrong type":  `{"error":true,"reason":42}`,
+		"real world":               all,
+		"data null":                `{"error":false,"data":null}`,
+		"no data":                  `{"error":false,"reason":"x"}`,
+		"templates null":           `{"error":false,"data":{"templates":null}}`,
+		"empty":                    `{"error":false,"data":{"templates":[]}}`,
+		"null entry":               `{"data":{"templates":[{"name":"a"},null]}}`,
+		"odd template":             `{"data":{"templates":[{"name":"a"},{"name":"odd","language":"en","components":{"type":"BODY"}}]}}`,
+		"odd nested":               `{"data":{"templates":[{"name":"b","components":[{"type":"BODY","example":{"body_text":7}}]}]}}`,
+		"paging null":              `{"data":{"templates":[],"paging_next":null}}`,
+		"keys in another case":     `{"Error":false,"DATA":{"Templates":[{"Name":"a"}],"Paging_Next":"n"}}`,
+		"unknown keys":             `{"error":false,"extra":[1,{"a":2}],"data":{"more":true,"templates":[{"name":"a","new_field":{"x":1}}]}}`,
+		"duplicate data":           `{"data":{"templates":[{"name":"a"}]},"data":{"paging_next":"n"}}`,
+		"duplicate templates":      `{"data":{"templates":[{"name":"a"}],"templates":[{"name":"b"}]}}`,
+		"white space":              " \n{ \"data\" : { \"templates\" : [ { \"name\" : \"a\" } , { \"name\":\"b\" } ] } } \n",
+		"error envelope":           `{"error":true,"reason":"not_found"}`,
+		"data of the wrong type":   `{"error":false,"data":[1]}`,
+		"templates of wrong type":  `{"error":false,"data":{"templates":{"name":"a"}}}`,
+		"reason of the wrong type": `{"error":true,"reason":42}`,
+		// One page's templates share the decoder's buffers: nothing of one
+		// may leak into the next (fields, buttons, offers, examples), and
+		// absent, empty and null components stay apart.
+		"templates after templates": `{"data":{"templates":[` +
+			`{"name":"a","components":[{"type":"HEADER","format":"TEXT","text":"h","example":{"header_text":["x"]}},{"type":"BODY","text":"b","add_security_recommendation":true},{"type":"LIMITED_TIME_OFFER","limited_time_offer":{"text":"o","has_expiration":true}},{"type":"BUTTONS","buttons":[{"type":"URL","url":"u","example":["e"]}]},{"type":"FOOTER","code_expiration_minutes":5}]},` +
+			`{"name":"b","components":[{"type":"BODY"},{"type":"FOOTER"}]},` +
+			`{"name":"c"},` +
+			`{"name":"d","components":[]},` +
+			`{"name":"e","components":null},` +
+			`{"name":"f","components":[{"limited_time_offer":{"text":"p"}},{},{},{},{},{}]},` +
+			`{"name":"g","components":[{"type":"BODY","text":"x"}],"components":[{"format":"y"}]},` +
+			`{"name":"h","components":[{"type":"BODY","example":{"body_text":7}}]},` +
+			`{"name":"i","components":[{"text":"after the odd one"}]}` +
+			`]}}`,
 		"escaped strings and utf-8": `{"data":{"templates":[{"name":"caf\u00e9 \"x\"","components":[{"type":"BODY","text":"Hi {{1}} \ud83d\ude00"}]}]}}`,
 	}
 	for name, page := range pages {
