@@ -231,10 +231,11 @@ func streamTemplates(dec *json.Decoder, raw []byte, data *templatesData) bool {
 	// cleared before each use: encoding/json decodes into the elements it
 	// finds, which would otherwise carry the last template's fields.
 	var scratch []wireComponent
+	var w wireTemplate // one for the page, reset for each template
 	for dec.More() {
 		start := dec.InputOffset()
 		clear(scratch[:cap(scratch)])
-		w := wireTemplate{Components: scratch[:0]}
+		w = wireTemplate{Components: scratch[:0]}
 		err := dec.Decode(&w)
 		if cap(w.Components) > cap(scratch) {
 			scratch = w.Components[:0]
