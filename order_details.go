@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -187,7 +188,9 @@ const (
 	minOrderExpiry      = 300 * time.Second
 )
 
-var orderReferenceID = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+// orderReferenceID is compiled on first use, not when a program that
+// imports the SDK starts.
+var orderReferenceID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) })
 
 // checkOrderDetailsAction checks an order against Meta's rules: a
 // reference_id, a type, INR or BRL, amounts with offset 100, at least one
@@ -204,7 +207,7 @@ func (c *tmplChecker) checkOrderDetailsAction(field string, od *OrderDetails) {
 		c.add(field+".reference_id", "is empty: give the order's unique reference")
 	case n > maxOrderReferenceID:
 		c.add(field+".reference_id", "is %d characters; at most %d", n, maxOrderReferenceID)
-	case !orderReferenceID.MatchString(od.ReferenceID):
+	case !orderReferenceID().MatchString(od.ReferenceID):
 		c.add(field+".reference_id", "is %q; only English letters, digits, \"_\", \"-\" and \".\" are allowed", truncate(od.ReferenceID))
 	}
 	if od.Type != OrderDigitalGoods && od.Type != OrderPhysicalGoods {

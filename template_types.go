@@ -238,6 +238,16 @@ func (tb *TemplateButton) UnmarshalJSON(b []byte) error {
 type lenientStrings []string
 
 func (s *lenientStrings) UnmarshalJSON(b []byte) error {
+	if v, ok := plainStrings(b); ok {
+		*s = v
+		return nil
+	}
+	return s.decode(b)
+}
+
+// decode is UnmarshalJSON's general path, for any spelling (escapes,
+// white space, invalid UTF-8) and for the errors.
+func (s *lenientStrings) decode(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var one string
 		if err := json.Unmarshal(b, &one); err != nil {
@@ -258,6 +268,16 @@ func (s *lenientStrings) UnmarshalJSON(b []byte) error {
 type lenientRows [][]string
 
 func (r *lenientRows) UnmarshalJSON(b []byte) error {
+	if v, ok := plainRows(b); ok {
+		*r = v
+		return nil
+	}
+	return r.decode(b)
+}
+
+// decode is UnmarshalJSON's general path, for any spelling and for the
+// errors.
+func (r *lenientRows) decode(b []byte) error {
 	var rows [][]string
 	if err := json.Unmarshal(b, &rows); err == nil {
 		*r = rows

@@ -193,32 +193,45 @@ func BenchmarkAllRatio(b *testing.B) {
 	}
 	sdk := must(func() error { return expect(sdkAll(ctx, c)) })
 	hand := must(func() error { return expect(handAll(ctx, hc, listURL)) })
-	b.ReportMetric(medianRatio(b, 4, sdk, hand), "sdk/hand")
+	medianRatio(b, "sdk/hand", 4, sdk, hand)
 }
 
 // medianRatio times n runs of x and n runs of y per round, in alternating
-// order, until b.Loop ends, and returns the median of x's time over y's:
-// a machine whose load drifts moves both sides of each round alike.
-func medianRatio(b *testing.B, n int, x, y func()) float64 {
-	timed := func(f func()) time.Duration {
-		start := time.Now()
+// order, until b.Loop ends, and reports the median of x's time over y's as
+// metric: a machine whose load drifts moves both sides of each round alike.
+// Beside it, metric+"-cpu" is the same median of the process's CPU time
+// (client and loopback server together), which other processes' load
+// hardly moves.
+func medianRatio(b *testing.B, metric string, n int, x, y func()) {
+	type cost struct{ wall, cpu time.Duration }
+	timed := func(f func()) cost {
+		start, cpu := time.Now(), processCPU()
 		for range n {
 			f()
 		}
-		return time.Since(start)
+		return cost{time.Since(start), processCPU() - cpu}
 	}
-	var ratios []float64
+	var wall, cpu []float64
 	for i := 0; b.Loop(); i++ {
-		var tx, ty time.Duration
+		var cx, cy cost
 		if i%2 == 0 {
-			tx, ty = timed(x), timed(y)
+			cx, cy = timed(x), timed(y)
 		} else {
-			ty, tx = timed(y), timed(x)
+			cy, cx = timed(y), timed(x)
 		}
-		ratios = append(ratios, float64(tx)/float64(ty))
+		wall = append(wall, float64(cx.wall)/float64(cy.wall))
+		if cy.cpu > 0 {
+			cpu = append(cpu, float64(cx.cpu)/float64(cy.cpu))
+		}
 	}
-	slices.Sort(ratios)
-	return ratios[len(ratios)/2]
+	median := func(r []float64) float64 {
+		slices.Sort(r)
+		return r[len(r)/2]
+	}
+	b.ReportMetric(median(wall), metric)
+	if len(cpu) > 0 {
+		b.ReportMetric(median(cpu), metric+"-cpu")
+	}
 }
 
 // expect checks that a walk saw every template.
@@ -280,5 +293,5 @@ func BenchmarkTemplateDecode(b *testing.B) {
 // the plain decode's, as the median of alternating rounds.
 func BenchmarkTemplateDecodeRatio(b *testing.B) {
 	sdk, plain := decoders(b)
-	b.ReportMetric(medianRatio(b, 8, sdk, plain), "sdk/plain")
+	medianRatio(b, "sdk/plain", 8, sdk, plain)
 }

@@ -3,7 +3,11 @@ package crispwa
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // decodeTemplatesEnvelope decodes a templates page in one pass over its
@@ -222,10 +226,25 @@ func streamTemplates(dec *json.Decoder, raw []byte, data *templatesData) bool {
 		return false
 	}
 	data.Templates = []*Template{}
+	// scratch is the components array the decoder fills, reused from one
+	// template to the next (w.template copies what it keeps). It is
+	// cleared before each use: encoding/json decodes into the elements it
+	// finds, which would otherwise carry the last template's fields.
+	var scratch []wireComponent
+	var w wireTemplate // one for the page, reset for each template
 	for dec.More() {
 		start := dec.InputOffset()
-		var w wireTemplate
+		clear(scratch[:cap(scratch)])
+		w = wireTemplate{Components: scratch[:0]}
 		err := dec.Decode(&w)
+		if cap(w.Components) > cap(scratch) {
+			scratch = w.Components[:0]
+		}
+		if len(w.Components) == 0 && cap(w.Components) > 0 {
+			// Still scratch: the template has no "components" (a "[]"
+			// decodes to a new empty slice, a null to nil).
+			w.Components = nil
+		}
 		// The template's own bytes: after the separator before it.
 		b := bytes.TrimLeft(raw[start:dec.InputOffset()], ", \t\r\n")
 		var t *Template
@@ -268,4 +287,257 @@ func fieldName(dec *json.Decoder) (string, bool) {
 func isTypeError(err error) bool {
 	_, ok := err.(*json.UnmarshalTypeError)
 	return ok
+}
+
+// The leaf fast path. Meta's examples are almost always strings in one of
+// the shapes lenientStrings and lenientRows accept; plainStrings and
+// plainRows read exactly those in one scan, without a json.Unmarshal per
+// leaf, and report false for anything else (a null inside a list, a
+// number, white space before the value, which encoding/json never passes,
+// a syntax error), which the leaf then decodes with json.Unmarshal as
+// before. Both give what that slower path gives (a fuzz test holds them
+// together).
+
+// plainStrings reads null, "s" or ["s", ...].
+func plainStrings(b []byte) (lenientStrings, bool) {
+	p := plainScan{b: b}
+	var out lenientStrings
+	switch p.peek() {
+	case 'n':
+		if !p.literal("null") {
+			return nil, false
+		}
+	case '"':
+		s, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		out = lenientStrings{s}
+	case '[':
+		list, ok := p.list()
+		if !ok {
+			return nil, false
+		}
+		out = list
+	default:
+		return nil, false
+	}
+	return out, p.end()
+}
+
+// plainRows reads null, "s", ["s", ...] or [["s", ...], ...].
+func plainRows(b []byte) (lenientRows, bool) {
+	p := plainScan{b: b}
+	var out lenientRows
+	switch p.peek() {
+	case 'n':
+		if !p.literal("null") {
+			return nil, false
+		}
+	case '"':
+		s, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		out = lenientRows{{s}}
+	case '[':
+		// A list of rows, or one row: the first value says which.
+		save := p.i
+		p.i++
+		p.space()
+		if p.peek() == '"' {
+			p.i = save
+			row, ok := p.list()
+			if !ok {
+				return nil, false
+			}
+			out = lenientRows{row}
+			break
+		}
+		out = lenientRows{}
+		if p.peek() == ']' {
+			p.i++
+			break
+		}
+		for {
+			row, ok := p.list()
+			if !ok {
+				return nil, false
+			}
+			out = append(out, row)
+			p.space()
+			switch p.next() {
+			case ',':
+				p.space()
+				continue
+			case ']':
+			default:
+				return nil, false
+			}
+			break
+		}
+	default:
+		return nil, false
+	}
+	return out, p.end()
+}
+
+// plainScan walks JSON bytes for plainStrings and plainRows.
+type plainScan struct {
+	b []byte
+	i int
+}
+
+// peek returns the next byte, or 0 at the end.
+func (p *plainScan) peek() byte {
+	if p.i < len(p.b) {
+		return p.b[p.i]
+	}
+	return 0
+}
+
+// next consumes and returns the next byte, or 0 at the end.
+func (p *plainScan) next() byte {
+	c := p.peek()
+	p.i++
+	return c
+}
+
+// space skips JSON white space.
+func (p *plainScan) space() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\r', '\n':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// end reports whether only white space is left.
+func (p *plainScan) end() bool {
+	p.space()
+	return p.i == len(p.b)
+}
+
+// literal consumes word.
+func (p *plainScan) literal(word string) bool {
+	if !strings.HasPrefix(string(p.b[p.i:]), word) {
+		return false
+	}
+	p.i += len(word)
+	return true
+}
+
+// str reads a string. One with no escape whose bytes are valid UTF-8 (the
+// usual) is its bytes; the usual escapes (\u0026 and \/ in a URL, \n in a
+// text) are unquoted here; anything else (a surrogate pair, invalid UTF-8)
+// is decoded by json.Unmarshal, alone.
+func (p *plainScan) str() (string, bool) {
+	if p.next() != '"' {
+		return "", false
+	}
+	start, plain := p.i, true
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			s := p.b[start:p.i]
+			p.i++
+			if utf8.Valid(s) {
+				if plain {
+					return string(s), true
+				}
+				if out, ok := unescape(s); ok {
+					return out, true
+				}
+			}
+			var out string
+			return out, json.Unmarshal(p.b[start-1:p.i], &out) == nil
+		case c == '\\':
+			plain = false
+			p.i++ // the escaped byte: \" does not end the string
+		case c < 0x20:
+			return "", false
+		}
+		p.i++
+	}
+	return "", false
+}
+
+// unescape unquotes the inside of a JSON string (valid UTF-8) holding
+// escapes, as encoding/json does, or reports false for an escape it leaves
+// to encoding/json (a \u of a surrogate) or a malformed one.
+func unescape(s []byte) (string, bool) {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i == len(s) {
+			return "", false
+		}
+		switch s[i] {
+		case '"', '\\', '/':
+			out = append(out, s[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if i+4 >= len(s) {
+				return "", false
+			}
+			r, err := strconv.ParseUint(string(s[i+1:i+5]), 16, 16)
+			if err != nil || utf16.IsSurrogate(rune(r)) {
+				return "", false
+			}
+			out = utf8.AppendRune(out, rune(r))
+			i += 4
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
+}
+
+// list reads ["s", ...] (an empty list is a non-nil empty slice, as
+// encoding/json makes it).
+func (p *plainScan) list() ([]string, bool) {
+	if p.next() != '[' {
+		return nil, false
+	}
+	p.space()
+	if p.peek() == ']' {
+		p.i++
+		return []string{}, true
+	}
+	var buf [8]string // a list of examples is short: one allocation, exact
+	out := buf[:0]
+	for {
+		s, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+		p.space()
+		switch p.next() {
+		case ',':
+			p.space()
+		case ']':
+			return slices.Clip(slices.Clone(out)), true
+		default:
+			return nil, false
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/crispwa/crispwa"
 )
@@ -78,35 +79,43 @@ func stripPrefixes(s string) string {
 }
 
 // wordings turn the library's names for values and fields into the
-// command's flags and columns.
-var wordings = []struct {
+// command's flags and columns. They are compiled on first use, not at
+// start-up (a command that prints no error never needs them).
+var wordings = sync.OnceValue(func() []wording {
+	return []wording{
+		{regexp.MustCompile(`needs a value in Buttons\[(\d+)\]`), "needs a value: add `--button $1=VALUE` or a `button:$1` column"},
+		{regexp.MustCompile(`Buttons\[(\d+)\]`), "`--button $1=VALUE` (or a `button:$1` column)"},
+		{regexp.MustCompile(`give HeaderMedia instead of Header values`), "give its link with `--header LINK` (or a `header` column)"},
+		{regexp.MustCompile(`give HeaderMedia \(a location parameter\)`), "give its location with `--latitude` and `--longitude` (or latitude and longitude columns)"},
+		{regexp.MustCompile(`give HeaderMedia \(an? (\w+) parameter\)`), "give its $1 link with `--header LINK` (or a `header` column)"},
+		{regexp.MustCompile(`HeaderMedia`), "the header's media"},
+		{regexp.MustCompile(`\(Named\)`), "(give it as name=value)"},
+		{regexp.MustCompile(`values in Named, not by position`), "values as name=value"},
+		{regexp.MustCompile(`give values in Header and Body, not Named`), "give values by position, not name=value"},
+		{regexp.MustCompile(`(not set: [A-Z_, ]+): invalid request`), "$1"},
+		{regexp.MustCompile(`(^|: )to_number: `), "${1}recipient: "},
+		{regexp.MustCompile(`(^|: )from_number: `), "${1}--from: "},
+	}
+})
+
+// wording is one rewriting of wordings.
+type wording struct {
 	re   *regexp.Regexp
 	with string
-}{
-	{regexp.MustCompile(`needs a value in Buttons\[(\d+)\]`), "needs a value: add `--button $1=VALUE` or a `button:$1` column"},
-	{regexp.MustCompile(`Buttons\[(\d+)\]`), "`--button $1=VALUE` (or a `button:$1` column)"},
-	{regexp.MustCompile(`give HeaderMedia instead of Header values`), "give its link with `--header LINK` (or a `header` column)"},
-	{regexp.MustCompile(`give HeaderMedia \(a location parameter\)`), "give its location with `--latitude` and `--longitude` (or latitude and longitude columns)"},
-	{regexp.MustCompile(`give HeaderMedia \(an? (\w+) parameter\)`), "give its $1 link with `--header LINK` (or a `header` column)"},
-	{regexp.MustCompile(`HeaderMedia`), "the header's media"},
-	{regexp.MustCompile(`\(Named\)`), "(give it as name=value)"},
-	{regexp.MustCompile(`values in Named, not by position`), "values as name=value"},
-	{regexp.MustCompile(`give values in Header and Body, not Named`), "give values by position, not name=value"},
-	{regexp.MustCompile(`(not set: [A-Z_, ]+): invalid request`), "$1"},
-	{regexp.MustCompile(`(^|: )to_number: `), "${1}recipient: "},
-	{regexp.MustCompile(`(^|: )from_number: `), "${1}--from: "},
 }
 
 // parameterField is a text parameter's field name in a library message.
-var parameterField = regexp.MustCompile(`(header|body)\.parameters\[(\d+)\](?:\.text)?`)
+var parameterField = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(header|body)\.parameters\[(\d+)\](?:\.text)?`)
+})
 
 // commandWords replaces the library's names in s.
 func commandWords(s string) string {
-	for _, w := range wordings {
+	for _, w := range wordings() {
 		s = w.re.ReplaceAllString(s, w.with)
 	}
-	return parameterField.ReplaceAllStringFunc(s, func(m string) string {
-		sub := parameterField.FindStringSubmatch(m)
+	return parameterField().ReplaceAllStringFunc(s, func(m string) string {
+		sub := parameterField().FindStringSubmatch(m)
 		n, _ := strconv.Atoi(sub[2])
 		return fmt.Sprintf("the %s's value #%d", sub[1], n+1)
 	})

@@ -13,34 +13,40 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 //go:embed web
 var webFS embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"clock":    func(t time.Time) string { return t.Format("15:04:05") },
-	"hm":       func(t time.Time) string { return t.Format("15:04") },
-	"stamp":    func(t time.Time) string { return t.Format("2006-01-02 15:04:05.000") },
-	"failures": func() []Failure { return Failures },
-	"classes":  func() []string { return Classes },
-	"lower":    strings.ToLower,
-	"wa":       func(s string) template.HTML { return formatWhatsApp(s, false) },
-	"waTmpl":   func(s string) template.HTML { return formatWhatsApp(s, true) },
-	"pretty":   prettyJSON,
-	"thread":   func(to string) string { return "/to/" + url.PathEscape(to) },
-	"detail":   func(id string) string { return "/message/" + url.PathEscape(id) },
-	"num":      thousands,
-	"inc":      func(i int) int { return i + 1 },
-	"bubble": func(c Card, m any) bubble {
-		b := bubble{Card: c}
-		if msg, ok := m.(Message); ok {
-			b.Msg = &msg
-		}
-		return b
-	},
-}).ParseFS(webFS, "web/*.html"))
+// pages are the inbox's HTML templates, parsed on first use: a command
+// that never serves the inbox (crispwa --help, send) does not pay for it
+// at start-up.
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"clock":    func(t time.Time) string { return t.Format("15:04:05") },
+		"hm":       func(t time.Time) string { return t.Format("15:04") },
+		"stamp":    func(t time.Time) string { return t.Format("2006-01-02 15:04:05.000") },
+		"failures": func() []Failure { return Failures },
+		"classes":  func() []string { return Classes },
+		"lower":    strings.ToLower,
+		"wa":       func(s string) template.HTML { return formatWhatsApp(s, false) },
+		"waTmpl":   func(s string) template.HTML { return formatWhatsApp(s, true) },
+		"pretty":   prettyJSON,
+		"thread":   func(to string) string { return "/to/" + url.PathEscape(to) },
+		"detail":   func(id string) string { return "/message/" + url.PathEscape(id) },
+		"num":      thousands,
+		"inc":      func(i int) int { return i + 1 },
+		"bubble": func(c Card, m any) bubble {
+			b := bubble{Card: c}
+			if msg, ok := m.(Message); ok {
+				b.Msg = &msg
+			}
+			return b
+		},
+	}).ParseFS(webFS, "web/*.html"))
+})
 
 // bubble is a card with, for a sent message, its time and ticks.
 type bubble struct {
@@ -241,7 +247,7 @@ func (h *handler) templates(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) render(w http.ResponseWriter, name string, data any) {
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := pages().ExecuteTemplate(&buf, name, data); err != nil {
 		http.Error(w, "rendering the page: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
@@ -311,7 +317,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 
 func execute(tmpl string, data any) (string, error) {
 	var b bytes.Buffer
-	err := pages.ExecuteTemplate(&b, tmpl, data)
+	err := pages().ExecuteTemplate(&b, tmpl, data)
 	return b.String(), err
 }
 
