@@ -33,6 +33,7 @@ func TestNormalizePhoneEdges(t *testing.T) {
 		{"U+2066 dropped", "+33\u2066612345678", "", "+33612345678", false},
 		{"U+2069 dropped", "+33\u2069612345678", "", "+33612345678", false},
 		{"U+2065 refused", "+33\u2065612345678", "", "is not a phone number", true},
+		{"U+0001 refused", "+33\x01612345678", "", "is not a phone number", true},
 		{"U+206A refused", "+33\u206a612345678", "", "is not a phone number", true},
 		{"Brazil ninth digit, first digit 6", "+55 11 6123-4567", "", "without its ninth digit", true},
 		{"Brazil ninth digit, first digit 9", "+55 11 9123-4567", "", "without its ninth digit", true},
