@@ -77,6 +77,7 @@ type workerConfig struct {
 	drainTimeout time.Duration
 	logger       *slog.Logger
 	pollInterval time.Duration
+	observer     *crispwa.Observer
 }
 
 // WorkerOption configures a Worker.
@@ -159,6 +160,16 @@ func WithDrainTimeout(d time.Duration) WorkerOption {
 // number, request_id or error), and River's own warnings. Silent by default.
 func WithWorkerLogger(l *slog.Logger) WorkerOption {
 	return func(c *workerConfig) error { c.logger = l; return nil }
+}
+
+// WithWorkerObserver makes the worker report the outcome of each
+// recipient it settles to o's CampaignOutcome (see crispwa.Observer): an
+// answer recorded, or a row found mid-send and marked unknown. Package
+// crispwaotel's NewObserver keeps the crispwa.bulk.unknown metric with it.
+// The sends themselves are observed by the client's own observer
+// (crispwa.WithObserver). Nil, the default, reports nothing.
+func WithWorkerObserver(o *crispwa.Observer) WorkerOption {
+	return func(c *workerConfig) error { c.observer = o; return nil }
 }
 
 // WithPollInterval sets how often the worker looks for jobs that became
@@ -453,6 +464,7 @@ func (sw *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error 
 	// Lock the row, decide, and commit "sending" before the request leaves.
 	var send *row
 	var after error
+	markedUnknown := false // this run found the row mid-send: an unknown outcome
 	err = pgx.BeginFunc(ctx, w.store.pool, func(tx pgx.Tx) error {
 		r, err := load(ctx, tx, a, true)
 		if err != nil {
@@ -469,6 +481,7 @@ func (sw *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error 
 			return nil
 		case verdictUnknown:
 			after = river.JobCancel(errors.New("riverbulk: found sending: its worker stopped mid-send; marked unknown, not sent again"))
+			markedUnknown = true
 			return setStatus(ctx, tx, a, bulk.StatusUnknown, "the worker sending it stopped before recording the answer: it may have been sent")
 		case verdictHold:
 			reason := "campaign stopped: "
@@ -489,6 +502,9 @@ func (sw *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error 
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return river.JobCancel(fmt.Errorf("riverbulk: no recipient %q in campaign %q", a.Key, a.Campaign))
+	}
+	if err == nil && markedUnknown {
+		w.observe(ctx, a.Campaign, crispwa.OutcomeUnknown, false)
 	}
 	if err != nil || send == nil {
 		return cmpErr(err, after)
@@ -586,8 +602,10 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 	a := job.Args
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	recorded := false
 	for attempt := 0; ; attempt++ {
 		err := pgx.BeginFunc(rctx, w.store.pool, func(tx pgx.Tx) error {
+			recorded = false
 			// One round trip for the lock, the outcome and the callback that
 			// came first: each its own statement, in this order, so that the
 			// DELETE sees a callback committed while this waited for the lock.
@@ -600,13 +618,14 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 				b.Queue(takeCallbackSQL, o.requestID)
 			}
 			br := tx.SendBatch(rctx, b)
-			recorded, ev, err := readRecordBatch(br, o.requestID != "")
+			ok, ev, err := readRecordBatch(br, o.requestID != "")
 			if cerr := br.Close(); err == nil {
 				err = cerr
 			}
-			if err != nil || !recorded {
+			if err != nil || !ok {
 				return err // not recorded: resolved by an operator meanwhile, theirs stands
 			}
+			recorded = true
 			if o.failure != nil {
 				t := target{a.Campaign, a.Key, r.template, r.language, r.to, a.Round}
 				if err := w.store.act(rctx, tx, t, o.failure); err != nil {
@@ -635,6 +654,9 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 		w.log(slog.LevelWarn, "recording an outcome failed: retrying", "error", err.Error())
 		_ = sleep(rctx, min(100*time.Millisecond<<min(attempt, 5), 3*time.Second))
 	}
+	if recorded {
+		w.observe(ctx, a.Campaign, sendOutcome(o.status), false)
+	}
 	switch {
 	case o.snooze > 0:
 		return river.JobSnooze(o.snooze)
@@ -642,6 +664,27 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 		return o.retry
 	}
 	return nil
+}
+
+// observe reports one recipient's outcome to the worker's Observer.
+func (w *Worker) observe(ctx context.Context, campaign string, outcome crispwa.SendOutcome, wasUnknown bool) {
+	if o := w.cfg.observer; o != nil && o.CampaignOutcome != nil {
+		o.CampaignOutcome(ctx, crispwa.CampaignOutcome{Campaign: campaign, Outcome: outcome, WasUnknown: wasUnknown})
+	}
+}
+
+// sendOutcome is the send outcome a row's recorded status stands for: a
+// row left pending (rate limited, no connection) was not sent.
+func sendOutcome(s bulk.Status) crispwa.SendOutcome {
+	switch s {
+	case bulk.StatusAccepted:
+		return crispwa.OutcomeAccepted
+	case bulk.StatusUnknown:
+		return crispwa.OutcomeUnknown
+	case bulk.StatusRejected:
+		return crispwa.OutcomeRejected
+	}
+	return crispwa.OutcomeNotSent
 }
 
 // recordSQL writes a send's outcome in its row, unless an operator settled

@@ -294,7 +294,7 @@ func workCampaign(ctx context.Context, e *cmdEnv, store *riverbulk.Store, client
 		fmt.Fprintf(e.stderr, "listening for callbacks on %s\n", srv.addr)
 	}
 	w, err := riverbulk.NewWorker(store, client, riverbulk.WithConcurrency(f.concurrency), riverbulk.WithRate(f.rate),
-		riverbulk.WithRescueAfter(f.rescueAfter), riverbulk.WithPollInterval(200*time.Millisecond))
+		riverbulk.WithRescueAfter(f.rescueAfter), riverbulk.WithPollInterval(200*time.Millisecond), riverbulk.WithWorkerObserver(e.observer))
 	if err != nil {
 		return failure(e, "bulk", err)
 	}

@@ -76,7 +76,8 @@ func runWorker(ctx context.Context, e *cmdEnv, args []string) int {
 		defer srv.close()
 		fmt.Fprintf(e.stderr, "listening for callbacks on %s\n", srv.addr)
 	}
-	opts := []riverbulk.WorkerOption{riverbulk.WithConcurrency(*concurrency), riverbulk.WithRate(*rate), riverbulk.WithRescueAfter(*rescue)}
+	opts := []riverbulk.WorkerOption{riverbulk.WithConcurrency(*concurrency), riverbulk.WithRate(*rate), riverbulk.WithRescueAfter(*rescue),
+		riverbulk.WithWorkerObserver(e.observer)}
 	if *verbose {
 		opts = append(opts, riverbulk.WithWorkerLogger(slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
