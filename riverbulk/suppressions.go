@@ -66,18 +66,7 @@ func (l *Suppressions) Remove(ctx context.Context, number string) error {
 // List returns the whole list, sorted by number.
 func (l *Suppressions) List(ctx context.Context) ([]bulk.Suppression, error) {
 	rows, err := l.s.pool.Query(ctx, "SELECT number, reason, added_at FROM crispwa_suppressions ORDER BY number")
-	if err != nil {
-		return nil, fmt.Errorf("riverbulk: suppressions: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bulk.Suppression, error) {
-		var x bulk.Suppression
-		err := r.Scan(&x.Number, &x.Reason, &x.Time)
-		return x, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("riverbulk: suppressions: %w", err)
-	}
-	return out, nil
+	return collectSuppressions(rows, err)
 }
 
 // Import puts every number of list on the suppression list in one
@@ -109,6 +98,12 @@ func (l *Suppressions) InCampaign(ctx context.Context, campaign string) ([]bulk.
 	rows, err := l.s.pool.Query(ctx, `SELECT s.number, s.reason, s.added_at FROM crispwa_suppressions s
 		WHERE EXISTS (SELECT 1 FROM crispwa_recipients r WHERE r.campaign = $1 AND r.to_number = s.number)
 		ORDER BY s.number`, campaign)
+	return collectSuppressions(rows, err)
+}
+
+// collectSuppressions reads the rows of a query of number, reason and
+// added_at (err is the query's).
+func collectSuppressions(rows pgx.Rows, err error) ([]bulk.Suppression, error) {
 	if err != nil {
 		return nil, fmt.Errorf("riverbulk: suppressions: %w", err)
 	}
