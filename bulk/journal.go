@@ -509,6 +509,13 @@ func (j *Journal) Entries() []Entry {
 	return j.list()
 }
 
+// entries returns how many recipients the journal holds.
+func (j *Journal) entries() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.n
+}
+
 // Resolve records what an operator found out, in Crisp, about a key's send:
 // sent true marks it accepted (a re-run skips it), false marks it rejected
 // (a re-run sends it again, without WithRetryUnknown). It is the way out of

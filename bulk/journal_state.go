@@ -3,6 +3,7 @@ package bulk
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -843,22 +844,39 @@ func quoted(p []byte) (s, rest []byte, ok bool) {
 	if len(p) == 0 || p[0] != '"' {
 		return nil, nil, false
 	}
+	end := bytes.IndexByte(p[1:], '"')
+	if end < 0 {
+		return nil, nil, false
+	}
+	s = p[1 : 1+end]
 	ascii := true
-	for i := 1; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '"':
-			s = p[1:i]
-			if !ascii && !utf8.Valid(s) {
-				return nil, nil, false
-			}
-			return s, p[i+1:], true
-		case c == '\\' || c < 0x20:
+	b := s
+	// Eight bytes at a time: a control byte or a backslash ends the fast
+	// path; a byte of 0x80 or more asks for a UTF-8 check.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		y := x ^ '\\'*ones
+		if (x-0x20*ones)&^x&highs != 0 || (y-ones)&^y&highs != 0 {
 			return nil, nil, false
-		case c >= utf8.RuneSelf:
+		}
+		if x&highs != 0 {
+			ascii = false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c == '\\' || c < 0x20 {
+			return nil, nil, false
+		}
+		if c >= utf8.RuneSelf {
 			ascii = false
 		}
 	}
-	return nil, nil, false
+	if !ascii && !utf8.Valid(s) {
+		return nil, nil, false
+	}
+	return s, p[1+end+1:], true
 }
 
 // recordStart is how every record this package writes begins.

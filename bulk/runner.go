@@ -8,6 +8,7 @@ import (
 	"iter"
 	"log/slog"
 	"math"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -237,6 +238,13 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 	now := time.Now()
 	var h maphash.Hash
 	h.SetSeed(c.seed)
+	if n := r.journal.entries(); n > 0 && c.hashes == nil {
+		// A resumed campaign has about as many jobs as its journal has
+		// recipients: size the tables once instead of growing them.
+		c.hashes, rcs = make([]uint64, 0, n), make([]uint64, 0, n)
+		c.keys.reserve(n)
+		recipients.reserve(n)
+	}
 	i := -1
 	for job, err := range c.jobs {
 		i++
@@ -954,6 +962,13 @@ func (t *firstSeen) find(hashes []uint64, h uint64) (int, bool) {
 		case hashes[p-1] == h:
 			return int(p - 1), true
 		}
+	}
+}
+
+// reserve sizes an empty table for n jobs.
+func (t *firstSeen) reserve(n int) {
+	if len(t.slots) == 0 {
+		t.slots = make([]int32, max(1<<bits.Len(uint(n*4/3)), 1024))
 	}
 }
 
