@@ -23,6 +23,7 @@ func TestDuplicateKeysFoundAmongThousands(t *testing.T) {
 		{10, []int{0, 9}},
 		{1000, []int{0, 500, 999}},
 		{5000, []int{0, 767, 768, 1024, 2500, 4999}},
+		{3000, every(3000)},
 	} {
 		t.Run(fmt.Sprint(tc.n), func(t *testing.T) {
 			var jobs []bulk.Job
@@ -52,4 +53,13 @@ func TestDuplicateKeysFoundAmongThousands(t *testing.T) {
 			assert.Zero(t, srv.SendCount())
 		})
 	}
+}
+
+// every returns 0 to n-1.
+func every(n int) []int {
+	l := make([]int, n)
+	for i := range l {
+		l[i] = i
+	}
+	return l
 }

@@ -68,6 +68,7 @@ func TestFinalProgressAddsUp(t *testing.T) {
 				Unknown: got.Unknown, Remaining: got.Remaining, Skipped: got.Skipped, InFlight: got.InFlight}
 			assert.Equal(t, tc.want, got)
 			assert.Equal(t, tc.notSent, sum.NotSent, "Summary.NotSent")
+			assert.Equal(t, len(jobs), sum.Jobs, "Summary.Jobs")
 		})
 	}
 }
