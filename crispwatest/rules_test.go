@@ -85,6 +85,12 @@ func TestRules(t *testing.T) {
 		{name: "newline in a body parameter", edit: func(r *crispwa.SendTemplateRequest) {
 			r.Template.Components[0].Parameters[0].Text = "Alice\nBob"
 		}, want: "(#132018)"},
+		{name: "newline in the second body parameter, named by its place from 1", edit: func(r *crispwa.SendTemplateRequest) {
+			r.Template.Components[0].Parameters[1].Text = "A\n1"
+		}, want: "body parameter 2 has a newline"},
+		{name: "a body parameter that is not text, named by its place from 1", raw: func(b string) string {
+			return strings.Replace(b, `{"type":"text","text":"Alice"}`, `{"type":"payload","payload":"x"}`, 1)
+		}, want: "body parameter 1 is a payload, not text"},
 		{name: "five spaces in a row", edit: func(r *crispwa.SendTemplateRequest) {
 			r.Template.Components[0].Parameters[0].Text = "Alice     Bob"
 		}, want: "(#132018)"},
