@@ -269,36 +269,24 @@ func (t *telemetry) instruments(m metric.Meter) {
 		metric.WithDescription("Outcomes recorded by campaigns, by outcome."), metric.WithUnit("{send}"))
 	t.bulkUnknown, _ = m.Int64UpDownCounter("crispwa.bulk.unknown",
 		metric.WithDescription("Campaign sends whose outcome is unknown and not yet resolved."), metric.WithUnit("{send}"))
-	noop := noopInstruments()
-	if t.sends == nil {
-		t.sends = noop.sends
-	}
-	if t.sendDuration == nil {
-		t.sendDuration = noop.sendDuration
-	}
-	if t.retries == nil {
-		t.retries = noop.retries
-	}
-	if t.rateWait == nil {
-		t.rateWait = noop.rateWait
-	}
-	if t.httpDuration == nil {
-		t.httpDuration = noop.httpDuration
-	}
-	if t.deliveries == nil {
-		t.deliveries = noop.deliveries
-	}
-	if t.delay == nil {
-		t.delay = noop.delay
-	}
-	if t.waitDuration == nil {
-		t.waitDuration = noop.waitDuration
-	}
-	if t.bulkOutcomes == nil {
-		t.bulkOutcomes = noop.bulkOutcomes
-	}
-	if t.bulkUnknown == nil {
-		t.bulkUnknown = noop.bulkUnknown
+	noop := noopInstruments() // an instrument the provider failed to make: a no-op
+	orNoop(&t.sends, noop.sends)
+	orNoop(&t.sendDuration, noop.sendDuration)
+	orNoop(&t.retries, noop.retries)
+	orNoop(&t.rateWait, noop.rateWait)
+	orNoop(&t.httpDuration, noop.httpDuration)
+	orNoop(&t.deliveries, noop.deliveries)
+	orNoop(&t.delay, noop.delay)
+	orNoop(&t.waitDuration, noop.waitDuration)
+	orNoop(&t.bulkOutcomes, noop.bulkOutcomes)
+	orNoop(&t.bulkUnknown, noop.bulkUnknown)
+}
+
+// orNoop sets *inst to noop when it is nil.
+func orNoop[T comparable](inst *T, noop T) {
+	var none T
+	if *inst == none {
+		*inst = noop
 	}
 }
 
