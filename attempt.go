@@ -161,7 +161,7 @@ func (x *exchange) run(ctx context.Context, method, url, path string, body []byt
 	}
 	if x.obs != nil {
 		x.ctx = ctx
-		x.about = Attempt{Send: x.kind == kindSend, Method: method, URLTemplate: c.base.Path + "website/{website_id}/" + path,
+		x.about = Attempt{Send: x.kind == kindSend, Method: method, URLTemplate: c.urlTemplate(path),
 			ServerAddress: c.base.Hostname(), ServerPort: port(c.base.Scheme, c.base.Port())}
 	}
 	return x.rc.Do(req)
@@ -291,6 +291,11 @@ func (x *exchange) checkRetry(ctx context.Context, resp *http.Response, err erro
 	retry := retryRule(x.kind, x.judged, resp, err, x.waitMax)
 	if retry && x.obs != nil {
 		x.reason = retryReason(x.judged, resp)
+		if x.obs.Retry != nil {
+			// Set at the first retry, not per call: the method value
+			// allocates, and most calls are never retried.
+			x.rc.Backoff = x.backoff
+		}
 	}
 	return retry, nil
 }
@@ -315,7 +320,7 @@ func (x *exchange) attempts() int {
 // through (the user's settings, our transport chain and redirect rule) and
 // the retry loop around it.
 func (c *Client) newExchange(k callKind) *exchange {
-	x := &exchange{c: c, kind: k, next: c.auth, logger: c.logger, waitMax: c.waitMax, judged: notSent, obs: c.observer}
+	x := &exchange{c: c, kind: k, next: c.auth, logger: c.logger, waitMax: c.waitMax, judged: notSent, obs: c.attemptObserver()}
 	x.hc = c.httpBase // a copy: Timeout and Jar are the user's
 	x.hc.Transport = x
 	x.hc.CheckRedirect = sendRedirect
@@ -332,9 +337,6 @@ func (c *Client) newExchange(k callKind) *exchange {
 		// Hand back the last answer, so that callers get an *APIError
 		// rather than "giving up after N attempts".
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-	}
-	if x.obs != nil && x.obs.Retry != nil {
-		x.rc.Backoff = x.backoff
 	}
 	return x
 }

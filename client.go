@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -56,6 +57,7 @@ type Client struct {
 	readRedirect func(*http.Request, []*http.Request) error
 	phones       *phoneCache // canonical form of the numbers Send has read
 	observer     *Observer   // nil: nothing reported (WithObserver)
+	urlTemplates *sync.Map   // call path -> Attempt.URLTemplate (observer.go)
 }
 
 // NewClient returns a client for the website websiteID, authenticated with
@@ -89,6 +91,9 @@ func NewClient(websiteID string, creds Credentials, opts ...Option) (*Client, er
 		waitMax:   s.retryWaitMax,
 		phones:    newPhoneCache(),
 		observer:  s.observer,
+	}
+	if s.observer != nil {
+		c.urlTemplates = new(sync.Map)
 	}
 	if s.userAgent != "" {
 		c.userAgent += " " + s.userAgent

@@ -114,13 +114,13 @@ const (
 // SendOutcomeOf classifies the error Templates.Send (or SendChecked, or
 // SendCheckedWith) returned: nil is OutcomeAccepted.
 func SendOutcomeOf(err error) SendOutcome {
-	var apiErr *APIError
 	switch {
 	case err == nil:
 		return OutcomeAccepted
 	case errors.Is(err, ErrSendOutcomeUnknown):
 		return OutcomeUnknown
-	case errors.As(err, &apiErr) && !isRateLimit(apiErr.StatusCode):
+	}
+	if apiErr, ok := errors.AsType[*APIError](err); ok && !isRateLimit(apiErr.StatusCode) {
 		return OutcomeRejected
 	}
 	return OutcomeNotSent
@@ -243,6 +243,38 @@ func WithObserver(o *Observer) Option {
 		s.observer = o
 		return nil
 	})
+}
+
+// observesSends reports whether the client's Observer has a send hook: a
+// send without one does nothing more than an unobserved one.
+func (c *Client) observesSends() bool {
+	o := c.observer
+	return o != nil && (o.SendStart != nil || o.SendDone != nil)
+}
+
+// attemptObserver is the client's Observer when it has an attempt or retry
+// hook, else nil: a call without one does nothing more than an unobserved
+// one.
+func (c *Client) attemptObserver() *Observer {
+	o := c.observer
+	if o == nil || o.AttemptStart == nil && o.AttemptDone == nil && o.RequestHeader == nil && o.Retry == nil {
+		return nil
+	}
+	return o
+}
+
+// urlTemplate is Attempt.URLTemplate of the calls to path, built once per
+// path (a client calls a couple).
+func (c *Client) urlTemplate(path string) string {
+	if c.urlTemplates == nil {
+		return c.base.Path + "website/{website_id}/" + path
+	}
+	if t, ok := c.urlTemplates.Load(path); ok {
+		return t.(string)
+	}
+	t := c.base.Path + "website/{website_id}/" + path
+	c.urlTemplates.Store(path, t)
+	return t
 }
 
 // observeSend runs send between the observer's SendStart and SendDone.

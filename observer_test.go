@@ -177,3 +177,45 @@ func TestObserverSendCheckedRefused(t *testing.T) {
 		"send start order_update en +336****5678", "send done not_sent  under send",
 	}, done)
 }
+
+// A Send whose Observer has no send, attempt or retry hook allocates no
+// more than one with no Observer; a successful send's outcome is classified
+// without allocating.
+func TestObserverWithoutClientHooksCostsNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = SendOutcomeOf(nil) }))
+	ctx, req := context.Background(), validSend()
+	send := func(c *Client) func() {
+		return func() {
+			if _, err := c.Templates.Send(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	plain, _, _ := newTestClient(t, okSend)
+	other, _, _ := newTestClient(t, okSend, WithObserver(&Observer{CampaignOutcome: func(context.Context, CampaignOutcome) {}}))
+	send(plain)()
+	send(other)()
+	base, observed := testing.AllocsPerRun(200, send(plain)), testing.AllocsPerRun(200, send(other))
+	assert.LessOrEqual(t, observed, base+0.5, "%.1f allocations with an Observer of no client hook, %.1f without", observed, base)
+}
+
+// An Observer with a Retry hook alone hears of every retry, with the wait.
+func TestObserverRetryHookAlone(t *testing.T) {
+	var retries []Retry
+	calls := 0
+	c, _, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls < 3 {
+			w.Header().Set("Retry-After", "0")
+			writeEnvelope(w, http.StatusTooManyRequests, true, "rate_limited", nil)
+			return
+		}
+		okSend(w, r)
+	}, WithObserver(&Observer{Retry: func(_ context.Context, r Retry) { retries = append(retries, r) }}))
+	_, err := c.Templates.Send(context.Background(), validSend())
+	require.NoError(t, err)
+	assert.Equal(t, []Retry{{Attempt: 1, Reason: RetryRateLimited}, {Attempt: 2, Reason: RetryRateLimited}}, retries)
+}

@@ -38,7 +38,7 @@ import (
 // refused by the check is reported with OutcomeNotSent, and the fetch of
 // the template is an attempt of it.
 func (s *TemplatesService) SendChecked(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
-	if s.client.observer != nil {
+	if s.client.observesSends() {
 		return s.client.observeSend(ctx, req, s.sendChecked)
 	}
 	return s.sendChecked(ctx, req)
@@ -86,7 +86,7 @@ func (s *TemplatesService) sendChecked(ctx context.Context, req *SendTemplateReq
 // request and returns Check's error. With an Observer, it is reported as
 // SendChecked is.
 func (s *TemplatesService) SendCheckedWith(ctx context.Context, t *Template, req *SendTemplateRequest) (*SendResult, error) {
-	if s.client.observer != nil {
+	if s.client.observesSends() {
 		return s.client.observeSend(ctx, req, func(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
 			return s.sendCheckedWith(ctx, t, req)
 		})

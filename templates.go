@@ -179,7 +179,7 @@ func (s *TemplatesService) Get(ctx context.Context, name, language string) (*Tem
 //
 // Crisp API: POST website/{website_id}/template/send
 func (s *TemplatesService) Send(ctx context.Context, req *SendTemplateRequest) (*SendResult, error) {
-	if s.client.observer != nil {
+	if s.client.observesSends() {
 		return s.client.observeSend(ctx, req, s.send)
 	}
 	return s.send(ctx, req)

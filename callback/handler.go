@@ -184,7 +184,7 @@ func NewHandler(fn HandlerFunc, opts ...Option) *Handler {
 			panic(err.Error())
 		}
 	}
-	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger, counts: &counts{}, obs: cfg.observer}
+	h := &Handler{fn: fn, maxBody: cfg.maxBody, logger: cfg.logger, counts: &counts{}, obs: handlerObserver(cfg.observer)}
 	if h.fn == nil {
 		h.fn = func(context.Context, *crispwa.CallbackEvent) error { return nil }
 	}

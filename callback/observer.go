@@ -150,3 +150,21 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap gives http.ResponseController the writer underneath.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// handlerObserver is o when it has a callback hook, else nil: a Handler
+// then does what it does unobserved.
+func handlerObserver(o *crispwa.Observer) *crispwa.Observer {
+	if o == nil || o.CallbackStart == nil && o.CallbackDone == nil {
+		return nil
+	}
+	return o
+}
+
+// trackerObserver is o when it has a wait hook, else nil: a Tracker then
+// does what it does unobserved.
+func trackerObserver(o *crispwa.Observer) *crispwa.Observer {
+	if o == nil || o.WaitStart == nil && o.WaitDone == nil {
+		return nil
+	}
+	return o
+}

@@ -126,10 +126,10 @@ func NewTracker(opts ...TrackerOption) *Tracker {
 		}
 	}
 	if cfg.store != nil {
-		return &Tracker{events: cfg.store, obs: cfg.observer}
+		return &Tracker{events: cfg.store, obs: trackerObserver(cfg.observer)}
 	}
 	mem := newMemEvents(cfg.capacity, cfg.ttl, cfg.now)
-	return &Tracker{events: mem, mem: mem, obs: cfg.observer}
+	return &Tracker{events: mem, mem: mem, obs: trackerObserver(cfg.observer)}
 }
 
 // Handle records ev and wakes every Wait for its request_id. It is a

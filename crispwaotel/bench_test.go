@@ -229,3 +229,43 @@ func BenchmarkHandlerServedObserved(b *testing.B) {
 	}
 	ratios(b, names, fs)
 }
+
+// BenchmarkHandlerVariant is one delivery to a Handler (direct ServeHTTP,
+// a fresh request_id each), per variant, with its allocations:
+//
+//	go test -run '^$' -bench HandlerVariant -benchmem ./crispwaotel
+func BenchmarkHandlerVariant(b *testing.B) {
+	bodies := make([][]byte, 1<<16)
+	for i := range bodies {
+		bodies[i] = []byte(`{"error":false,"reason":"dispatched","data":{"request_id":"5c0f9e2e-8d0a-4cf4-9a55-` +
+			strconv.Itoa(100000000000+i) + `","crisp_fingerprint":163408112098674,"whatsapp_message_id":"wamid.HBgLMzM2MTIzNDU2NzgVAgARGBI5QUI2RjQ4QjY3QjE0RUJBQjUA","session_id":"session_2c0a8b1e"}}`)
+	}
+	for _, v := range variants(b) {
+		b.Run(v.name, func(b *testing.B) {
+			opts := []callback.Option{callback.WithToken(token)}
+			if v.opts != nil {
+				opts = append(opts, crispwaotel.HandlerOption(v.opts...))
+			}
+			h := callback.NewHandler(nil, opts...)
+			r := httptest.NewRequest(http.MethodPost, "/callback?token="+token, nil)
+			body := bytes.NewReader(nil)
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				if n == len(bodies) {
+					b.StopTimer()
+					h, n = callback.NewHandler(nil, opts...), 0 // every request_id new to it
+					b.StartTimer()
+				}
+				body.Reset(bodies[n])
+				n++
+				r.Body = io.NopCloser(body)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+}

@@ -16,8 +16,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
@@ -75,20 +77,23 @@ func NewObserver(opts ...Option) *crispwa.Observer {
 	if cfg.mp == nil {
 		cfg.mp = otel.GetMeterProvider()
 	}
-	t := &telemetry{cfg: cfg, tracer: cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(crispwa.Version))}
+	t := &telemetry{cfg: cfg, tracer: cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(crispwa.Version)),
+		tracing: !noopTracing(cfg.tp)}
 	t.instruments(cfg.mp.Meter(ScopeName, metric.WithInstrumentationVersion(crispwa.Version)))
 	t.sets()
-	o := &crispwa.Observer{
-		SendStart:       t.sendStart,
-		SendDone:        t.sendDone,
-		AttemptStart:    t.attemptStart,
-		AttemptDone:     t.attemptDone,
-		Retry:           t.retry,
-		CallbackStart:   t.callbackStart,
-		CallbackDone:    t.callbackDone,
-		WaitStart:       t.waitStart,
-		WaitDone:        t.waitDone,
-		CampaignOutcome: t.campaignOutcome,
+	t.attrs.New = func() any { s := make([]attribute.KeyValue, 0, 8); return &s }
+	o := &crispwa.Observer{}
+	if t.tracing || !noopMetrics(cfg.mp) {
+		// With no-op providers on both sides, no hook at all: the Client,
+		// Handler and Tracker then do what they do unobserved.
+		o.SendDone, o.AttemptDone, o.Retry = t.sendDone, t.attemptDone, t.retry
+		o.CallbackDone, o.WaitDone, o.CampaignOutcome = t.callbackDone, t.waitDone, t.campaignOutcome
+		if t.tracing || cfg.spans != nil {
+			o.CallbackStart = t.callbackStart // the delay metric needs the store
+		}
+	}
+	if t.tracing {
+		o.SendStart, o.AttemptStart, o.WaitStart = t.sendStart, t.attemptStart, t.waitStart
 	}
 	if cfg.prop != nil {
 		o.RequestHeader = func(ctx context.Context, h http.Header) { cfg.prop.Inject(ctx, propagation.HeaderCarrier(h)) }
@@ -96,10 +101,36 @@ func NewObserver(opts ...Option) *crispwa.Observer {
 	return o
 }
 
+// noopTracing reports whether tp is OpenTelemetry's no-op tracer provider:
+// then no span is ever started, nor any context made for one.
+func noopTracing(tp trace.TracerProvider) bool {
+	switch tp.(type) {
+	case tracenoop.TracerProvider, *tracenoop.TracerProvider:
+		return true
+	}
+	return false
+}
+
+// noopMetrics reports whether mp is OpenTelemetry's no-op meter provider.
+func noopMetrics(mp metric.MeterProvider) bool {
+	switch mp.(type) {
+	case metricnoop.MeterProvider, *metricnoop.MeterProvider:
+		return true
+	}
+	return false
+}
+
 // telemetry turns the Observer's events into spans and metrics.
 type telemetry struct {
 	cfg    config
 	tracer trace.Tracer
+	// tracing is false with a no-op tracer provider: the Start hooks are
+	// not set, and the Done hooks leave the context's span (the caller's)
+	// alone.
+	tracing bool
+	// attrs pools the []attribute.KeyValue a span's attributes are set
+	// from (the SDK copies them).
+	attrs sync.Pool
 
 	sends        metric.Int64Counter
 	sendDuration metric.Float64Histogram
@@ -314,6 +345,29 @@ const (
 	keyWhatsAppCode = attribute.Key("crispwa.failure.code")
 )
 
+// attrBuf is a pooled attribute slice, empty.
+func (t *telemetry) attrBuf() *[]attribute.KeyValue {
+	p := t.attrs.Get().(*[]attribute.KeyValue)
+	*p = (*p)[:0]
+	return p
+}
+
+// setAttributes sets *p on span in one call and returns p to the pool.
+func (t *telemetry) setAttributes(span trace.Span, p *[]attribute.KeyValue) {
+	span.SetAttributes(*p...)
+	clear(*p) // drop the strings it points to
+	t.attrs.Put(p)
+}
+
+// span is the span of a hook's context when this telemetry started it;
+// nil when it traces nothing (the context's span is then the caller's).
+func (t *telemetry) span(ctx context.Context) trace.Span {
+	if !t.tracing {
+		return nil
+	}
+	return trace.SpanFromContext(ctx)
+}
+
 func (t *telemetry) sendStart(ctx context.Context, _ crispwa.SendInfo) context.Context {
 	// The attributes are set once, when the send is done (SendDone has
 	// them all): one SetAttributes per span.
@@ -322,7 +376,7 @@ func (t *telemetry) sendStart(ctx context.Context, _ crispwa.SendInfo) context.C
 }
 
 func (t *telemetry) sendDone(ctx context.Context, d crispwa.SendDone) {
-	span := trace.SpanFromContext(ctx)
+	span := t.span(ctx)
 	outcome := t.outcomeSet(d.Outcome)
 	counted := outcome
 	var et string
@@ -330,16 +384,21 @@ func (t *telemetry) sendDone(ctx context.Context, d crispwa.SendDone) {
 		et = sendErrorType(d.Err)
 		counted = t.failedSends.get(failedKey{string(d.Outcome), et}, failedSendSet)
 	}
+	t.sends.Add(ctx, 1, counted.add...)
+	t.sendDuration.Record(ctx, d.Duration.Seconds(), outcome.rec...)
+	if span == nil {
+		return
+	}
 	if span.IsRecording() {
-		attrs := make([]attribute.KeyValue, 0, 5)
-		attrs = append(attrs, keyTemplate.String(d.Template), keyLanguage.String(d.Language), keyRecipient.String(d.To),
+		p := t.attrBuf()
+		*p = append(*p, keyTemplate.String(d.Template), keyLanguage.String(d.Language), keyRecipient.String(d.To),
 			keySendOutcome.String(string(d.Outcome)))
 		if d.Err == nil {
-			attrs = append(attrs, keyRequestID.String(d.RequestID))
+			*p = append(*p, keyRequestID.String(d.RequestID))
 		} else {
-			attrs = append(attrs, keyErrorType.String(et))
+			*p = append(*p, keyErrorType.String(et))
 		}
-		span.SetAttributes(attrs...)
+		t.setAttributes(span, p)
 		if d.Err != nil {
 			span.SetStatus(codes.Error, et) // never the message: it may quote a server's text
 		}
@@ -347,8 +406,6 @@ func (t *telemetry) sendDone(ctx context.Context, d crispwa.SendDone) {
 	if d.Err == nil && d.RequestID != "" {
 		t.keepSpan(ctx, span, d.RequestID)
 	}
-	t.sends.Add(ctx, 1, counted.add...)
-	t.sendDuration.Record(ctx, d.Duration.Seconds(), outcome.rec...)
 	span.End()
 }
 
@@ -442,7 +499,7 @@ func (t *telemetry) attemptStart(ctx context.Context, a crispwa.Attempt) context
 }
 
 func (t *telemetry) attemptDone(ctx context.Context, a crispwa.AttemptDone) {
-	span := trace.SpanFromContext(ctx)
+	span := t.span(ctx)
 	var et string
 	switch {
 	case a.Err != nil:
@@ -450,26 +507,29 @@ func (t *telemetry) attemptDone(ctx context.Context, a crispwa.AttemptDone) {
 	case a.StatusCode >= 400:
 		et = strconv.Itoa(a.StatusCode)
 	}
+	t.httpDuration.Record(ctx, a.Duration.Seconds(), t.attempts.get(attemptKey{
+		method: a.Method, template: a.URLTemplate, server: a.ServerAddress, port: a.ServerPort, status: a.StatusCode, errorType: et}, attemptSet).rec...)
+	if span == nil {
+		return
+	}
 	if span.IsRecording() {
-		attrs := make([]attribute.KeyValue, 0, 8)
-		attrs = append(attrs, keyMethod.String(a.Method), keyServer.String(a.ServerAddress), keyPort.Int(a.ServerPort),
+		p := t.attrBuf()
+		*p = append(*p, keyMethod.String(a.Method), keyServer.String(a.ServerAddress), keyPort.Int(a.ServerPort),
 			keyURLTemplate.String(a.URLTemplate), keyVerdict.String(string(a.Verdict)))
 		if a.Number > 1 {
-			attrs = append(attrs, keyResend.Int(a.Number-1))
+			*p = append(*p, keyResend.Int(a.Number-1))
 		}
 		if a.StatusCode != 0 {
-			attrs = append(attrs, keyStatus.Int(a.StatusCode))
+			*p = append(*p, keyStatus.Int(a.StatusCode))
 		}
 		if et != "" {
-			attrs = append(attrs, keyErrorType.String(et))
+			*p = append(*p, keyErrorType.String(et))
 		}
-		span.SetAttributes(attrs...)
+		t.setAttributes(span, p)
 		if et != "" {
 			span.SetStatus(codes.Error, et)
 		}
 	}
-	t.httpDuration.Record(ctx, a.Duration.Seconds(), t.attempts.get(attemptKey{
-		method: a.Method, template: a.URLTemplate, server: a.ServerAddress, port: a.ServerPort, status: a.StatusCode, errorType: et}, attemptSet).rec...)
 	span.End()
 }
 
@@ -483,7 +543,7 @@ func (t *telemetry) retry(ctx context.Context, r crispwa.Retry) {
 	if r.Reason == crispwa.RetryRateLimited {
 		t.rateWait.Record(ctx, r.Wait.Seconds())
 	}
-	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+	if span := t.span(ctx); span != nil && span.IsRecording() {
 		span.AddEvent("crispwa.retry", trace.WithAttributes(
 			reason, attribute.Int("crispwa.attempt", r.Attempt), attribute.Float64("crispwa.retry.wait_s", r.Wait.Seconds())))
 	}
@@ -508,6 +568,14 @@ func (c *callbackCtx) Value(key any) any {
 }
 
 func (t *telemetry) callbackStart(ctx context.Context, ev *crispwa.CallbackEvent) context.Context {
+	if !t.tracing {
+		// Metrics only: what the delay metric needs from the store.
+		accepted := t.acceptedAt(ctx, ev.RequestID)
+		if accepted.IsZero() {
+			return nil
+		}
+		return &callbackCtx{Context: ctx, accepted: accepted}
+	}
 	sctx, span := t.tracer.Start(ctx, "crispwa.callback", t.callbackOpts...)
 	var accepted time.Time
 	if t.cfg.spans != nil {
@@ -519,6 +587,19 @@ func (t *telemetry) callbackStart(ctx context.Context, ev *crispwa.CallbackEvent
 		return nil
 	}
 	return &callbackCtx{Context: sctx, span: span, accepted: accepted}
+}
+
+// acceptedAt is when the send of requestID was accepted, as the SpanStore
+// keeps it; zero when it is not there.
+func (t *telemetry) acceptedAt(ctx context.Context, requestID string) time.Time {
+	sctx, cancel := t.storeCtx(ctx)
+	defer cancel()
+	v, err := t.cfg.spans.GetSpan(sctx, requestID)
+	if err != nil {
+		return time.Time{}
+	}
+	_, at, _ := decodeSpan(v)
+	return at
 }
 
 // linkSend links the callback's span to its send's, found in the SpanStore
@@ -557,7 +638,7 @@ func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
 	switch {
 	case st != nil:
 		span = st.span
-	case d.Event == nil: // refused before it parsed: a span of its own
+	case d.Event == nil && t.tracing: // refused before it parsed: a span of its own
 		_, span = t.tracer.Start(ctx, "crispwa.callback", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(d.Start))
 	}
 	var (
@@ -570,18 +651,18 @@ func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
 		}
 	}
 	if span != nil && span.IsRecording() {
-		attrs := make([]attribute.KeyValue, 0, 5)
-		attrs = append(attrs, keyCbResult.String(string(d.Result)), keyStatus.Int(d.Status))
+		p := t.attrBuf()
+		*p = append(*p, keyCbResult.String(string(d.Result)), keyStatus.Int(d.Status))
 		if d.Event != nil {
-			attrs = append(attrs, keyRequestID.String(d.Event.RequestID))
+			*p = append(*p, keyRequestID.String(d.Event.RequestID))
 		}
 		if class != "" {
-			attrs = append(attrs, keyFailureClass.String(class))
+			*p = append(*p, keyFailureClass.String(class))
 		}
 		if code != 0 {
-			attrs = append(attrs, keyWhatsAppCode.Int(code))
+			*p = append(*p, keyWhatsAppCode.Int(code))
 		}
-		span.SetAttributes(attrs...)
+		t.setAttributes(span, p)
 		if d.Result == crispwa.CallbackFailed || d.Result == crispwa.CallbackRefused {
 			span.SetStatus(codes.Error, string(d.Result))
 		}
@@ -608,8 +689,8 @@ func (t *telemetry) waitStart(ctx context.Context, _ string) context.Context {
 }
 
 func (t *telemetry) waitDone(ctx context.Context, w crispwa.WaitDone) {
-	span := trace.SpanFromContext(ctx)
-	if span.IsRecording() {
+	span := t.span(ctx)
+	if span != nil && span.IsRecording() {
 		span.SetAttributes(keyRequestID.String(w.RequestID), keyWaitResult.String(string(w.Result)))
 		if w.Result == crispwa.WaitTimeout || w.Result == crispwa.WaitError {
 			span.SetStatus(codes.Error, string(w.Result))
@@ -620,7 +701,9 @@ func (t *telemetry) waitDone(ctx context.Context, w crispwa.WaitDone) {
 		set = newAttrSet(keyResult.String(string(w.Result)))
 	}
 	t.waitDuration.Record(ctx, w.Duration.Seconds(), set.rec...)
-	span.End()
+	if span != nil {
+		span.End()
+	}
 }
 
 func (t *telemetry) campaignOutcome(ctx context.Context, o crispwa.CampaignOutcome) {
