@@ -577,16 +577,13 @@ func (t *telemetry) callbackStart(ctx context.Context, ev *crispwa.CallbackEvent
 		return &callbackCtx{Context: ctx, accepted: accepted}
 	}
 	sctx, span := t.tracer.Start(ctx, "crispwa.callback", t.callbackOpts...)
-	var accepted time.Time
-	if t.cfg.spans != nil {
-		accepted = t.linkSend(sctx, span, ev.RequestID)
+	if t.cfg.spans == nil {
+		// Nothing more to carry: callbackDone finds the span in sctx (a
+		// tracing telemetry's CallbackStart never returns nil, so the
+		// context CallbackDone gets for a parsed delivery is this one).
+		return sctx
 	}
-	if !span.IsRecording() && accepted.IsZero() && span.SpanContext().Equal(trace.SpanContextFromContext(ctx)) {
-		// Nothing to carry (a no-op tracer): the HandlerFunc keeps the
-		// request's context, and callbackDone only counts.
-		return nil
-	}
-	return &callbackCtx{Context: sctx, span: span, accepted: accepted}
+	return &callbackCtx{Context: sctx, span: span, accepted: t.linkSend(sctx, span, ev.RequestID)}
 }
 
 // acceptedAt is when the send of requestID was accepted, as the SpanStore
@@ -633,12 +630,18 @@ func (t *telemetry) linkSend(ctx context.Context, span trace.Span, requestID str
 }
 
 func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
-	st, _ := ctx.Value(callbackKey{}).(*callbackCtx)
+	var st *callbackCtx
+	if t.cfg.spans != nil {
+		st, _ = ctx.Value(callbackKey{}).(*callbackCtx)
+	}
 	var span trace.Span
 	switch {
 	case st != nil:
 		span = st.span
-	case d.Event == nil && t.tracing: // refused before it parsed: a span of its own
+	case !t.tracing:
+	case d.Event != nil: // callbackStart's context, without a store
+		span = trace.SpanFromContext(ctx)
+	default: // refused before it parsed: a span of its own
 		_, span = t.tracer.Start(ctx, "crispwa.callback", trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(d.Start))
 	}
 	var (

@@ -27,13 +27,13 @@ func runDemo(ctx context.Context, e *cmdEnv, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()
-	if err := demo(ctx, e.stdout); err != nil {
+	if err := demo(ctx, e.stdout, e.observer); err != nil {
 		return failure(e, "demo", err)
 	}
 	return exitOK
 }
 
-func demo(ctx context.Context, out io.Writer) error {
+func demo(ctx context.Context, out io.Writer, obs *crispwa.Observer) error {
 	const from, to = "+33100000000", "+33612345678"
 
 	api := crispwatest.NewServer()
@@ -41,13 +41,13 @@ func demo(ctx context.Context, out io.Writer) error {
 	for _, t := range crispwatest.SampleTemplates() {
 		api.AddTemplate(t)
 	}
-	callbacks, err := startWaiter("127.0.0.1:0", "")
+	callbacks, err := startWaiter("127.0.0.1:0", "", obs)
 	if err != nil {
 		return err
 	}
 	defer callbacks.close()
 	api.SetCallbackURL("http://" + callbacks.addr + "/crisp/callback")
-	client := api.Client()
+	client := api.Client(crispwa.WithObserver(obs))
 
 	fmt.Fprintln(out, "crispwa demo: the whole flow against an in-process fake Crisp API (no network, no credentials)")
 	fmt.Fprintf(out, "\n1. Fake Crisp API on %s\n   callback receiver on http://%s/crisp/callback\n", api.URL, callbacks.addr)

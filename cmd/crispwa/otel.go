@@ -23,8 +23,9 @@ const otelHelp = `crispwa --otel <command> [flags] sends the command's traces an
 standard variables: OTEL_EXPORTER_OTLP_ENDPOINT (or the per-signal
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_EXPORTER_OTLP_METRICS_ENDPOINT),
 with OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME (default "crispwa") and
-OTEL_RESOURCE_ATTRIBUTES. templates, send and bulk trace their API calls;
-listen and bulk --listen their callbacks; bulk resolve takes the unknown
+OTEL_RESOURCE_ATTRIBUTES. templates, send, demo and bulk trace their API
+calls; listen, bulk --listen, send --wait and demo their callbacks, and
+send --wait and demo each wait for one (crispwa.callback.wait); bulk resolve takes the unknown
 outcomes it settles off crispwa.bulk.unknown. It is an error when no
 endpoint is set. The telemetry is flushed before the command exits. "crispwa --otel fake" is
 "crispwa fake": the fake API makes no telemetry.`

@@ -14,8 +14,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/crispwa/crispwa/crispwaotel"
@@ -161,4 +164,87 @@ func TestBulkResolveStoreLowersUnknownGauge(t *testing.T) {
 	r, n = unknownGauge(t, env, "bulk", "resolve", "--store", url, "--campaign", "spring", "--all-unknown", "--sent")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.EqualValues(t, -2, n)
+}
+
+// tracedRun runs args with a crispwaotel observer on an in-memory span
+// recorder, as --otel would, and returns the command's result and the
+// ended spans.
+func tracedRun(t *testing.T, env map[string]string, args ...string) (result, []sdktrace.ReadOnlySpan) {
+	t.Helper()
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	var stdout, stderr testenv.Buffer
+	e := &cmdEnv{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] },
+		observer: crispwaotel.NewObserver(crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(metricnoop.NewMeterProvider()),
+			crispwaotel.WithSpanStore(crispwaotel.NewMemorySpanStore(0)))}
+	code := dispatch(context.Background(), e, args)
+	return result{code, stdout.String(), stderr.String()}, spans.Ended()
+}
+
+// spanNamed returns the ended span named name; it fails the test unless
+// there is exactly one.
+func spanNamed(t *testing.T, spans []sdktrace.ReadOnlySpan, name string) sdktrace.ReadOnlySpan {
+	t.Helper()
+	var found []sdktrace.ReadOnlySpan
+	for _, s := range spans {
+		if s.Name() == name {
+			found = append(found, s)
+		}
+	}
+	require.Len(t, found, 1, "spans named %s", name)
+	return found[0]
+}
+
+func spanAttr(s sdktrace.ReadOnlySpan, key string) string {
+	for _, kv := range s.Attributes() {
+		if string(kv.Key) == key {
+			return kv.Value.Emit()
+		}
+	}
+	return ""
+}
+
+// With --otel, send --wait and demo trace their wait for the callback (a
+// crispwa.callback.wait span with its result), the send, and the callback,
+// linked to the send.
+func TestOtelTracesSendWaitAndDemo(t *testing.T) {
+	t.Run("send --wait", func(t *testing.T) {
+		srv, env := fakeEnv(t)
+		addr := freeAddr(t)
+		srv.SetCallbackURL("http://" + addr + "/cb?token=tok")
+		r, spans := tracedRun(t, env, args("--wait", "--listen", addr, "--token", "tok", "--timeout", "5s")...)
+		require.Equal(t, exitOK, r.code, r.stderr)
+		wait := spanNamed(t, spans, "crispwa.callback.wait")
+		assert.Equal(t, "delivered", spanAttr(wait, "crispwa.wait.result"))
+		send := spanNamed(t, spans, "crispwa.send")
+		assert.Equal(t, spanAttr(send, "crispwa.request_id"), spanAttr(wait, "crispwa.request_id"))
+		cb := spanNamed(t, spans, "crispwa.callback")
+		linked := len(cb.Links()) == 1 && cb.Links()[0].SpanContext.SpanID() == send.SpanContext().SpanID() ||
+			len(send.Links()) == 1 && send.Links()[0].SpanContext.SpanID() == cb.SpanContext().SpanID()
+		assert.True(t, linked, "the callback's span and the send's are linked")
+	})
+	t.Run("send --wait, no callback", func(t *testing.T) {
+		_, env := fakeEnv(t)
+		r, spans := tracedRun(t, env, args("--wait", "--listen", "127.0.0.1:0", "--timeout", "300ms")...)
+		assert.Equal(t, exitUnknown, r.code, r.stderr)
+		assert.Equal(t, "timeout", spanAttr(spanNamed(t, spans, "crispwa.callback.wait"), "crispwa.wait.result"))
+	})
+	t.Run("demo", func(t *testing.T) {
+		r, spans := tracedRun(t, map[string]string{}, "demo")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		var waits []string
+		for _, s := range spans {
+			if s.Name() == "crispwa.callback.wait" {
+				waits = append(waits, spanAttr(s, "crispwa.wait.result"))
+			}
+		}
+		assert.Contains(t, waits, "delivered")
+		assert.Contains(t, waits, "failed", "the demo's send of a template not approved")
+		var names []string
+		for _, s := range spans {
+			names = append(names, s.Name())
+		}
+		assert.Contains(t, names, "crispwa.send", "the demo's client is traced")
+	})
 }

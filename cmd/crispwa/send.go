@@ -103,7 +103,7 @@ func runSend(ctx context.Context, e *cmdEnv, args []string) int {
 	}
 	var w *waiter
 	if f.wait { // listen before sending, so that no callback is missed
-		if w, err = startWaiter(f.listen, f.token); err != nil {
+		if w, err = startWaiter(f.listen, f.token, e.observer); err != nil {
 			return failure(e, "send", err)
 		}
 		defer w.close()

@@ -20,10 +20,11 @@ type waiter struct {
 }
 
 // startWaiter listens on addr (":0" picks a port) and serves callbacks in
-// the background until close. With a token, callbacks must carry it.
-func startWaiter(addr, token string) (*waiter, error) {
-	w := &waiter{tracker: callback.NewTracker()}
-	srv, err := serveCallbacks(addr, callbackHandler(w.tracker.Handle, token, w.refused.add))
+// the background until close. With a token, callbacks must carry it. The
+// Handler and the Tracker report to obs (--otel's; nil: none).
+func startWaiter(addr, token string, obs *crispwa.Observer) (*waiter, error) {
+	w := &waiter{tracker: callback.NewTracker(callback.WithTrackerObserver(obs))}
+	srv, err := serveCallbacks(addr, callbackHandler(w.tracker.Handle, token, w.refused.add, callback.WithObserver(obs)))
 	if err != nil {
 		return nil, err
 	}
