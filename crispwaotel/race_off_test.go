@@ -1,0 +1,7 @@
+//go:build !race
+
+package crispwaotel_test
+
+// allocSlack is how many allocations per run an allocation count may be
+// off by: none without the race detector.
+const allocSlack = 0
