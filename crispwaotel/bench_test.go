@@ -14,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/crispwa/crispwa"
@@ -40,21 +43,84 @@ type discard struct{}
 func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discard) Shutdown(context.Context) error                             { return nil }
 
-// variants are the observers compared, "none" first (the baseline).
-func variants(b *testing.B) []struct {
+// variant is one of the observers compared.
+type variant struct {
 	name string
-	opts []crispwaotel.Option // nil: no observer
-} {
+	opts []crispwaotel.Option // nil: no observer (or bare's)
+	bare *crispwa.Observer    // the SDK floor, instead of crispwaotel
+}
+
+// variants are the observers compared, "none" first (the baseline): no
+// observer, crispwaotel on no-op providers, crispwaotel on the SDK, and
+// "bare": the least any OpenTelemetry instrumentation of the same events
+// does on the same SDK providers (a span per send, attempt and delivery,
+// started and ended with no attribute, and the same measurements on
+// attribute sets built once). sdk over bare is what crispwaotel adds to
+// the SDK's own cost.
+func variants(b *testing.B) []variant {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	b.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
-	return []struct {
-		name string
-		opts []crispwaotel.Option
-	}{
-		{"none", nil},
-		{"noop", []crispwaotel.Option{crispwaotel.WithTracerProvider(tracenoop.NewTracerProvider()), crispwaotel.WithMeterProvider(metricnoop.NewMeterProvider())}},
-		{"sdk", []crispwaotel.Option{crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(mp)}},
+	return []variant{
+		{name: "none"},
+		{name: "noop", opts: []crispwaotel.Option{crispwaotel.WithTracerProvider(tracenoop.NewTracerProvider()), crispwaotel.WithMeterProvider(metricnoop.NewMeterProvider())}},
+		{name: "sdk", opts: []crispwaotel.Option{crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(mp)}},
+		{name: "bare", bare: bareObserver(tp, mp)},
+	}
+}
+
+// clientOptions are a Client's options for v.
+func (v variant) clientOptions() []crispwa.Option {
+	switch {
+	case v.bare != nil:
+		return []crispwa.Option{crispwa.WithObserver(v.bare)}
+	case v.opts != nil:
+		return []crispwa.Option{crispwaotel.ClientOption(v.opts...)}
+	}
+	return nil
+}
+
+// handlerOptions are a Handler's options for v.
+func (v variant) handlerOptions() []callback.Option {
+	switch {
+	case v.bare != nil:
+		return []callback.Option{callback.WithObserver(v.bare)}
+	case v.opts != nil:
+		return []callback.Option{crispwaotel.HandlerOption(v.opts...)}
+	}
+	return nil
+}
+
+// bareObserver is the "bare" variant's Observer.
+func bareObserver(tp trace.TracerProvider, mp metric.MeterProvider) *crispwa.Observer {
+	tracer, meter := tp.Tracer("bare"), mp.Meter("bare")
+	sends, _ := meter.Int64Counter("sends")
+	sendDuration, _ := meter.Float64Histogram("send.duration")
+	httpDuration, _ := meter.Float64Histogram("http.duration")
+	deliveries, _ := meter.Int64Counter("deliveries")
+	set := metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "accepted")))
+	add, rec := []metric.AddOption{set}, []metric.RecordOption{set}
+	start := func(name string) func(ctx context.Context) context.Context {
+		return func(ctx context.Context) context.Context { ctx, _ = tracer.Start(ctx, name); return ctx }
+	}
+	sendStart, attemptStart, callbackStart := start("send"), start("attempt"), start("callback")
+	return &crispwa.Observer{
+		SendStart: func(ctx context.Context, _ crispwa.SendInfo) context.Context { return sendStart(ctx) },
+		SendDone: func(ctx context.Context, d crispwa.SendDone) {
+			sends.Add(ctx, 1, add...)
+			sendDuration.Record(ctx, d.Duration.Seconds(), rec...)
+			trace.SpanFromContext(ctx).End()
+		},
+		AttemptStart: func(ctx context.Context, _ crispwa.Attempt) context.Context { return attemptStart(ctx) },
+		AttemptDone: func(ctx context.Context, d crispwa.AttemptDone) {
+			httpDuration.Record(ctx, d.Duration.Seconds(), rec...)
+			trace.SpanFromContext(ctx).End()
+		},
+		CallbackStart: func(ctx context.Context, _ *crispwa.CallbackEvent) context.Context { return callbackStart(ctx) },
+		CallbackDone: func(ctx context.Context, _ crispwa.CallbackDone) {
+			deliveries.Add(ctx, 1, add...)
+			trace.SpanFromContext(ctx).End()
+		},
 	}
 }
 
@@ -94,11 +160,7 @@ func BenchmarkSendObserved(b *testing.B) {
 			var names []string
 			var fs []func()
 			for _, v := range variants(b) {
-				var opts []crispwa.Option
-				if v.opts != nil {
-					opts = append(opts, crispwaotel.ClientOption(v.opts...))
-				}
-				c, err := crispwa.NewClient(website, creds, append(opts, crispwa.WithBaseURL(srv.URL))...)
+				c, err := crispwa.NewClient(website, creds, append(v.clientOptions(), crispwa.WithBaseURL(srv.URL))...)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -133,10 +195,7 @@ func BenchmarkHandlerObserved(b *testing.B) {
 	var names []string
 	var fs []func()
 	for _, v := range variants(b) {
-		opts := []callback.Option{callback.WithToken(token)}
-		if v.opts != nil {
-			opts = append(opts, crispwaotel.HandlerOption(v.opts...))
-		}
+		opts := append([]callback.Option{callback.WithToken(token)}, v.handlerOptions()...)
 		n := 0
 		names = append(names, v.name)
 		fs = append(fs, func() {
@@ -167,11 +226,7 @@ func BenchmarkSendVariant(b *testing.B) {
 	ctx, req := context.Background(), sendReq()
 	for _, v := range variants(b) {
 		b.Run(v.name, func(b *testing.B) {
-			var opts []crispwa.Option
-			if v.opts != nil {
-				opts = append(opts, crispwaotel.ClientOption(v.opts...))
-			}
-			c, err := crispwa.NewClient(website, creds, append(opts, crispwa.WithBaseURL(srv.URL))...)
+			c, err := crispwa.NewClient(website, creds, append(v.clientOptions(), crispwa.WithBaseURL(srv.URL))...)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -200,10 +255,7 @@ func BenchmarkHandlerServedObserved(b *testing.B) {
 	var names []string
 	var fs []func()
 	for _, v := range variants(b) {
-		opts := []callback.Option{callback.WithToken(token)}
-		if v.opts != nil {
-			opts = append(opts, crispwaotel.HandlerOption(v.opts...))
-		}
+		opts := append([]callback.Option{callback.WithToken(token)}, v.handlerOptions()...)
 		var h atomic.Pointer[callback.Handler]
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.Load().ServeHTTP(w, r) }))
 		b.Cleanup(srv.Close)
@@ -242,10 +294,7 @@ func BenchmarkHandlerVariant(b *testing.B) {
 	}
 	for _, v := range variants(b) {
 		b.Run(v.name, func(b *testing.B) {
-			opts := []callback.Option{callback.WithToken(token)}
-			if v.opts != nil {
-				opts = append(opts, crispwaotel.HandlerOption(v.opts...))
-			}
+			opts := append([]callback.Option{callback.WithToken(token)}, v.handlerOptions()...)
 			h := callback.NewHandler(nil, opts...)
 			r := httptest.NewRequest(http.MethodPost, "/callback?token="+token, nil)
 			body := bytes.NewReader(nil)
