@@ -64,6 +64,11 @@ func BulkOption(opts ...Option) bulk.Option {
 // HandlerOption and BulkOption, for anything else that takes one (a
 // campaign engine, or several of the above sharing one set of
 // instruments).
+//
+// OpenTelemetry's no-op providers (packages trace/noop and metric/noop)
+// are recognised here: with a no-op tracer provider no span is started
+// (metrics only), and with both no-op the Observer has no hook at all, so
+// that what it is given to costs what it does unobserved.
 func NewObserver(opts ...Option) *crispwa.Observer {
 	cfg := config{spanTTL: DefaultSpanTTL}
 	for _, o := range opts {
