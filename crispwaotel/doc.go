@@ -11,6 +11,12 @@
 // go.opentelemetry.io/otel are used, so an application that sets them up
 // once needs no other option.
 //
+// The no-op providers of go.opentelemetry.io/otel/trace/noop and
+// go.opentelemetry.io/otel/metric/noop cost nothing: with a no-op tracer
+// provider no span is started (metrics only), and with both no-op the
+// observer sets no hook, so a send or a delivery costs what it does
+// unobserved.
+//
 // # Traces
 //
 // Each Templates.Send is one span, "crispwa.send" (kind internal), with the
