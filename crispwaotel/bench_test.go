@@ -318,3 +318,32 @@ func BenchmarkHandlerVariant(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSendHooks calls the hooks of one accepted Send of one attempt
+// directly, without HTTP: what crispwaotel ("sdk") and the least
+// instrumentation ("bare") cost per Send on the same SDK providers.
+//
+//	go test -run '^$' -bench SendHooks -benchmem ./crispwaotel
+func BenchmarkSendHooks(b *testing.B) {
+	info := crispwa.SendInfo{Template: "order_update", Language: "en_US", To: "+336****5678"}
+	about := crispwa.Attempt{Number: 1, Send: true, Method: http.MethodPost, URLTemplate: "/v1/website/{website_id}/template/send",
+		ServerAddress: "api.crisp.chat", ServerPort: 443}
+	for _, v := range variants(b) {
+		o := v.bare
+		if o == nil && v.opts != nil {
+			o = crispwaotel.NewObserver(v.opts...)
+		}
+		if o == nil || o.SendStart == nil {
+			continue // none, noop: nothing to call
+		}
+		b.Run(v.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ctx := o.SendStart(context.Background(), info)
+				actx := o.AttemptStart(ctx, about)
+				o.AttemptDone(actx, crispwa.AttemptDone{Attempt: about, StatusCode: 200, Verdict: crispwa.VerdictAnswered, Duration: time.Millisecond})
+				o.SendDone(ctx, crispwa.SendDone{SendInfo: info, Outcome: crispwa.OutcomeAccepted, RequestID: requestID, Duration: time.Millisecond})
+			}
+		})
+	}
+}
