@@ -134,6 +134,9 @@ func handAll(ctx context.Context, hc *http.Client, url string) (int, error) {
 			} `json:"data"`
 		}
 		err = json.NewDecoder(io.LimitReader(resp.Body, maxResponseBytes)).Decode(&env)
+		// Read the body to its end, as the SDK does: a body closed
+		// before EOF costs the connection, and the next page a new one.
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if err != nil {
 			return n, err
