@@ -943,16 +943,16 @@ func (p *plainScan) str() (string, bool) {
 	if p.next() != '"' {
 		return "", false
 	}
-	start, plain := p.i, true
+	start, plain, ascii := p.i, true, true
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		switch {
 		case c == '"':
 			s := p.b[start:p.i]
 			p.i++
-			if utf8.Valid(s) {
+			if ascii || utf8.Valid(s) {
 				if plain {
-					return string(s), true
+					return intern(s), true
 				}
 				if out, ok := unescape(s); ok {
 					return out, true
@@ -965,10 +965,95 @@ func (p *plainScan) str() (string, bool) {
 			p.i++ // the escaped byte: \" does not end the string
 		case c < 0x20:
 			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 		p.i++
 	}
 	return "", false
+}
+
+// intern returns the words Meta's templates repeat (component and button
+// types, formats, statuses, categories, common languages) without
+// allocating, and any other string as a copy of s.
+func intern(s []byte) string {
+	switch string(s) {
+	case "":
+		return ""
+	case ComponentHeader:
+		return ComponentHeader
+	case ComponentBody:
+		return ComponentBody
+	case ComponentFooter:
+		return ComponentFooter
+	case ComponentButtons:
+		return ComponentButtons
+	case ComponentCarousel:
+		return ComponentCarousel
+	case ComponentLimitedTimeOffer:
+		return ComponentLimitedTimeOffer
+	case FormatText:
+		return FormatText
+	case FormatImage:
+		return FormatImage
+	case FormatVideo:
+		return FormatVideo
+	case FormatDocument:
+		return FormatDocument
+	case FormatLocation:
+		return FormatLocation
+	case ButtonQuickReply:
+		return ButtonQuickReply
+	case ButtonURL:
+		return ButtonURL
+	case ButtonPhoneNumber:
+		return ButtonPhoneNumber
+	case ButtonCopyCode:
+		return ButtonCopyCode
+	case ButtonOTP:
+		return ButtonOTP
+	case ButtonFlow:
+		return ButtonFlow
+	case ButtonCatalog:
+		return ButtonCatalog
+	case StatusApproved:
+		return StatusApproved
+	case StatusPending:
+		return StatusPending
+	case StatusRejected:
+		return StatusRejected
+	case StatusPaused:
+		return StatusPaused
+	case StatusDisabled:
+		return StatusDisabled
+	case "MARKETING":
+		return "MARKETING"
+	case "UTILITY":
+		return "UTILITY"
+	case "AUTHENTICATION":
+		return "AUTHENTICATION"
+	case ParameterFormatPositional:
+		return ParameterFormatPositional
+	case ParameterFormatNamed:
+		return ParameterFormatNamed
+	case "NONE":
+		return "NONE"
+	case "en":
+		return "en"
+	case "en_US":
+		return "en_US"
+	case "en_GB":
+		return "en_GB"
+	case "fr":
+		return "fr"
+	case "es":
+		return "es"
+	case "pt_BR":
+		return "pt_BR"
+	case "de":
+		return "de"
+	}
+	return string(s)
 }
 
 // unescape unquotes the inside of a JSON string (valid UTF-8) holding
