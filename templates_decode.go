@@ -170,7 +170,6 @@ func (s *pageScanner) templates(dst *[]*Template, depth int) bool {
 				if s.value(depth+1) != nil {
 					return false
 				}
-				*t = Template{}
 				if t.UnmarshalJSON(s.b[start:s.i]) != nil {
 					return false
 				}

@@ -108,6 +108,16 @@ var pageSeeds = map[string]string{
 	"deep unknown value":       `{"data":{"templates":[{"name":"a","x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}]}}`,
 	"too deep":                 `{"data":{"templates":[{"name":"a","x":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}]}}`,
 	"just under the depth":     `{"data":{"templates":[{"name":"a","x":` + strings.Repeat("[", 9995) + strings.Repeat("]", 9995) + `}]}}`,
+	// Carousels nest components in cards in components: through known
+	// keys alone, a page can reach encoding/json's nesting limit.
+	// An empty list at depth 10001, and one at 10000.
+	"cards nested too deep":   `{"data":{"templates":[{"name":"a","components":` + nestCards(2499, `[]`) + `}]}}`,
+	"cards nested just under": `{"data":{"templates":[{"name":"a","components":` + nestCards(2498, `[[]]`) + `}]}}`,
+	// An empty object at depth 10001, and an empty list at 10000.
+	"object nested too deep":   `{"data":{"templates":[{"name":"a","components":` + nestCards(2498, `[{"example":{"body_text_named_params":[{}]}}]`) + `}]}}`,
+	"object nested just under": `{"data":{"templates":[{"name":"a","components":` + nestCards(2498, `[{"example":{"body_text_named_params":[]}}]`) + `}]}}`,
+	"invalid UTF-8, no escape": "{\"data\":{\"templates\":[{\"name\":\"caf\xe9\",\"components\":[{\"text\":\"\xf0\x9f\x98\",\"example\":{\"header_text\":\"\xff\"}}]}]}}",
+	"valid UTF-8, no escape":   `{"data":{"templates":[{"name":"café","components":[{"text":"Olá 😀 مرحبا"}]}]}}`,
 	"numbers in unknown keys":  `{"data":{"x":-1.5e+3,"templates":[{"y":0,"z":[1,2.25,-0.0e-1,true,false,null,{}]}]}}`,
 	"syntax error":             `{"data":{"templates":[{"name":"a"}`,
 	"syntax error in template": `{"data":{"templates":[{"name":"a",}]}}`,
@@ -121,6 +131,14 @@ var pageSeeds = map[string]string{
 	"white space only":         " \n",
 	"truncated null":           `{"data":nul`,
 	"null page":                `null`,
+}
+
+// nestCards returns a components list holding a carousel whose card holds
+// a carousel, n times (4 levels of JSON nesting each), around inner. The
+// template's components list is at nesting depth 5, so inner's list is at
+// 5+4n.
+func nestCards(n int, inner string) string {
+	return strings.Repeat(`[{"type":"CAROUSEL","cards":[{"components":`, n) + inner + strings.Repeat(`}]}]`, n)
 }
 
 // The one-pass page decoder gives exactly what json.Unmarshal of the
