@@ -68,7 +68,7 @@ func scanTemplatesPage(raw []byte, env *envelope[templatesData]) bool {
 	if !s.enter(1) {
 		return false
 	}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, envelopeKeys, 1)
 		if !more {
@@ -107,7 +107,7 @@ func (s *pageScanner) data(dst **templatesData, depth int) bool {
 		return false
 	}
 	d := &templatesData{}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, pageDataKeys, depth)
 		if !more {
@@ -141,56 +141,33 @@ func (s *pageScanner) templates(dst *[]*Template, depth int) bool {
 		*dst = nil
 		return true
 	}
-	if depth > maxJSONDepth || s.next() != '[' {
-		return false
-	}
-	s.i++
-	s.space()
 	list := []*Template{}
-	if s.next() == ']' {
-		s.i++
-		*dst = list
-		return true
-	}
-	for {
+	var a pageArray
+	for s.elem(&a, depth) {
 		start := s.i
-		var t *Template
-		switch {
-		case s.null():
+		if s.null() {
 			// A null entry stays nil, as json.Unmarshal leaves it; List
 			// refuses it.
-		default:
-			t = new(Template)
-			if !s.template(t, depth+1) {
-				// Off the common shape: the general path decodes this
-				// template alone, from its bytes, as json.Unmarshal of the
-				// page would (Template.UnmarshalJSON keeps an odd template
-				// with its identity and says why).
-				s.i = start
-				if s.value(depth+1) != nil {
-					return false
-				}
-				if t.UnmarshalJSON(s.b[start:s.i]) != nil {
-					return false
-				}
-			} else {
-				t.Raw = append(json.RawMessage(nil), s.b[start:s.i]...)
+			list = append(list, nil)
+			continue
+		}
+		t := new(Template)
+		if s.template(t, depth+1) {
+			t.Raw = append(json.RawMessage(nil), s.b[start:s.i]...)
+		} else {
+			// Off the common shape: the general path decodes this
+			// template alone, from its bytes, as json.Unmarshal of the
+			// page would (Template.UnmarshalJSON keeps an odd template
+			// with its identity and says why, and sets Raw).
+			s.i = start
+			if s.value(depth+1) != nil || t.UnmarshalJSON(s.b[start:s.i]) != nil {
+				return false
 			}
 		}
 		list = append(list, t)
-		s.space()
-		switch s.next() {
-		case ',':
-			s.i++
-			s.space()
-		case ']':
-			s.i++
-			*dst = list
-			return true
-		default:
-			return false
-		}
 	}
+	*dst = list
+	return !a.bad
 }
 
 // template reads one template object.
@@ -198,7 +175,7 @@ func (s *pageScanner) template(t *Template, depth int) bool {
 	if !s.enter(depth) {
 		return false
 	}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, templateKeys, depth)
 		if !more {
@@ -241,7 +218,7 @@ func (s *pageScanner) qualityScore(dst **QualityScore, depth int) bool {
 		return false
 	}
 	q := &QualityScore{}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, qualityScoreKeys, depth)
 		if !more {
@@ -269,7 +246,7 @@ func (s *pageScanner) components(dst *[]TemplateComponent, depth int) bool {
 	}
 	var scratch [maxScratch]TemplateComponent
 	list := scratch[:0]
-	var a array
+	var a pageArray
 	for s.elem(&a, depth) {
 		list = append(list, TemplateComponent{})
 		if !s.component(&list[len(list)-1], depth+1) {
@@ -279,20 +256,20 @@ func (s *pageScanner) components(dst *[]TemplateComponent, depth int) bool {
 	if a.bad {
 		return false
 	}
-	*dst = exact(list)
+	*dst = exactCopy(list)
 	return true
 }
 
-// array is the state of an array being walked element by element.
-type array struct {
+// pageArray is the state of an array being walked element by element.
+type pageArray struct {
 	started bool
 	bad     bool // the walk ended on a syntax error
 }
 
 // elem moves to the next element of the array at the position (its '['
 // first, at nesting depth), and reports false at the array's end, or with
-// a.bad set on a syntax error.
-func (s *pageScanner) elem(a *array, depth int) bool {
+// a.bad set when the value is not an array or on a syntax error.
+func (s *pageScanner) elem(a *pageArray, depth int) bool {
 	if !a.started {
 		a.started = true
 		if depth > maxJSONDepth || s.next() != '[' {
@@ -321,9 +298,9 @@ func (s *pageScanner) elem(a *array, depth int) bool {
 	return false
 }
 
-// exact returns list (gathered in a scratch array) in a slice of its own, of
+// exactCopy returns list (gathered in a scratch array) in a slice of its own, of
 // its exact length: empty, not nil, for [], as encoding/json makes it.
-func exact[T any](list []T) []T {
+func exactCopy[T any](list []T) []T {
 	return append(make([]T, 0, len(list)), list...)
 }
 
@@ -332,7 +309,7 @@ func (s *pageScanner) component(c *TemplateComponent, depth int) bool {
 	if !s.enter(depth) {
 		return false
 	}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, componentKeys, depth)
 		if !more {
@@ -373,7 +350,7 @@ func (s *pageScanner) cards(dst *[]TemplateCard, depth int) bool {
 	}
 	var scratch [maxScratch]TemplateCard
 	list := scratch[:0]
-	var a array
+	var a pageArray
 	for s.elem(&a, depth) {
 		list = append(list, TemplateCard{})
 		if !s.card(&list[len(list)-1], depth+1) {
@@ -383,7 +360,7 @@ func (s *pageScanner) cards(dst *[]TemplateCard, depth int) bool {
 	if a.bad {
 		return false
 	}
-	*dst = exact(list)
+	*dst = exactCopy(list)
 	return true
 }
 
@@ -391,7 +368,7 @@ func (s *pageScanner) card(c *TemplateCard, depth int) bool {
 	if !s.enter(depth) {
 		return false
 	}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, cardKeys, depth)
 		if !more {
@@ -413,7 +390,7 @@ func (s *pageScanner) offer(dst **TemplateLimitedTimeOffer, depth int) bool {
 		return false
 	}
 	offer := &TemplateLimitedTimeOffer{}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, offerKeys, depth)
 		if !more {
@@ -446,7 +423,7 @@ func (s *pageScanner) example(dst **TemplateExample, depth int) bool {
 		return false
 	}
 	e := &TemplateExample{}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, exampleKeys, depth)
 		if !more {
@@ -480,7 +457,7 @@ func (s *pageScanner) namedParams(dst *[]NamedParamExample, depth int) bool {
 	}
 	var scratch [maxScratch]NamedParamExample
 	list := scratch[:0]
-	var a array
+	var a pageArray
 	for s.elem(&a, depth) {
 		list = append(list, NamedParamExample{})
 		if !s.namedParam(&list[len(list)-1], depth+1) {
@@ -490,7 +467,7 @@ func (s *pageScanner) namedParams(dst *[]NamedParamExample, depth int) bool {
 	if a.bad {
 		return false
 	}
-	*dst = exact(list)
+	*dst = exactCopy(list)
 	return true
 }
 
@@ -498,7 +475,7 @@ func (s *pageScanner) namedParam(p *NamedParamExample, depth int) bool {
 	if !s.enter(depth) {
 		return false
 	}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, namedParamKeys, depth)
 		if !more {
@@ -525,7 +502,7 @@ func (s *pageScanner) buttons(dst *[]TemplateButton, depth int) bool {
 	}
 	var scratch [maxScratch]TemplateButton
 	list := scratch[:0]
-	var a array
+	var a pageArray
 	for s.elem(&a, depth) {
 		list = append(list, TemplateButton{})
 		if !s.button(&list[len(list)-1], depth+1) {
@@ -535,7 +512,7 @@ func (s *pageScanner) buttons(dst *[]TemplateButton, depth int) bool {
 	if a.bad {
 		return false
 	}
-	*dst = exact(list)
+	*dst = exactCopy(list)
 	return true
 }
 
@@ -545,7 +522,7 @@ func (s *pageScanner) button(b *TemplateButton, depth int) bool {
 	if !s.enter(depth) {
 		return false
 	}
-	var o object
+	var o pageObject
 	for {
 		key, more := s.key(&o, buttonKeys, depth)
 		if !more {
@@ -607,8 +584,8 @@ func (s *pageScanner) leafRows(dst *[][]string, depth int) bool {
 	return true
 }
 
-// object is the state of an object being walked by key.
-type object struct {
+// pageObject is the state of an object being walked by key.
+type pageObject struct {
 	started bool
 	seen    uint32 // the known keys read, by index
 	bad     bool   // the walk ended on something off the common shape
@@ -629,7 +606,7 @@ func (s *pageScanner) enter(depth int) bool {
 // with o.bad set on a syntax error, an escaped or repeated key, or a key
 // matching one of keys only case-insensitively (encoding/json would read
 // it into that field).
-func (s *pageScanner) key(o *object, keys []string, depth int) (key string, more bool) {
+func (s *pageScanner) key(o *pageObject, keys []string, depth int) (key string, more bool) {
 	for {
 		s.space()
 		if o.started {
@@ -705,7 +682,7 @@ func foldsToAny(name []byte, keys []string) bool {
 			continue
 		}
 		i := 0
-		for i < len(name) && lower(name[i]) == known[i] {
+		for i < len(name) && lowerASCII(name[i]) == known[i] {
 			i++
 		}
 		if i == len(name) {
@@ -715,12 +692,12 @@ func foldsToAny(name []byte, keys []string) bool {
 	return false
 }
 
-// hasPrefix reports whether b begins with word, without copying b.
-func hasPrefix(b []byte, word string) bool {
+// startsWith reports whether b begins with word, without copying b.
+func startsWith(b []byte, word string) bool {
 	return len(b) >= len(word) && string(b[:len(word)]) == word
 }
 
-func lower(c byte) byte {
+func lowerASCII(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + 'a' - 'A'
 	}
@@ -729,7 +706,7 @@ func lower(c byte) byte {
 
 // null consumes a null literal if one is at the position.
 func (s *pageScanner) null() bool {
-	if hasPrefix(s.b[s.i:], "null") {
+	if startsWith(s.b[s.i:], "null") {
 		s.i += 4
 		return true
 	}
@@ -753,10 +730,10 @@ func (s *pageScanner) string(dst *string) bool {
 func (s *pageScanner) bool(dst *bool) bool {
 	switch {
 	case s.null():
-	case hasPrefix(s.b[s.i:], "true"):
+	case startsWith(s.b[s.i:], "true"):
 		s.i += 4
 		*dst = true
-	case hasPrefix(s.b[s.i:], "false"):
+	case startsWith(s.b[s.i:], "false"):
 		s.i += 5
 		*dst = false
 	default:
@@ -927,7 +904,7 @@ func (p *plainScan) end() bool {
 
 // literal consumes word.
 func (p *plainScan) literal(word string) bool {
-	if !hasPrefix(p.b[p.i:], word) {
+	if !startsWith(p.b[p.i:], word) {
 		return false
 	}
 	p.i += len(word)
@@ -951,7 +928,7 @@ func (p *plainScan) str() (string, bool) {
 			p.i++
 			if ascii || utf8.Valid(s) {
 				if plain {
-					return intern(s), true
+					return internWord(s), true
 				}
 				if out, ok := unescape(s); ok {
 					return out, true
@@ -972,10 +949,10 @@ func (p *plainScan) str() (string, bool) {
 	return "", false
 }
 
-// intern returns the words Meta's templates repeat (component and button
+// internWord returns the words Meta's templates repeat (component and button
 // types, formats, statuses, categories, common languages) without
 // allocating, and any other string as a copy of s.
-func intern(s []byte) string {
+func internWord(s []byte) string {
 	switch string(s) {
 	case "":
 		return ""
