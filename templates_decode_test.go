@@ -1,7 +1,10 @@
 package crispwa
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -310,4 +313,107 @@ func checkPlainLeaf(t *testing.T, leaf []byte) {
 	gotErr, wantErr = gotRows.UnmarshalJSON(leaf), wantRows.decode(leaf)
 	require.Equal(t, wantErr == nil, gotErr == nil, "%q", leaf)
 	require.Equal(t, wantRows, gotRows, "%q", leaf)
+}
+
+// The page decoder matches json.Unmarshal on real-world pages changed in
+// the ways servers differ: any value replaced by one of another type, keys
+// in another case or escaped, repeated members, nulls in lists. The byte
+// fuzzer rarely builds these; here they are built on purpose, from a fixed
+// seed.
+func TestPageDecoderOnPerturbedPages(t *testing.T) {
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, []byte(realWorldPage(t))))
+	page := compact.Bytes()
+	values := []string{`null`, `true`, `false`, `0`, `7`, `-3`, `5.0`, `1e2`, `99999999999999999999`, `""`, `"x"`,
+		`"caf\u00e9"`, `"\ud83d\ude00"`, "\"\xff\"", `"a\nb"`, `[]`, `["a"]`, `"a"`, `[["a"],[]]`, `[null]`, `["a",1]`, `{}`,
+		`{"a":[1,{"b":null}]}`, `[{}]`, `[{"type":"BODY"}]`, `{"text":"t"}`, `[{"param_name":"p","example":"e"}]`}
+	rng := rand.New(rand.NewPCG(22, 2026))
+	const runs = 600
+	var fast, odd int
+	for range runs {
+		b := slices.Clone(page)
+		for range 1 + rng.IntN(3) {
+			b = perturb(rng, b, values)
+		}
+		checkPage(t, b)
+		var env envelope[templatesData]
+		if scanTemplatesPage(b, &env) && env.Data != nil {
+			fast++
+			for _, tpl := range env.Data.Templates {
+				if tpl != nil && tpl.Unmodeled != "" {
+					odd++
+				}
+			}
+		}
+	}
+	// Both paths ran: pages the scanner read, with templates it handed to
+	// Template.UnmarshalJSON, and pages it left to json.Unmarshal.
+	t.Logf("%d pages read by the scanner (%d odd templates among them), %d by json.Unmarshal", fast, odd, runs-fast)
+	assert.Greater(t, fast, runs/2)
+	assert.Greater(t, odd, runs/4)
+	assert.Greater(t, runs-fast, 0)
+}
+
+// perturb makes one change to a page's JSON at a random member: its value
+// replaced, its key changed in case or escaped, the member repeated with
+// another value, or a null put first in its list.
+func perturb(rng *rand.Rand, b []byte, values []string) []byte {
+	var keys []int // offsets of the '"' opening each key
+	for i := 1; i+1 < len(b); i++ {
+		if b[i] == '"' && b[i+1] == ':' {
+			j := bytes.LastIndexByte(b[:i], '"')
+			for j > 0 && b[j-1] == '\\' {
+				j = bytes.LastIndexByte(b[:j-1], '"')
+			}
+			if j > 0 && (b[j-1] == '{' || b[j-1] == ',') {
+				keys = append(keys, j)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return b
+	}
+	k := keys[rng.IntN(len(keys))]
+	s := callbackScanner{b: b, i: k}
+	if _, err := s.str(); err != nil {
+		return b
+	}
+	keyEnd := s.i
+	s.i++ // ':'
+	v := s.i
+	if s.value(1) != nil {
+		return b
+	}
+	key, value := b[k:keyEnd], b[v:s.i]
+	var out []byte
+	switch rng.IntN(6) {
+	case 0, 1:
+		out = slices.Concat(b[:v], []byte(values[rng.IntN(len(values))]), b[s.i:])
+	case 2:
+		upper := bytes.ToUpper(key)
+		if rng.IntN(2) == 0 {
+			upper = slices.Concat(key[:2], []byte{}, key[2:])
+			upper[1] = bytes.ToUpper(upper[1:2])[0]
+		}
+		out = slices.Concat(b[:k], upper, b[keyEnd:])
+	case 3:
+		escaped := fmt.Appendf(nil, `"\u%04x`, key[1])
+		out = slices.Concat(b[:k], escaped, key[2:], b[keyEnd:])
+	case 4:
+		other := values[rng.IntN(len(values))]
+		if rng.IntN(2) == 0 {
+			other = string(value)
+		}
+		out = slices.Concat(b[:s.i], []byte(","), key, []byte(":"), []byte(other), b[s.i:])
+	case 5:
+		if value[0] != '[' {
+			return b
+		}
+		sep := ","
+		if bytes.Equal(value, []byte("[]")) {
+			sep = ""
+		}
+		out = slices.Concat(b[:v+1], []byte("null"+sep), b[v+1:])
+	}
+	return out
 }
