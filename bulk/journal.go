@@ -460,30 +460,36 @@ func (j *Journal) Lookup(key string) (Entry, bool) {
 }
 
 // peek is Lookup for the runner's validation pass: only what it needs,
-// without copying the entry's reasons and failure, and without allocating.
-func (j *Journal) peek(key string) Entry {
+// without copying the entry's reasons and failure, and without allocating,
+// with the entry's position in the journal (-1: key has none). near is a
+// position to look at first: a campaign resumed in the order its journal
+// recorded it finds each key right after the one before, without a look
+// in the index.
+func (j *Journal) peek(key string, near int32) (Entry, int32) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	e := j.lookup(key)
-	if e == nil {
-		return Entry{}
+	i, ok := j.position(key, near)
+	if !ok {
+		return Entry{}, -1
 	}
+	e := j.at(i)
 	out := Entry{Key: j.strs.string(e.key), Status: Status(eventNames[e.status]), To: j.strs.string(e.to)}
 	if e.extra != 0 {
 		out.RetryAt = unixTime(j.extras[e.extra-1].retryAt)
 	}
-	return out
+	return out, i
 }
 
-// forEach calls f with every entry, in order, under the journal's lock,
-// without its RequestID (which may cost an allocation to export).
-func (j *Journal) forEach(f func(e Entry)) {
+// forEach calls f with every entry and its position, in order, under the
+// journal's lock, without its RequestID (which may cost an allocation to
+// export).
+func (j *Journal) forEach(f func(pos int32, e Entry)) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for i := range j.n {
 		e := *j.at(int32(i))
 		e.requestID = 0
-		f(j.export(&e))
+		f(int32(i), j.export(&e))
 	}
 }
 

@@ -99,11 +99,19 @@ func (s *state) at(i int32) *entry { return &s.chunks[i/chunkSize][i%chunkSize] 
 
 // lookup returns the entry of key, or nil.
 func (s *state) lookup(key string) *entry {
-	i, ok := s.byKey.find(maphash.String(s.seed, key), func(i int32) bool { return s.strs.string(s.at(i).key) == key })
+	i, ok := s.position(key, -1)
 	if !ok {
 		return nil
 	}
 	return s.at(i)
+}
+
+// position returns the position of key's entry, looking at near first.
+func (s *state) position(key string, near int32) (int32, bool) {
+	if near >= 0 && int(near) < s.n && s.strs.string(s.at(near).key) == key {
+		return near, true
+	}
+	return s.byKey.find(maphash.String(s.seed, key), func(i int32) bool { return s.strs.string(s.at(i).key) == key })
 }
 
 // entry returns the index of key's entry, creating it.

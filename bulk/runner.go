@@ -177,9 +177,11 @@ type campaign struct {
 	seed     maphash.Seed
 
 	// From the validation pass: every job's key hash (to check the later
-	// passes see the same jobs) and the first job of each, the valid ones
-	// and the ones to send.
+	// passes see the same jobs) and the first job of each key (byEntry for
+	// the keys the journal had, by their position in it; keys for the
+	// others), the valid ones and the ones to send.
 	hashes  []uint64
+	byEntry []int32 // 1 + the job, by journal position; 0 none
 	keys    firstSeen
 	valid   bitset
 	todo    bitset
@@ -242,10 +244,11 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 		// A resumed campaign has about as many jobs as its journal has
 		// recipients: size the tables once instead of growing them.
 		c.hashes, rcs = make([]uint64, 0, n), make([]uint64, 0, n)
-		c.keys.reserve(n)
+		c.byEntry = make([]int32, n)
 		recipients.reserve(n)
 	}
 	i := -1
+	near := int32(0) // where the next job's key is likely in the journal
 	for job, err := range c.jobs {
 		i++
 		c.hashes = append(c.hashes, maphash.String(c.seed, job.Key))
@@ -267,7 +270,11 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
 			continue
 		}
-		if first, dup := c.keys.add(c.hashes, i); dup {
+		e, pos := r.journal.peek(job.Key, near)
+		if pos >= 0 {
+			near = pos + 1
+		}
+		if first, dup := c.addKey(i, pos); dup {
 			refuse(fmt.Errorf("duplicate key: job %d has it too", first))
 			continue
 		}
@@ -275,7 +282,6 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 			refuse(errors.New("nil request"))
 			continue
 		}
-		e := r.journal.peek(job.Key)
 		settled := e.Status == StatusAccepted && e.RetryAt.IsZero()
 		// A settled job is not sent: its number is read once (from the
 		// journal when it kept it), only to stop another job of this run
@@ -351,6 +357,31 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 	}
 	sum.Jobs = i + 1
 	return nil
+}
+
+// addKey adds job i, whose key is at position pos in the journal (-1:
+// not in it), unless an earlier job has the same key: it then returns that
+// job, and true. The journal's own index found the key: no second table
+// holds the keys it has.
+func (c *campaign) addKey(i int, pos int32) (first int, dup bool) {
+	if pos >= 0 && int(pos) < len(c.byEntry) {
+		if f := c.byEntry[pos]; f != 0 {
+			return int(f - 1), true
+		}
+		c.byEntry[pos] = int32(i + 1)
+		return 0, false
+	}
+	return c.keys.add(c.hashes, i)
+}
+
+// jobOf returns the job of this run whose key is key, at position pos in
+// the journal.
+func (c *campaign) jobOf(pos int32, key string) (int, bool) {
+	if int(pos) < len(c.byEntry) {
+		f := c.byEntry[pos]
+		return int(f - 1), f != 0
+	}
+	return c.keys.find(c.hashes, maphash.String(c.seed, key)) // a key new in this run
 }
 
 // sending runs f, the sending phase, with the campaign's helpers around it:
@@ -768,8 +799,8 @@ func (c *campaign) summarise(sum *Summary) {
 	c.mu.Unlock()
 	_, sum.RateLimited = c.throttle.state()
 
-	c.r.journal.forEach(func(e Entry) {
-		if i, ok := c.keys.find(c.hashes, maphash.String(c.seed, e.Key)); !ok || !c.valid.has(i) {
+	c.r.journal.forEach(func(pos int32, e Entry) {
+		if i, ok := c.jobOf(pos, e.Key); !ok || !c.valid.has(i) {
 			return
 		}
 		switch {
@@ -917,11 +948,20 @@ func (b *bitset) set(i int) {
 func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
 
 // firstSeen finds the first job with a given hash among the jobs added so
-// far: an open-addressing table of 1 + job positions (4 bytes a slot),
-// whose hashes the caller keeps in a slice indexed by position.
+// far: an open-addressing table, of any size (a resumed campaign's is sized
+// to its journal), whose slots hold 1 + a job position in their low 32 bits
+// and the low 32 bits of its hash above them (8 bytes a slot), so that a
+// probe reads the caller's hashes, kept in a slice indexed by position,
+// only when those bits match. A hash's first slot comes from its high bits.
 type firstSeen struct {
-	slots []int32
+	slots []uint64
 	n     int
+}
+
+// home is the first slot to probe for hash h.
+func (t *firstSeen) home(h uint64) int {
+	k, _ := bits.Mul64(h, uint64(len(t.slots)))
+	return int(k)
 }
 
 // add adds job i, whose hash is hashes[i], unless an earlier job has the
@@ -929,22 +969,25 @@ type firstSeen struct {
 func (t *firstSeen) add(hashes []uint64, i int) (first int, dup bool) {
 	if (t.n+1)*4 > len(t.slots)*3 { // at most three slots in four used
 		old := t.slots
-		t.slots = make([]int32, max(2*len(old), 1024))
-		for _, p := range old {
-			if p != 0 {
-				t.put(hashes, p)
+		t.slots = make([]uint64, max(2*len(old), 1024))
+		for _, slot := range old {
+			if slot != 0 {
+				t.put(hashes, slot)
 			}
 		}
 	}
-	h, mask := hashes[i], uint64(len(t.slots)-1)
-	for k := h & mask; ; k = (k + 1) & mask {
-		switch p := t.slots[k]; {
-		case p == 0:
-			t.slots[k] = int32(i + 1)
+	h := hashes[i]
+	for k := t.home(h); ; k++ {
+		if k == len(t.slots) {
+			k = 0
+		}
+		switch slot := t.slots[k]; {
+		case slot == 0:
+			t.slots[k] = h<<32 | uint64(i+1)
 			t.n++
 			return 0, false
-		case hashes[p-1] == h:
-			return int(p - 1), true
+		case slot>>32 == h&(1<<32-1) && hashes[uint32(slot)-1] == h:
+			return int(uint32(slot) - 1), true
 		}
 	}
 }
@@ -954,13 +997,15 @@ func (t *firstSeen) find(hashes []uint64, h uint64) (int, bool) {
 	if len(t.slots) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(t.slots) - 1)
-	for k := h & mask; ; k = (k + 1) & mask {
-		switch p := t.slots[k]; {
-		case p == 0:
+	for k := t.home(h); ; k++ {
+		if k == len(t.slots) {
+			k = 0
+		}
+		switch slot := t.slots[k]; {
+		case slot == 0:
 			return 0, false
-		case hashes[p-1] == h:
-			return int(p - 1), true
+		case slot>>32 == h&(1<<32-1) && hashes[uint32(slot)-1] == h:
+			return int(uint32(slot) - 1), true
 		}
 	}
 }
@@ -968,15 +1013,17 @@ func (t *firstSeen) find(hashes []uint64, h uint64) (int, bool) {
 // reserve sizes an empty table for n jobs.
 func (t *firstSeen) reserve(n int) {
 	if len(t.slots) == 0 {
-		t.slots = make([]int32, max(1<<bits.Len(uint(n*4/3)), 1024))
+		t.slots = make([]uint64, max(n*4/3+1, 1024))
 	}
 }
 
-func (t *firstSeen) put(hashes []uint64, p int32) {
-	mask := uint64(len(t.slots) - 1)
-	k := hashes[p-1] & mask
+// put files a slot of an older table.
+func (t *firstSeen) put(hashes []uint64, slot uint64) {
+	k := t.home(hashes[uint32(slot)-1])
 	for t.slots[k] != 0 {
-		k = (k + 1) & mask
+		if k++; k == len(t.slots) {
+			k = 0
+		}
 	}
-	t.slots[k] = p
+	t.slots[k] = slot
 }
