@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"math/bits"
+	"runtime"
 	"sync"
 	"time"
 
@@ -181,7 +182,8 @@ type campaign struct {
 	// the keys the journal had, by their position in it; keys for the
 	// others), the valid ones and the ones to send.
 	hashes  []uint64
-	byEntry []int32 // 1 + the job, by journal position; 0 none
+	rcs     []uint64 // the hash of each job's recipient and template; 0 none
+	byEntry []int32  // 1 + the job, by journal position; 0 none
 	keys    firstSeen
 	valid   bitset
 	todo    bitset
@@ -228,135 +230,242 @@ func newCampaign(ctx context.Context, r *Runner, jobs iter.Seq2[Job, error], sta
 // plan is the validation pass: it refuses the invalid jobs (in sum), counts
 // the ones already settled, and marks the ones to send. It fails when the
 // job source or a template fetch fails: nothing has been sent then.
+//
+// It reads the jobs in batches: the numbers of a batch are parsed on every
+// core at once (see parse), then its jobs are checked one by one, in
+// order.
 func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error {
 	r := c.r
-	// The first job of each recipient and template, found by their hashes
-	// in rcs (0: a job without a number): a few bytes a job, for campaigns
-	// of millions.
-	var recipients firstSeen
-	var rcs []uint64
-	templates := map[nameLang]*crispwa.Template{}
-	missing := map[nameLang]error{}
-	now := time.Now()
-	var h maphash.Hash
-	h.SetSeed(c.seed)
+	p := planner{c: c, sum: sum, retryOnly: retryOnly, now: time.Now(), i: -1,
+		templates: map[nameLang]*crispwa.Template{}, missing: map[nameLang]error{}}
+	p.h.SetSeed(c.seed)
 	if n := r.journal.entries(); n > 0 && c.hashes == nil {
 		// A resumed campaign has about as many jobs as its journal has
 		// recipients: size the tables once instead of growing them.
-		c.hashes, rcs = make([]uint64, 0, n), make([]uint64, 0, n)
+		c.hashes, c.rcs = make([]uint64, 0, n), make([]uint64, 0, n)
 		c.byEntry = make([]int32, n)
-		recipients.reserve(n)
+		p.recipients.reserve(n)
 	}
-	i := -1
+	batch := make([]planned, 0, planBatch)
 	near := int32(0) // where the next job's key is likely in the journal
-	for job, err := range c.jobs {
-		i++
-		c.hashes = append(c.hashes, maphash.String(c.seed, job.Key))
-		rcs = append(rcs, 0)
-		refuse := func(err error) { sum.Invalid = append(sum.Invalid, &JobError{Key: job.Key, Index: i, Err: err}) }
-		if err != nil {
-			var je *JobError
-			if !errors.As(err, &je) {
+	check := func() error {
+		parse(batch)
+		for k := range batch {
+			if err := p.check(ctx, &batch[k]); err != nil {
 				return err
 			}
-			refuse(je.Err)
-			continue
 		}
-		switch {
-		case job.Key == "":
-			refuse(errors.New("empty key"))
-			continue
-		case len(job.Key) > MaxKeyLength:
-			refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
-			continue
-		}
-		e, pos := r.journal.peek(job.Key, near)
-		if pos >= 0 {
-			near = pos + 1
-		}
-		if first, dup := c.addKey(i, pos); dup {
-			refuse(fmt.Errorf("duplicate key: job %d has it too", first))
-			continue
-		}
-		if job.Request == nil {
-			refuse(errors.New("nil request"))
-			continue
-		}
-		settled := e.Status == StatusAccepted && e.RetryAt.IsZero()
-		// A settled job is not sent: its number is read once (from the
-		// journal when it kept it), only to stop another job of this run
-		// from reaching the same person.
-		to := ""
-		if settled && e.To != "" {
-			to = e.To
-		} else if !settled {
-			if err := job.Request.Validate(); err != nil {
-				refuse(err)
-				continue
+		batch = batch[:0]
+		return nil
+	}
+	for job, err := range c.jobs {
+		b := planned{job: job, err: err, pos: -1}
+		if err == nil && job.Key != "" && len(job.Key) <= MaxKeyLength {
+			b.entry, b.pos = r.journal.peek(job.Key, near)
+			if b.pos >= 0 {
+				near = b.pos + 1
 			}
+			b.settled = b.entry.Status == StatusAccepted && b.entry.RetryAt.IsZero()
 		}
-		if to == "" {
-			to, _ = crispwa.NormalizePhone(job.Request.To, "")
-		}
-		if to != "" {
-			h.Reset()
-			h.WriteString(job.Request.Template.Name)
-			h.WriteByte(0)
-			h.WriteString(job.Request.Template.Language)
-			h.WriteByte(0)
-			h.WriteString(to)
-			rcs[i] = h.Sum64()
-			if first, dup := recipients.add(rcs, i); dup {
-				refuse(fmt.Errorf("same recipient and template as job %d: a campaign sends once per recipient", first))
-				continue
+		if batch = append(batch, b); len(batch) == planBatch {
+			if err := check(); err != nil {
+				return err
 			}
-		}
-		if !settled && r.cfg.checkTemplates {
-			m := job.Request.Template
-			nl := nameLang{m.Name, m.Language}
-			t, ok := templates[nl]
-			if !ok && missing[nl] == nil {
-				var err error
-				t, err = r.client.Templates.Get(ctx, nl.name, nl.language)
-				switch {
-				case errors.Is(err, crispwa.ErrNotFound):
-					missing[nl] = err
-				case err != nil:
-					return fmt.Errorf("bulk: fetching template %q (%s) to check the jobs: %w", nl.name, nl.language, err)
-				default:
-					templates[nl] = t
-				}
-			}
-			if err := missing[nl]; err != nil {
-				refuse(err)
-				continue
-			}
-			if err := t.Check(m); err != nil {
-				refuse(err)
-				continue
-			}
-		}
-		c.valid.set(i)
-		switch {
-		case settled:
-			sum.AlreadySent++
-		case e.Status == StatusAccepted && !e.RetryDue(now):
-			// Waiting for its retry: reported by summarise.
-		case e.Status == StatusAccepted: // due for a retry
-			c.todo.set(i)
-			c.retries.set(i)
-			c.toSend++
-		case e.Status == StatusUnknown && !r.cfg.retryUnknown:
-			sum.SkippedUnknown = append(sum.SkippedUnknown, job.Key)
-		case retryOnly:
-			// Retry sends only the retry-later jobs.
-		default:
-			c.todo.set(i)
-			c.toSend++
 		}
 	}
-	sum.Jobs = i + 1
+	if err := check(); err != nil {
+		return err
+	}
+	sum.Jobs = p.i + 1
 	return nil
+}
+
+// planBatch is how many jobs the validation pass reads before it checks
+// them.
+const planBatch = 256
+
+// planned is a job of the validation pass, with what was found about it
+// before its turn: its journal entry, and its number's parse.
+type planned struct {
+	job     Job
+	err     error // the job source's
+	entry   Entry // what the journal says of job.Key
+	pos     int32 // the entry's position in the journal; -1 none
+	settled bool  // accepted, not waiting for a retry: not sent again
+	invalid error // job.Request.Validate's, when the job is not settled
+	to      string
+}
+
+// parse validates the jobs of batch that are not settled, and finds every
+// job's recipient in canonical form (to; "" when it has none): a settled
+// job's number is read once, from the journal when it kept it, only to
+// stop another job of this run from reaching the same person. Numbers are
+// parsed with libphonenumber, which takes microseconds: the batch is split
+// between the cores.
+func parse(batch []planned) {
+	one := func(b *planned) {
+		req := b.job.Request
+		if b.err != nil || req == nil {
+			return
+		}
+		if !b.settled {
+			if b.invalid = req.Validate(); b.invalid != nil {
+				return
+			}
+		} else if b.entry.To != "" {
+			b.to = b.entry.To
+			return
+		}
+		b.to, _ = crispwa.NormalizePhone(req.To, "")
+	}
+	cores := min(runtime.GOMAXPROCS(0), len(batch)/16)
+	if cores < 2 {
+		for k := range batch {
+			one(&batch[k])
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range cores {
+		part := batch[w*len(batch)/cores : (w+1)*len(batch)/cores]
+		wg.Go(func() {
+			for k := range part {
+				one(&part[k])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// planner is the state of one validation pass.
+type planner struct {
+	c         *campaign
+	sum       *Summary
+	retryOnly bool
+	now       time.Time
+	i         int // the job checked last
+	// The first job of each recipient and template, found by their hashes
+	// in c.rcs (0: a job without a number): a few bytes a job, for
+	// campaigns of millions.
+	recipients firstSeen
+	h          maphash.Hash
+	templates  map[nameLang]*crispwa.Template
+	missing    map[nameLang]error
+}
+
+// check checks the next job, b: it refuses it (in sum), counts it as
+// settled, or marks it to send. It fails when the job source or a template
+// fetch fails.
+func (p *planner) check(ctx context.Context, b *planned) error {
+	c, r, sum, job := p.c, p.c.r, p.sum, b.job
+	p.i++
+	i := p.i
+	c.hashes = append(c.hashes, maphash.String(c.seed, job.Key))
+	c.rcs = append(c.rcs, 0)
+	refuse := func(err error) error {
+		sum.Invalid = append(sum.Invalid, &JobError{Key: job.Key, Index: i, Err: err})
+		return nil
+	}
+	if b.err != nil {
+		var je *JobError
+		if !errors.As(b.err, &je) {
+			return b.err
+		}
+		return refuse(je.Err)
+	}
+	switch {
+	case job.Key == "":
+		return refuse(errors.New("empty key"))
+	case len(job.Key) > MaxKeyLength:
+		return refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
+	}
+	if first, dup := c.addKey(i, b.pos); dup {
+		return refuse(fmt.Errorf("duplicate key: job %d has it too", first))
+	}
+	if job.Request == nil {
+		return refuse(errors.New("nil request"))
+	}
+	if b.invalid != nil {
+		return refuse(b.invalid)
+	}
+	if b.to != "" {
+		c.rcs[i] = c.recipient(&p.h, job.Request.Template, b.to)
+		if first, dup := p.recipients.add(c.rcs, i); dup {
+			return refuse(fmt.Errorf("same recipient and template as job %d: a campaign sends once per recipient", first))
+		}
+	}
+	if !b.settled && r.cfg.checkTemplates {
+		m := job.Request.Template
+		nl := nameLang{m.Name, m.Language}
+		t, ok := p.templates[nl]
+		if !ok && p.missing[nl] == nil {
+			var err error
+			t, err = r.client.Templates.Get(ctx, nl.name, nl.language)
+			switch {
+			case errors.Is(err, crispwa.ErrNotFound):
+				p.missing[nl] = err
+			case err != nil:
+				return fmt.Errorf("bulk: fetching template %q (%s) to check the jobs: %w", nl.name, nl.language, err)
+			default:
+				p.templates[nl] = t
+			}
+		}
+		if err := p.missing[nl]; err != nil {
+			return refuse(err)
+		}
+		if err := t.Check(m); err != nil {
+			return refuse(err)
+		}
+	}
+	c.valid.set(i)
+	e := b.entry
+	switch {
+	case b.settled:
+		sum.AlreadySent++
+	case e.Status == StatusAccepted && !e.RetryDue(p.now):
+		// Waiting for its retry: reported by summarise.
+	case e.Status == StatusAccepted: // due for a retry
+		c.todo.set(i)
+		c.retries.set(i)
+		c.toSend++
+	case e.Status == StatusUnknown && !r.cfg.retryUnknown:
+		sum.SkippedUnknown = append(sum.SkippedUnknown, job.Key)
+	case p.retryOnly:
+		// Retry sends only the retry-later jobs.
+	default:
+		c.todo.set(i)
+		c.toSend++
+	}
+	return nil
+}
+
+// recipient is the hash of a recipient (a number in canonical form) and
+// template, for the duplicate check.
+func (c *campaign) recipient(h *maphash.Hash, m crispwa.MessageTemplate, to string) uint64 {
+	h.Reset()
+	h.WriteString(m.Name)
+	h.WriteByte(0)
+	h.WriteString(m.Language)
+	h.WriteByte(0)
+	h.WriteString(to)
+	return h.Sum64()
+}
+
+// canonical returns job i's number in canonical form, as the validation
+// pass found it. The number is parsed again (never guessed from its shape:
+// "+330612345678" and "+33612345678" are one person, and the suppression
+// list knows only the canonical form) unless it is written as the pass
+// found it, which the hash of the recipient it kept tells.
+func (c *campaign) canonical(i int, req *crispwa.SendTemplateRequest) string {
+	if i < len(c.rcs) && c.rcs[i] != 0 {
+		var h maphash.Hash
+		h.SetSeed(c.seed)
+		if c.recipient(&h, req.Template, req.To) == c.rcs[i] {
+			return req.To
+		}
+	}
+	to, _ := crispwa.NormalizePhone(req.To, "")
+	return to
 }
 
 // addKey adds job i, whose key is at position pos in the journal (-1:
@@ -532,10 +641,7 @@ func (c *campaign) sendJob(w work) {
 	if c.skipPaused(tmpl) {
 		return
 	}
-	// Parsed again, never guessed from its shape: "+330612345678" and
-	// "+33612345678" are one person, and the suppression list knows only
-	// the canonical form.
-	to, _ := crispwa.NormalizePhone(job.Request.To, "")
+	to := c.canonical(i, job.Request)
 	if s := c.r.cfg.suppressions; s != nil {
 		ctx, cancel := context.WithTimeout(c.stop, storeTimeout)
 		on, err := s.Contains(ctx, to)
