@@ -353,11 +353,16 @@ func (s *state) list() []Entry {
 	return out
 }
 
-// read applies the records of r (the journal at path, of size bytes) and turns the keys
-// left "sending" into StatusUnknown. It reads one line at a time, at most
-// MaxJournalLine bytes, and keeps nothing of a line once applied. It
-// returns the length to cut the file to when its last line is torn, else
-// -1.
+// read applies the records of r (the journal at path, of size bytes) and
+// turns the keys left "sending" into StatusUnknown. It reads one line at a
+// time, at most MaxJournalLine bytes, and keeps nothing of a line once
+// applied. It returns the length to cut the file to when its last line is
+// torn, else -1.
+//
+// Two goroutines share the work: one reads and decodes the lines, in
+// batches (see readLines), while this one applies them, in order. The
+// first line that is not a record, or cannot be applied, ends the read
+// with its error, as if the lines were read and applied one by one.
 func (s *state) read(r io.Reader, path string, size int64) (torn int64, err error) {
 	// A key takes three records or more (sending, its outcome, a callback),
 	// some 300 bytes: the indexes are sized once rather than grown (each
@@ -366,37 +371,32 @@ func (s *state) read(r io.Reader, path string, size int64) (torn int64, err erro
 		s.byKey.reserve(keys)
 		s.byRequest.reserve(keys)
 	}
-	br := bufio.NewReaderSize(r, MaxJournalLine)
-	var offset int64
-	torn = -1
-	var f fields
-	var d recordDecoder
-	for n := 1; ; n++ {
-		line, err := br.ReadSlice('\n')
-		if errors.Is(err, io.EOF) {
-			if len(line) > 0 {
-				if !isTornRecord(line) {
-					return -1, fmt.Errorf("%w: %s line %d: not a journal record", ErrJournalCorrupt, path, n)
-				}
-				torn = offset
+	batches, free := make(chan *lineBatch, 2), make(chan *lineBatch, 4)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(batches)
+		readLines(r, path, batches, free, done)
+	}()
+	defer func() {
+		close(done) // the reader stops, if it has not, and no longer uses r
+		<-finished
+	}()
+	for b := range batches {
+		for k := range b.recs {
+			if err := s.apply(&b.recs[k]); err != nil {
+				return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, b.lines[k], err)
 			}
-			break
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return -1, fmt.Errorf("%w: %s line %d: longer than %d bytes", ErrJournalCorrupt, path, n, MaxJournalLine)
+		if b.err != nil {
+			return -1, b.err
 		}
-		if err != nil {
-			return -1, fmt.Errorf("bulk: reading journal: %w", err)
+		if b.last {
+			torn = b.torn
 		}
-		offset += int64(len(line))
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		if err := d.decode(line, &f); err != nil {
-			return -1, fmt.Errorf("%w: %s line %d: not a journal record: %v", ErrJournalCorrupt, path, n, err)
-		}
-		if err := s.apply(&f); err != nil {
-			return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, n, err)
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	for i := range s.n {
@@ -406,6 +406,96 @@ func (s *state) read(r io.Reader, path string, size int64) (torn int64, err erro
 		}
 	}
 	return torn, nil
+}
+
+// lineBatch is a run of lines of a journal, decoded: recs point into buf.
+type lineBatch struct {
+	buf   []byte
+	recs  []fields
+	lines []int // the line number of each of recs
+	// err ends the read, after recs: the error of the line after them.
+	err error
+	// last marks the batch of the end of the file; torn is then the
+	// length to cut the file to when its last line is torn, else -1.
+	last bool
+	torn int64
+}
+
+const (
+	batchBytes = 4 * MaxJournalLine // a batch's lines, at least one of any length
+	batchRecs  = 1024
+)
+
+// readLines reads the lines of r (the journal at path), decodes them and
+// sends them in batches on out, the last one marked, until the end of r, a
+// line that is not a record or done. It takes the batches to fill from
+// free when there are some.
+func readLines(r io.Reader, path string, out chan<- *lineBatch, free <-chan *lineBatch, done <-chan struct{}) {
+	next := func() *lineBatch {
+		select {
+		case b := <-free:
+			b.buf, b.recs, b.lines, b.err = b.buf[:0], b.recs[:0], b.lines[:0], nil
+			return b
+		default:
+			return &lineBatch{buf: make([]byte, 0, batchBytes), recs: make([]fields, 0, batchRecs), lines: make([]int, 0, batchRecs)}
+		}
+	}
+	send := func(b *lineBatch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	br := bufio.NewReaderSize(r, MaxJournalLine)
+	var d recordDecoder
+	var offset int64
+	b := next()
+	for n := 1; ; n++ {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, io.EOF) {
+			b.last, b.torn = true, -1
+			if len(line) > 0 {
+				if !isTornRecord(line) {
+					b.err = fmt.Errorf("%w: %s line %d: not a journal record", ErrJournalCorrupt, path, n)
+				}
+				b.torn = offset
+			}
+			send(b)
+			return
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			b.err = fmt.Errorf("%w: %s line %d: longer than %d bytes", ErrJournalCorrupt, path, n, MaxJournalLine)
+		case err != nil:
+			b.err = fmt.Errorf("bulk: reading journal: %w", err)
+		}
+		if b.err != nil {
+			send(b)
+			return
+		}
+		offset += int64(len(line))
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if len(b.buf)+len(line) > cap(b.buf) || len(b.recs) == cap(b.recs) {
+			if !send(b) {
+				return
+			}
+			b = next()
+		}
+		start := len(b.buf)
+		b.buf = append(b.buf, line...) // never grown: recs keep pointing into it
+		b.recs = append(b.recs, fields{})
+		if err := d.decode(b.buf[start:], &b.recs[len(b.recs)-1]); err != nil {
+			b.recs = b.recs[:len(b.recs)-1]
+			b.err = fmt.Errorf("%w: %s line %d: not a journal record: %v", ErrJournalCorrupt, path, n, err)
+			send(b)
+			return
+		}
+		b.lines = append(b.lines, n)
+	}
 }
 
 // arena holds the journal's strings back to back, in chunks that are never
