@@ -41,6 +41,7 @@ type state struct {
 	// delivered is told of each entry whose delivery a record just set (and
 	// whether it had none before); nil when nobody listens.
 	delivered func(i int32, first bool)
+	touched   uint32 // what prepare read, kept so that the reads are made
 }
 
 const chunkSize = 4096
@@ -114,9 +115,9 @@ func (s *state) position(key string, near int32) (int32, bool) {
 	return s.byKey.find(maphash.String(s.seed, key), func(i int32) bool { return s.strs.string(s.at(i).key) == key })
 }
 
-// entry returns the index of key's entry, creating it.
-func (s *state) entry(key []byte) int32 {
-	h := maphash.Bytes(s.seed, key)
+// entry returns the index of key's entry, creating it; h is the key's
+// hash.
+func (s *state) entry(key []byte, h uint64) int32 {
 	if i, ok := s.byKey.find(h, func(i int32) bool { return string(s.strs.bytes(s.at(i).key)) == string(key) }); ok {
 		return i
 	}
@@ -143,15 +144,54 @@ func (s *state) requestHash(i int32) (uint64, bool) {
 	return maphash.Bytes(s.seed, s.strs.bytes(r)), true // as stored: packed or not
 }
 
-// byRequestID returns the entry whose current request_id is id.
-func (s *state) byRequestID(id requestID) (int32, bool) {
-	return s.byRequest.find(maphash.Bytes(s.seed, id.b), func(i int32) bool { return s.strs.equalID(s.at(i).requestID, id) })
+// byRequestID returns the entry whose current request_id is id, of hash h.
+func (s *state) byRequestID(id requestID, h uint64) (int32, bool) {
+	return s.byRequest.find(h, func(i int32) bool { return s.strs.equalID(s.at(i).requestID, id) })
+}
+
+// prepare hashes f's key and request_id for apply, packing a UUID.
+func (s *state) prepare(f *fields) {
+	if len(f.key) > 0 {
+		f.keyHash = maphash.Bytes(s.seed, f.key)
+	}
+	if len(f.requestID) > 0 {
+		f.id = makeRequestID(f.requestID, &f.packedID)
+		f.idHash = maphash.Bytes(s.seed, f.id.b)
+	}
+	f.prepared = true
+}
+
+// applyAll applies recs, in order, up to the first that fails, with the
+// index of that one. It prepares them a group at a time, then reads the
+// index slots where their look-ups start, one read after the other:
+// each is a likely cache miss, and so close together they overlap
+// instead of each waiting for the one before.
+func (s *state) applyAll(recs []fields) (int, error) {
+	const group = 16
+	for k := 0; k < len(recs); k += group {
+		g := recs[k:min(k+group, len(recs))]
+		for i := range g {
+			s.prepare(&g[i])
+		}
+		touched := s.touched
+		for i := range g {
+			touched ^= s.byKey.first(g[i].keyHash) ^ s.byRequest.first(g[i].idHash)
+		}
+		s.touched = touched
+		for i := range g {
+			if err := s.apply(&g[i]); err != nil {
+				return k + i, err
+			}
+		}
+	}
+	return 0, nil
 }
 
 // requestKey returns the key of the entry whose request_id is id, or "".
 func (s *state) requestKey(id string) string {
 	var buf [16]byte
-	i, ok := s.byRequestID(makeRequestID([]byte(id), &buf))
+	rid := makeRequestID([]byte(id), &buf)
+	i, ok := s.byRequestID(rid, maphash.Bytes(s.seed, rid.b))
 	if !ok {
 		return ""
 	}
@@ -215,6 +255,9 @@ type callbackOutcome struct {
 // apply updates the state with one record. The Journal's mu must be held
 // (or the state not yet shared).
 func (s *state) apply(f *fields) error {
+	if !f.prepared {
+		s.prepare(f)
+	}
 	switch ev := f.event; ev {
 	case evSending, evAccepted, evRejected, evUnknown:
 		if len(f.key) == 0 {
@@ -223,7 +266,7 @@ func (s *state) apply(f *fields) error {
 		if ev == evAccepted && !f.resolved && len(f.requestID) == 0 {
 			return errors.New(`"accepted" record without a request_id`)
 		}
-		i := s.entry(f.key)
+		i := s.entry(f.key, f.keyHash)
 		e := s.at(i)
 		prevRequest, prevDelivery, prev := e.requestID, e.delivery, s.extra(e)
 		if e.extra != 0 {
@@ -249,8 +292,7 @@ func (s *state) apply(f *fields) error {
 			}
 			return nil
 		}
-		var buf [16]byte
-		id := makeRequestID(f.requestID, &buf)
+		id := f.id
 		if ev == evAccepted && prevRequest != 0 && s.strs.equalID(prevRequest, id) {
 			e.requestID = prevRequest // accepted again under the same request_id
 		}
@@ -261,7 +303,7 @@ func (s *state) apply(f *fields) error {
 		}
 		e.requestID = s.strs.addID(id)
 		match := func(j int32) bool { return s.strs.equalID(s.at(j).requestID, id) }
-		s.byRequest.set(maphash.Bytes(s.seed, id.b), match, i, s.requestHash)
+		s.byRequest.set(f.idHash, match, i, s.requestHash)
 		if cb, ok := s.orphans[string(f.requestID)]; ok {
 			delete(s.orphans, string(f.requestID))
 			s.setDelivery(i, cb)
@@ -277,8 +319,7 @@ func (s *state) apply(f *fields) error {
 		if len(f.class) > 0 {
 			cb.class = string(f.class)
 		}
-		var buf [16]byte
-		if i, ok := s.byRequestID(makeRequestID(f.requestID, &buf)); ok {
+		if i, ok := s.byRequestID(f.id, f.idHash); ok {
 			s.setDelivery(i, cb)
 		} else {
 			s.orphans[string(f.requestID)] = cb
@@ -383,10 +424,8 @@ func (s *state) read(r io.Reader, path string, size int64) (torn int64, err erro
 		<-finished
 	}()
 	for b := range batches {
-		for k := range b.recs {
-			if err := s.apply(&b.recs[k]); err != nil {
-				return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, b.lines[k], err)
-			}
+		if k, err := s.applyAll(b.recs); err != nil {
+			return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, b.lines[k], err)
 		}
 		if b.err != nil {
 			return -1, b.err
@@ -677,6 +716,14 @@ type index struct {
 
 func (x *index) tag(h uint64) uint32 { return uint32(h >> (32 + x.posBits)) }
 
+// first returns the slot where a look-up of hash h starts.
+func (x *index) first(h uint64) uint32 {
+	if len(x.slots) == 0 {
+		return 0
+	}
+	return x.slots[h&uint64(len(x.slots)-1)]
+}
+
 // find returns the position whose string has hash h and satisfies match.
 func (x *index) find(h uint64, match func(pos int32) bool) (int32, bool) {
 	k, ok := x.slot(h, match)
@@ -788,6 +835,13 @@ type fields struct {
 	code         int
 	retryAfterMS int64
 	resolved     bool
+
+	// Set by state.prepare: the hashes of key and requestID, and the
+	// request_id as the arena keeps it (packed in packedID when a UUID).
+	prepared        bool
+	keyHash, idHash uint64
+	id              requestID
+	packedID        [16]byte
 }
 
 // decodeRecord reads one line into f, as a recordDecoder does.
