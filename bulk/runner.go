@@ -238,7 +238,6 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 	r := c.r
 	p := planner{c: c, sum: sum, retryOnly: retryOnly, now: time.Now(), i: -1,
 		templates: map[nameLang]*crispwa.Template{}, missing: map[nameLang]error{}}
-	p.h.SetSeed(c.seed)
 	if n := r.journal.entries(); n > 0 && c.hashes == nil {
 		// A resumed campaign has about as many jobs as its journal has
 		// recipients: size the tables once instead of growing them.
@@ -249,7 +248,8 @@ func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error
 	batch := make([]planned, 0, planBatch)
 	near := int32(0) // where the next job's key is likely in the journal
 	check := func() error {
-		parse(batch)
+		parse(batch, c.seed)
+		p.recipients.touch(batch)
 		for k := range batch {
 			if err := p.check(ctx, &batch[k]); err != nil {
 				return err
@@ -294,6 +294,9 @@ type planned struct {
 	settled bool  // accepted, not waiting for a retry: not sent again
 	invalid error // job.Request.Validate's, when the job is not settled
 	to      string
+	// recipient is the hash of to and the template (see
+	// campaign.recipient), when to is set.
+	recipient uint64
 }
 
 // parse validates the jobs of batch that are not settled, and finds every
@@ -302,21 +305,14 @@ type planned struct {
 // stop another job of this run from reaching the same person. Numbers are
 // parsed with libphonenumber, which takes microseconds: the batch is split
 // between the cores.
-func parse(batch []planned) {
+func parse(batch []planned, seed maphash.Seed) {
 	one := func(b *planned) {
-		req := b.job.Request
-		if b.err != nil || req == nil {
-			return
+		parseOne(b)
+		if b.to != "" {
+			var h maphash.Hash
+			h.SetSeed(seed)
+			b.recipient = recipientHash(&h, b.job.Request.Template, b.to)
 		}
-		if !b.settled {
-			if b.invalid = req.Validate(); b.invalid != nil {
-				return
-			}
-		} else if b.entry.To != "" {
-			b.to = b.entry.To
-			return
-		}
-		b.to, _ = crispwa.NormalizePhone(req.To, "")
 	}
 	cores := min(runtime.GOMAXPROCS(0), len(batch)/16)
 	if cores < 2 {
@@ -337,6 +333,23 @@ func parse(batch []planned) {
 	wg.Wait()
 }
 
+// parseOne is parse for one job.
+func parseOne(b *planned) {
+	req := b.job.Request
+	if b.err != nil || req == nil {
+		return
+	}
+	if !b.settled {
+		if b.invalid = req.Validate(); b.invalid != nil {
+			return
+		}
+	} else if b.entry.To != "" {
+		b.to = b.entry.To
+		return
+	}
+	b.to, _ = crispwa.NormalizePhone(req.To, "")
+}
+
 // planner is the state of one validation pass.
 type planner struct {
 	c         *campaign
@@ -348,7 +361,6 @@ type planner struct {
 	// in c.rcs (0: a job without a number): a few bytes a job, for
 	// campaigns of millions.
 	recipients firstSeen
-	h          maphash.Hash
 	templates  map[nameLang]*crispwa.Template
 	missing    map[nameLang]error
 }
@@ -389,7 +401,7 @@ func (p *planner) check(ctx context.Context, b *planned) error {
 		return refuse(b.invalid)
 	}
 	if b.to != "" {
-		c.rcs[i] = c.recipient(&p.h, job.Request.Template, b.to)
+		c.rcs[i] = b.recipient
 		if first, dup := p.recipients.add(c.rcs, i); dup {
 			return refuse(fmt.Errorf("same recipient and template as job %d: a campaign sends once per recipient", first))
 		}
@@ -439,9 +451,9 @@ func (p *planner) check(ctx context.Context, b *planned) error {
 	return nil
 }
 
-// recipient is the hash of a recipient (a number in canonical form) and
-// template, for the duplicate check.
-func (c *campaign) recipient(h *maphash.Hash, m crispwa.MessageTemplate, to string) uint64 {
+// recipientHash is the hash of a recipient (a number in canonical form)
+// and template, for the duplicate check.
+func recipientHash(h *maphash.Hash, m crispwa.MessageTemplate, to string) uint64 {
 	h.Reset()
 	h.WriteString(m.Name)
 	h.WriteByte(0)
@@ -460,7 +472,7 @@ func (c *campaign) canonical(i int, req *crispwa.SendTemplateRequest) string {
 	if i < len(c.rcs) && c.rcs[i] != 0 {
 		var h maphash.Hash
 		h.SetSeed(c.seed)
-		if c.recipient(&h, req.Template, req.To) == c.rcs[i] {
+		if recipientHash(&h, req.Template, req.To) == c.rcs[i] {
 			return req.To
 		}
 	}
@@ -1060,8 +1072,9 @@ func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) !=
 // probe reads the caller's hashes, kept in a slice indexed by position,
 // only when those bits match. A hash's first slot comes from its high bits.
 type firstSeen struct {
-	slots []uint64
-	n     int
+	slots   []uint64
+	n       int
+	touched uint64 // what touch read, kept so that the reads are made
 }
 
 // home is the first slot to probe for hash h.
@@ -1114,6 +1127,20 @@ func (t *firstSeen) find(hashes []uint64, h uint64) (int, bool) {
 			return int(uint32(slot) - 1), true
 		}
 	}
+}
+
+// touch reads the first slot each recipient of batch would be looked up
+// in, one read after the other: each is a likely cache miss, and so close
+// together they overlap instead of each waiting for the one before.
+func (t *firstSeen) touch(batch []planned) {
+	if len(t.slots) == 0 {
+		return
+	}
+	var sum uint64
+	for k := range batch {
+		sum ^= t.slots[t.home(batch[k].recipient)]
+	}
+	t.touched ^= sum
 }
 
 // reserve sizes an empty table for n jobs.
