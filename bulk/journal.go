@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -308,9 +309,12 @@ func (j *Journal) load() error {
 func (j *Journal) write(rec record, durable bool) error {
 	rec.Time = time.Now().UTC()
 	rec.Reason = truncate(rec.Reason, maxReason)
-	line, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("bulk: encoding journal record: %w", err)
+	line, ok := appendRecord(make([]byte, 0, 256), &rec)
+	var err error
+	if !ok {
+		if line, err = json.Marshal(rec); err != nil {
+			return fmt.Errorf("bulk: encoding journal record: %w", err)
+		}
 	}
 	line = append(line, '\n')
 	if len(line) >= MaxJournalLine { // it could not be read back
@@ -368,6 +372,63 @@ func (j *Journal) write(rec record, durable bool) error {
 	return err
 }
 
+// appendRecord appends rec to b as json.Marshal writes it, without its
+// reflection, and reports whether it could: a string json.Marshal would
+// escape or check (a quote, a backslash, a control byte, <, > or &, a byte
+// of 0x80 or more) and a time outside years 0-9999 are left to
+// json.Marshal.
+func appendRecord(b []byte, rec *record) ([]byte, bool) {
+	if y := rec.Time.Year(); y < 0 || y > 9999 {
+		return b, false
+	}
+	b = append(b, `{"time":"`...)
+	b = rec.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	ok := true
+	str := func(name, v string) {
+		if v == "" {
+			return
+		}
+		for i := range len(v) {
+			if c := v[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				ok = false
+				return
+			}
+		}
+		b = append(b, `,"`...)
+		b = append(b, name...)
+		b = append(b, `":"`...)
+		b = append(b, v...)
+		b = append(b, '"')
+	}
+	num := func(name string, v int64) {
+		if v != 0 {
+			b = append(b, `,"`...)
+			b = append(b, name...)
+			b = append(b, `":`...)
+			b = strconv.AppendInt(b, v, 10)
+		}
+	}
+	if rec.Event == "" { // not omitted
+		b = append(b, `,"event":""`...)
+	}
+	str("event", rec.Event)
+	str("key", rec.Key)
+	str("request_id", rec.RequestID)
+	num("http_status", int64(rec.HTTP))
+	str("reason", rec.Reason)
+	if rec.Resolved {
+		b = append(b, `,"resolved":true`...)
+	}
+	num("code", int64(rec.Code))
+	str("class", rec.Class)
+	num("retry_after_ms", rec.RetryAfterMS)
+	str("template", rec.Template)
+	str("language", rec.Language)
+	str("to", rec.To)
+	return append(b, '}'), ok
+}
+
 // truncate cuts s to at most n bytes, on a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
@@ -380,10 +441,11 @@ func truncate(s string, n int) string {
 }
 
 // syncLocked returns once the first seq records are on disk, or with the
-// journal's failure. One goroutine at a time calls fsync, for every record
-// written before it started; the others wait for it. A failed fsync fails
-// the journal for good: no write or sync is tried after it. j.mu must be
-// held.
+// journal's failure. One goroutine at a time syncs the file, for every
+// record written before it started; the others wait for it, and the first
+// of them to wake syncs the records written meanwhile, all at once (group
+// commit). A failed sync fails the journal for good: no write or sync is
+// tried after it. j.mu must be held.
 func (j *Journal) syncLocked(seq uint64) error {
 	for j.durable < seq {
 		if j.err != nil {
@@ -396,7 +458,7 @@ func (j *Journal) syncLocked(seq uint64) error {
 		j.syncing = true
 		target := j.written
 		j.mu.Unlock()
-		err := j.f.Sync()
+		err := syncData(j.f)
 		j.mu.Lock()
 		j.syncing = false
 		if err != nil && j.err == nil {
@@ -460,30 +522,36 @@ func (j *Journal) Lookup(key string) (Entry, bool) {
 }
 
 // peek is Lookup for the runner's validation pass: only what it needs,
-// without copying the entry's reasons and failure, and without allocating.
-func (j *Journal) peek(key string) Entry {
+// without copying the entry's reasons and failure, and without allocating,
+// with the entry's position in the journal (-1: key has none). near is a
+// position to look at first: a campaign resumed in the order its journal
+// recorded it finds each key right after the one before, without a look
+// in the index.
+func (j *Journal) peek(key string, near int32) (Entry, int32) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	e := j.lookup(key)
-	if e == nil {
-		return Entry{}
+	i, ok := j.position(key, near)
+	if !ok {
+		return Entry{}, -1
 	}
+	e := j.at(i)
 	out := Entry{Key: j.strs.string(e.key), Status: Status(eventNames[e.status]), To: j.strs.string(e.to)}
 	if e.extra != 0 {
 		out.RetryAt = unixTime(j.extras[e.extra-1].retryAt)
 	}
-	return out
+	return out, i
 }
 
-// forEach calls f with every entry, in order, under the journal's lock,
-// without its RequestID (which may cost an allocation to export).
-func (j *Journal) forEach(f func(e Entry)) {
+// forEach calls f with every entry and its position, in order, under the
+// journal's lock, without its RequestID (which may cost an allocation to
+// export).
+func (j *Journal) forEach(f func(pos int32, e Entry)) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for i := range j.n {
 		e := *j.at(int32(i))
 		e.requestID = 0
-		f(j.export(&e))
+		f(int32(i), j.export(&e))
 	}
 }
 

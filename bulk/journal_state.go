@@ -41,6 +41,7 @@ type state struct {
 	// delivered is told of each entry whose delivery a record just set (and
 	// whether it had none before); nil when nobody listens.
 	delivered func(i int32, first bool)
+	touched   uint32 // what prepare read, kept so that the reads are made
 }
 
 const chunkSize = 4096
@@ -99,16 +100,24 @@ func (s *state) at(i int32) *entry { return &s.chunks[i/chunkSize][i%chunkSize] 
 
 // lookup returns the entry of key, or nil.
 func (s *state) lookup(key string) *entry {
-	i, ok := s.byKey.find(maphash.String(s.seed, key), func(i int32) bool { return s.strs.string(s.at(i).key) == key })
+	i, ok := s.position(key, -1)
 	if !ok {
 		return nil
 	}
 	return s.at(i)
 }
 
-// entry returns the index of key's entry, creating it.
-func (s *state) entry(key []byte) int32 {
-	h := maphash.Bytes(s.seed, key)
+// position returns the position of key's entry, looking at near first.
+func (s *state) position(key string, near int32) (int32, bool) {
+	if near >= 0 && int(near) < s.n && s.strs.string(s.at(near).key) == key {
+		return near, true
+	}
+	return s.byKey.find(maphash.String(s.seed, key), func(i int32) bool { return s.strs.string(s.at(i).key) == key })
+}
+
+// entry returns the index of key's entry, creating it; h is the key's
+// hash.
+func (s *state) entry(key []byte, h uint64) int32 {
 	if i, ok := s.byKey.find(h, func(i int32) bool { return string(s.strs.bytes(s.at(i).key)) == string(key) }); ok {
 		return i
 	}
@@ -135,15 +144,54 @@ func (s *state) requestHash(i int32) (uint64, bool) {
 	return maphash.Bytes(s.seed, s.strs.bytes(r)), true // as stored: packed or not
 }
 
-// byRequestID returns the entry whose current request_id is id.
-func (s *state) byRequestID(id requestID) (int32, bool) {
-	return s.byRequest.find(maphash.Bytes(s.seed, id.b), func(i int32) bool { return s.strs.equalID(s.at(i).requestID, id) })
+// byRequestID returns the entry whose current request_id is id, of hash h.
+func (s *state) byRequestID(id requestID, h uint64) (int32, bool) {
+	return s.byRequest.find(h, func(i int32) bool { return s.strs.equalID(s.at(i).requestID, id) })
+}
+
+// prepare hashes f's key and request_id for apply, packing a UUID.
+func (s *state) prepare(f *fields) {
+	if len(f.key) > 0 {
+		f.keyHash = maphash.Bytes(s.seed, f.key)
+	}
+	if len(f.requestID) > 0 {
+		f.id = makeRequestID(f.requestID, &f.packedID)
+		f.idHash = maphash.Bytes(s.seed, f.id.b)
+	}
+	f.prepared = true
+}
+
+// applyAll applies recs, in order, up to the first that fails, with the
+// index of that one. It prepares them a group at a time, then reads the
+// index slots where their look-ups start, one read after the other:
+// each is a likely cache miss, and so close together they overlap
+// instead of each waiting for the one before.
+func (s *state) applyAll(recs []fields) (int, error) {
+	const group = 16
+	for k := 0; k < len(recs); k += group {
+		g := recs[k:min(k+group, len(recs))]
+		for i := range g {
+			s.prepare(&g[i])
+		}
+		touched := s.touched
+		for i := range g {
+			touched ^= s.byKey.first(g[i].keyHash) ^ s.byRequest.first(g[i].idHash)
+		}
+		s.touched = touched
+		for i := range g {
+			if err := s.apply(&g[i]); err != nil {
+				return k + i, err
+			}
+		}
+	}
+	return 0, nil
 }
 
 // requestKey returns the key of the entry whose request_id is id, or "".
 func (s *state) requestKey(id string) string {
 	var buf [16]byte
-	i, ok := s.byRequestID(makeRequestID([]byte(id), &buf))
+	rid := makeRequestID([]byte(id), &buf)
+	i, ok := s.byRequestID(rid, maphash.Bytes(s.seed, rid.b))
 	if !ok {
 		return ""
 	}
@@ -207,6 +255,9 @@ type callbackOutcome struct {
 // apply updates the state with one record. The Journal's mu must be held
 // (or the state not yet shared).
 func (s *state) apply(f *fields) error {
+	if !f.prepared {
+		s.prepare(f)
+	}
 	switch ev := f.event; ev {
 	case evSending, evAccepted, evRejected, evUnknown:
 		if len(f.key) == 0 {
@@ -215,7 +266,7 @@ func (s *state) apply(f *fields) error {
 		if ev == evAccepted && !f.resolved && len(f.requestID) == 0 {
 			return errors.New(`"accepted" record without a request_id`)
 		}
-		i := s.entry(f.key)
+		i := s.entry(f.key, f.keyHash)
 		e := s.at(i)
 		prevRequest, prevDelivery, prev := e.requestID, e.delivery, s.extra(e)
 		if e.extra != 0 {
@@ -241,8 +292,7 @@ func (s *state) apply(f *fields) error {
 			}
 			return nil
 		}
-		var buf [16]byte
-		id := makeRequestID(f.requestID, &buf)
+		id := f.id
 		if ev == evAccepted && prevRequest != 0 && s.strs.equalID(prevRequest, id) {
 			e.requestID = prevRequest // accepted again under the same request_id
 		}
@@ -253,7 +303,7 @@ func (s *state) apply(f *fields) error {
 		}
 		e.requestID = s.strs.addID(id)
 		match := func(j int32) bool { return s.strs.equalID(s.at(j).requestID, id) }
-		s.byRequest.set(maphash.Bytes(s.seed, id.b), match, i, s.requestHash)
+		s.byRequest.set(f.idHash, match, i, s.requestHash)
 		if cb, ok := s.orphans[string(f.requestID)]; ok {
 			delete(s.orphans, string(f.requestID))
 			s.setDelivery(i, cb)
@@ -269,8 +319,7 @@ func (s *state) apply(f *fields) error {
 		if len(f.class) > 0 {
 			cb.class = string(f.class)
 		}
-		var buf [16]byte
-		if i, ok := s.byRequestID(makeRequestID(f.requestID, &buf)); ok {
+		if i, ok := s.byRequestID(f.id, f.idHash); ok {
 			s.setDelivery(i, cb)
 		} else {
 			s.orphans[string(f.requestID)] = cb
@@ -345,11 +394,16 @@ func (s *state) list() []Entry {
 	return out
 }
 
-// read applies the records of r (the journal at path, of size bytes) and turns the keys
-// left "sending" into StatusUnknown. It reads one line at a time, at most
-// MaxJournalLine bytes, and keeps nothing of a line once applied. It
-// returns the length to cut the file to when its last line is torn, else
-// -1.
+// read applies the records of r (the journal at path, of size bytes) and
+// turns the keys left "sending" into StatusUnknown. It reads one line at a
+// time, at most MaxJournalLine bytes, and keeps nothing of a line once
+// applied. It returns the length to cut the file to when its last line is
+// torn, else -1.
+//
+// Two goroutines share the work: one reads and decodes the lines, in
+// batches (see readLines), while this one applies them, in order. The
+// first line that is not a record, or cannot be applied, ends the read
+// with its error, as if the lines were read and applied one by one.
 func (s *state) read(r io.Reader, path string, size int64) (torn int64, err error) {
 	// A key takes three records or more (sending, its outcome, a callback),
 	// some 300 bytes: the indexes are sized once rather than grown (each
@@ -358,36 +412,30 @@ func (s *state) read(r io.Reader, path string, size int64) (torn int64, err erro
 		s.byKey.reserve(keys)
 		s.byRequest.reserve(keys)
 	}
-	br := bufio.NewReaderSize(r, MaxJournalLine)
-	var offset int64
-	torn = -1
-	var f fields
-	for n := 1; ; n++ {
-		line, err := br.ReadSlice('\n')
-		if errors.Is(err, io.EOF) {
-			if len(line) > 0 {
-				if !isTornRecord(line) {
-					return -1, fmt.Errorf("%w: %s line %d: not a journal record", ErrJournalCorrupt, path, n)
-				}
-				torn = offset
-			}
-			break
+	batches, free := make(chan *lineBatch, 2), make(chan *lineBatch, 4)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(batches)
+		readLines(r, path, batches, free, done)
+	}()
+	defer func() {
+		close(done) // the reader stops, if it has not, and no longer uses r
+		<-finished
+	}()
+	for b := range batches {
+		if k, err := s.applyAll(b.recs); err != nil {
+			return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, b.lines[k], err)
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return -1, fmt.Errorf("%w: %s line %d: longer than %d bytes", ErrJournalCorrupt, path, n, MaxJournalLine)
+		if b.err != nil {
+			return -1, b.err
 		}
-		if err != nil {
-			return -1, fmt.Errorf("bulk: reading journal: %w", err)
+		if b.last {
+			torn = b.torn
 		}
-		offset += int64(len(line))
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		if err := decodeRecord(line, &f); err != nil {
-			return -1, fmt.Errorf("%w: %s line %d: not a journal record: %v", ErrJournalCorrupt, path, n, err)
-		}
-		if err := s.apply(&f); err != nil {
-			return -1, fmt.Errorf("%w: %s line %d: %v", ErrJournalCorrupt, path, n, err)
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	for i := range s.n {
@@ -397,6 +445,96 @@ func (s *state) read(r io.Reader, path string, size int64) (torn int64, err erro
 		}
 	}
 	return torn, nil
+}
+
+// lineBatch is a run of lines of a journal, decoded: recs point into buf.
+type lineBatch struct {
+	buf   []byte
+	recs  []fields
+	lines []int // the line number of each of recs
+	// err ends the read, after recs: the error of the line after them.
+	err error
+	// last marks the batch of the end of the file; torn is then the
+	// length to cut the file to when its last line is torn, else -1.
+	last bool
+	torn int64
+}
+
+const (
+	batchBytes = 4 * MaxJournalLine // a batch's lines, at least one of any length
+	batchRecs  = 1024
+)
+
+// readLines reads the lines of r (the journal at path), decodes them and
+// sends them in batches on out, the last one marked, until the end of r, a
+// line that is not a record or done. It takes the batches to fill from
+// free when there are some.
+func readLines(r io.Reader, path string, out chan<- *lineBatch, free <-chan *lineBatch, done <-chan struct{}) {
+	next := func() *lineBatch {
+		select {
+		case b := <-free:
+			b.buf, b.recs, b.lines, b.err = b.buf[:0], b.recs[:0], b.lines[:0], nil
+			return b
+		default:
+			return &lineBatch{buf: make([]byte, 0, batchBytes), recs: make([]fields, 0, batchRecs), lines: make([]int, 0, batchRecs)}
+		}
+	}
+	send := func(b *lineBatch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	br := bufio.NewReaderSize(r, MaxJournalLine)
+	var d recordDecoder
+	var offset int64
+	b := next()
+	for n := 1; ; n++ {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, io.EOF) {
+			b.last, b.torn = true, -1
+			if len(line) > 0 {
+				if !isTornRecord(line) {
+					b.err = fmt.Errorf("%w: %s line %d: not a journal record", ErrJournalCorrupt, path, n)
+				}
+				b.torn = offset
+			}
+			send(b)
+			return
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			b.err = fmt.Errorf("%w: %s line %d: longer than %d bytes", ErrJournalCorrupt, path, n, MaxJournalLine)
+		case err != nil:
+			b.err = fmt.Errorf("bulk: reading journal: %w", err)
+		}
+		if b.err != nil {
+			send(b)
+			return
+		}
+		offset += int64(len(line))
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if len(b.buf)+len(line) > cap(b.buf) || len(b.recs) == cap(b.recs) {
+			if !send(b) {
+				return
+			}
+			b = next()
+		}
+		start := len(b.buf)
+		b.buf = append(b.buf, line...) // never grown: recs keep pointing into it
+		b.recs = append(b.recs, fields{})
+		if err := d.decode(b.buf[start:], &b.recs[len(b.recs)-1]); err != nil {
+			b.recs = b.recs[:len(b.recs)-1]
+			b.err = fmt.Errorf("%w: %s line %d: not a journal record: %v", ErrJournalCorrupt, path, n, err)
+			send(b)
+			return
+		}
+		b.lines = append(b.lines, n)
+	}
 }
 
 // arena holds the journal's strings back to back, in chunks that are never
@@ -531,37 +669,37 @@ func (a *arena) text(s str, buf *[uuidLen]byte) []byte {
 }
 
 // packUUID packs a lowercase UUID (8-4-4-4-12 hexadecimal digits) into
-// out, and reports whether b was one.
+// out, and reports whether b was one. Two bytes of text make one of out,
+// read through lowerHex; a byte that is not a lowercase hexadecimal digit
+// sets lowerHex's high bit, checked once at the end.
 func packUUID(b []byte, out *[16]byte) bool {
-	if len(b) != uuidLen {
+	if len(b) != uuidLen || b[8] != '-' || b[13] != '-' || b[18] != '-' || b[23] != '-' {
 		return false
 	}
+	var bad byte
 	k := 0
-	for i, c := range b {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return false
-			}
-			continue
+	for _, g := range [...][2]int{{0, 8}, {9, 13}, {14, 18}, {19, 23}, {24, 36}} {
+		for i := g[0]; i < g[1]; i += 2 {
+			hi, lo := lowerHex[b[i]], lowerHex[b[i+1]]
+			bad |= hi | lo
+			out[k] = hi<<4 | lo&0xf
+			k++
 		}
-		var v byte
-		switch {
-		case '0' <= c && c <= '9':
-			v = c - '0'
-		case 'a' <= c && c <= 'f':
-			v = c - 'a' + 10
-		default:
-			return false
-		}
-		if k%2 == 0 {
-			out[k/2] = v << 4
-		} else {
-			out[k/2] |= v
-		}
-		k++
 	}
-	return true
+	return bad&0x80 == 0
 }
+
+// lowerHex is the value of a lowercase hexadecimal digit, indexed by
+// byte, and 0x80 for any other byte.
+const lowerHex = "" +
+	"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80" +
+	"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x80\x80\x80\x80\x80\x80" +
+	"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80" +
+	"\x80\x0a\x0b\x0c\x0d\x0e\x0f\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80" +
+	"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80" +
+	"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80" +
+	"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80" +
+	"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
 
 // index maps strings to positions (entries) with open addressing over a
 // power-of-two table of 32-bit slots: a slot holds 1 + the position in its
@@ -577,6 +715,14 @@ type index struct {
 }
 
 func (x *index) tag(h uint64) uint32 { return uint32(h >> (32 + x.posBits)) }
+
+// first returns the slot where a look-up of hash h starts.
+func (x *index) first(h uint64) uint32 {
+	if len(x.slots) == 0 {
+		return 0
+	}
+	return x.slots[h&uint64(len(x.slots)-1)]
+}
 
 // find returns the position whose string has hash h and satisfies match.
 func (x *index) find(h uint64, match func(pos int32) bool) (int32, bool) {
@@ -689,16 +835,37 @@ type fields struct {
 	code         int
 	retryAfterMS int64
 	resolved     bool
+
+	// Set by state.prepare: the hashes of key and requestID, and the
+	// request_id as the arena keeps it (packed in packedID when a UUID).
+	prepared        bool
+	keyHash, idHash uint64
+	id              requestID
+	packedID        [16]byte
 }
 
-// decodeRecord reads one line into f. The lines this package writes are
-// flat JSON objects of strings without escapes, integers and booleans; it
-// reads those itself, without encoding/json's reflection and without
-// allocating (a million-record journal opens in a fraction of the time),
-// and hands anything else to encoding/json, which is the authority on what
-// a record is.
+// decodeRecord reads one line into f, as a recordDecoder does.
 func decodeRecord(line []byte, f *fields) error {
-	if decodeFlat(line, f) {
+	var d recordDecoder
+	return d.decode(line, f)
+}
+
+// recordDecoder reads the lines of one journal. The lines this package
+// writes are flat JSON objects of strings without escapes, integers and
+// booleans; it reads those itself, without encoding/json's reflection and
+// without allocating (a million-record journal opens in a fraction of the
+// time), and hands anything else to encoding/json, which is the authority
+// on what a record is. It remembers the last second a time was parsed at:
+// records written within one second share it.
+type recordDecoder struct {
+	second [len("2006-01-02T15:04:05")]byte // as written
+	unix   int64                            // second in Unix seconds
+	known  bool                             // second and unix are set
+}
+
+// decode reads one line into f.
+func (d *recordDecoder) decode(line []byte, f *fields) error {
+	if d.flat(line, f) {
 		return nil
 	}
 	var rec record
@@ -715,10 +882,10 @@ func decodeRecord(line []byte, f *fields) error {
 	return nil
 }
 
-// decodeFlat decodes a flat object whose strings have no escapes into f,
-// and reports whether it could; when it could not, f is to be filled by
+// flat decodes a flat object whose strings have no escapes into f, and
+// reports whether it could; when it could not, f is to be filled by
 // encoding/json.
-func decodeFlat(line []byte, f *fields) bool {
+func (d *recordDecoder) flat(line []byte, f *fields) bool {
 	*f = fields{event: evOther}
 	p := bytes.TrimSpace(line)
 	if len(p) < 2 || p[0] != '{' || p[len(p)-1] != '}' {
@@ -754,13 +921,11 @@ func decodeFlat(line []byte, f *fields) bool {
 		seen = true
 		switch string(name) {
 		case "time":
-			var t time.Time
-			if !isStr || t.UnmarshalText(val) != nil {
+			if !isStr {
 				return false
 			}
-			f.time = 0
-			if !t.IsZero() {
-				f.time = t.UnixNano()
+			if f.time, ok = d.time(val); !ok {
+				return false
 			}
 		case "event":
 			f.event, f.eventName = parseEvent(val), val
@@ -811,6 +976,55 @@ func decodeFlat(line []byte, f *fields) bool {
 		}
 	}
 	return seen
+}
+
+// time reads a record's time, as time.Time's UnmarshalText does, in Unix
+// nanoseconds (0 for the zero time). A UTC time ("...Z") in the second of
+// the last one is read without parsing its date again.
+func (d *recordDecoder) time(val []byte) (int64, bool) {
+	n := len(val)
+	utc := n > len(d.second) && val[n-1] == 'Z'
+	if utc && d.known && string(val[:len(d.second)]) == string(d.second[:]) {
+		if ns, ok := fraction(val[len(d.second) : n-1]); ok {
+			return d.unix*1e9 + ns, true
+		}
+	}
+	var t time.Time
+	if t.UnmarshalText(val) != nil {
+		return 0, false
+	}
+	if t.IsZero() {
+		return 0, true
+	}
+	if utc && t.Year() >= 1970 && t.Year() < 2200 {
+		if _, ok := fraction(val[len(d.second) : n-1]); ok { // val is the second, then its fraction
+			copy(d.second[:], val)
+			d.unix, d.known = t.Unix(), true
+		}
+	}
+	return t.UnixNano(), true
+}
+
+// fraction reads the fraction of a second after the seconds of an RFC
+// 3339 time, "" or "." and one to nine digits, in nanoseconds.
+func fraction(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, true
+	}
+	if b[0] != '.' || len(b) < 2 || len(b) > 10 {
+		return 0, false
+	}
+	var ns int64
+	for _, c := range b[1:] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		ns = ns*10 + int64(c-'0')
+	}
+	for range 10 - len(b) {
+		ns *= 10
+	}
+	return ns, true
 }
 
 // flatInt reads a JSON integer as this package writes it (no exponent, no

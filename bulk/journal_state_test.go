@@ -40,7 +40,7 @@ func TestRecordDecoderAgreesWithEncodingJSON(t *testing.T) {
 			require.NoError(t, decodeRecord([]byte(tc.line+"\n"), &got))
 			assert.Equal(t, fieldsOf(rec), normal(got))
 			var flat fields
-			assert.Equal(t, tc.flat, decodeFlat([]byte(tc.line), &flat), "read without encoding/json")
+			assert.Equal(t, tc.flat, new(recordDecoder).flat([]byte(tc.line), &flat), "read without encoding/json")
 		})
 	}
 	for _, bad := range []string{`{"time":"x","event":"sending"`, `[1]`, `{"time":"2026-12-01T10:00:00Z","code":"1x"}`, `{"code":1e999}`} {
@@ -80,7 +80,7 @@ func FuzzDecodeFlat(f *testing.F) {
 	f.Add(`{"time":"2026-12-01T10:00:00+02:00","event":"sending","key":"k","http_status":400}`)
 	f.Fuzz(func(t *testing.T, line string) {
 		var got fields
-		if !decodeFlat([]byte(line), &got) {
+		if !new(recordDecoder).flat([]byte(line), &got) {
 			return
 		}
 		var rec record

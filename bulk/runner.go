@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"math/bits"
+	"runtime"
 	"sync"
 	"time"
 
@@ -177,9 +178,12 @@ type campaign struct {
 	seed     maphash.Seed
 
 	// From the validation pass: every job's key hash (to check the later
-	// passes see the same jobs) and the first job of each, the valid ones
-	// and the ones to send.
+	// passes see the same jobs) and the first job of each key (byEntry for
+	// the keys the journal had, by their position in it; keys for the
+	// others), the valid ones and the ones to send.
 	hashes  []uint64
+	rcs     []uint64 // the hash of each job's recipient and template; 0 none
+	byEntry []int32  // 1 + the job, by journal position; 0 none
 	keys    firstSeen
 	valid   bitset
 	todo    bitset
@@ -226,131 +230,279 @@ func newCampaign(ctx context.Context, r *Runner, jobs iter.Seq2[Job, error], sta
 // plan is the validation pass: it refuses the invalid jobs (in sum), counts
 // the ones already settled, and marks the ones to send. It fails when the
 // job source or a template fetch fails: nothing has been sent then.
+//
+// It reads the jobs in batches: the numbers of a batch are parsed on every
+// core at once (see parse), then its jobs are checked one by one, in
+// order.
 func (c *campaign) plan(ctx context.Context, sum *Summary, retryOnly bool) error {
 	r := c.r
-	// The first job of each recipient and template, found by their hashes
-	// in rcs (0: a job without a number): a few bytes a job, for campaigns
-	// of millions.
-	var recipients firstSeen
-	var rcs []uint64
-	templates := map[nameLang]*crispwa.Template{}
-	missing := map[nameLang]error{}
-	now := time.Now()
-	var h maphash.Hash
-	h.SetSeed(c.seed)
+	p := planner{c: c, sum: sum, retryOnly: retryOnly, now: time.Now(), i: -1,
+		templates: map[nameLang]*crispwa.Template{}, missing: map[nameLang]error{}}
 	if n := r.journal.entries(); n > 0 && c.hashes == nil {
 		// A resumed campaign has about as many jobs as its journal has
 		// recipients: size the tables once instead of growing them.
-		c.hashes, rcs = make([]uint64, 0, n), make([]uint64, 0, n)
-		c.keys.reserve(n)
-		recipients.reserve(n)
+		c.hashes, c.rcs = make([]uint64, 0, n), make([]uint64, 0, n)
+		c.byEntry = make([]int32, n)
+		p.recipients.reserve(n)
 	}
-	i := -1
-	for job, err := range c.jobs {
-		i++
-		c.hashes = append(c.hashes, maphash.String(c.seed, job.Key))
-		rcs = append(rcs, 0)
-		refuse := func(err error) { sum.Invalid = append(sum.Invalid, &JobError{Key: job.Key, Index: i, Err: err}) }
-		if err != nil {
-			var je *JobError
-			if !errors.As(err, &je) {
+	batch := make([]planned, 0, planBatch)
+	near := int32(0) // where the next job's key is likely in the journal
+	check := func() error {
+		parse(batch, c.seed)
+		p.recipients.touch(batch)
+		for k := range batch {
+			if err := p.check(ctx, &batch[k]); err != nil {
 				return err
 			}
-			refuse(je.Err)
-			continue
 		}
-		switch {
-		case job.Key == "":
-			refuse(errors.New("empty key"))
-			continue
-		case len(job.Key) > MaxKeyLength:
-			refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
-			continue
-		}
-		if first, dup := c.keys.add(c.hashes, i); dup {
-			refuse(fmt.Errorf("duplicate key: job %d has it too", first))
-			continue
-		}
-		if job.Request == nil {
-			refuse(errors.New("nil request"))
-			continue
-		}
-		e := r.journal.peek(job.Key)
-		settled := e.Status == StatusAccepted && e.RetryAt.IsZero()
-		// A settled job is not sent: its number is read once (from the
-		// journal when it kept it), only to stop another job of this run
-		// from reaching the same person.
-		to := ""
-		if settled && e.To != "" {
-			to = e.To
-		} else if !settled {
-			if err := job.Request.Validate(); err != nil {
-				refuse(err)
-				continue
+		batch = batch[:0]
+		return nil
+	}
+	for job, err := range c.jobs {
+		b := planned{job: job, err: err, pos: -1}
+		if err == nil && job.Key != "" && len(job.Key) <= MaxKeyLength {
+			b.entry, b.pos = r.journal.peek(job.Key, near)
+			if b.pos >= 0 {
+				near = b.pos + 1
 			}
+			b.settled = b.entry.Status == StatusAccepted && b.entry.RetryAt.IsZero()
 		}
-		if to == "" {
-			to, _ = crispwa.NormalizePhone(job.Request.To, "")
-		}
-		if to != "" {
-			h.Reset()
-			h.WriteString(job.Request.Template.Name)
-			h.WriteByte(0)
-			h.WriteString(job.Request.Template.Language)
-			h.WriteByte(0)
-			h.WriteString(to)
-			rcs[i] = h.Sum64()
-			if first, dup := recipients.add(rcs, i); dup {
-				refuse(fmt.Errorf("same recipient and template as job %d: a campaign sends once per recipient", first))
-				continue
+		if batch = append(batch, b); len(batch) == planBatch {
+			if err := check(); err != nil {
+				return err
 			}
-		}
-		if !settled && r.cfg.checkTemplates {
-			m := job.Request.Template
-			nl := nameLang{m.Name, m.Language}
-			t, ok := templates[nl]
-			if !ok && missing[nl] == nil {
-				var err error
-				t, err = r.client.Templates.Get(ctx, nl.name, nl.language)
-				switch {
-				case errors.Is(err, crispwa.ErrNotFound):
-					missing[nl] = err
-				case err != nil:
-					return fmt.Errorf("bulk: fetching template %q (%s) to check the jobs: %w", nl.name, nl.language, err)
-				default:
-					templates[nl] = t
-				}
-			}
-			if err := missing[nl]; err != nil {
-				refuse(err)
-				continue
-			}
-			if err := t.Check(m); err != nil {
-				refuse(err)
-				continue
-			}
-		}
-		c.valid.set(i)
-		switch {
-		case settled:
-			sum.AlreadySent++
-		case e.Status == StatusAccepted && !e.RetryDue(now):
-			// Waiting for its retry: reported by summarise.
-		case e.Status == StatusAccepted: // due for a retry
-			c.todo.set(i)
-			c.retries.set(i)
-			c.toSend++
-		case e.Status == StatusUnknown && !r.cfg.retryUnknown:
-			sum.SkippedUnknown = append(sum.SkippedUnknown, job.Key)
-		case retryOnly:
-			// Retry sends only the retry-later jobs.
-		default:
-			c.todo.set(i)
-			c.toSend++
 		}
 	}
-	sum.Jobs = i + 1
+	if err := check(); err != nil {
+		return err
+	}
+	sum.Jobs = p.i + 1
 	return nil
+}
+
+// planBatch is how many jobs the validation pass reads before it checks
+// them.
+const planBatch = 256
+
+// planned is a job of the validation pass, with what was found about it
+// before its turn: its journal entry, and its number's parse.
+type planned struct {
+	job     Job
+	err     error // the job source's
+	entry   Entry // what the journal says of job.Key
+	pos     int32 // the entry's position in the journal; -1 none
+	settled bool  // accepted, not waiting for a retry: not sent again
+	invalid error // job.Request.Validate's, when the job is not settled
+	to      string
+	// recipient is the hash of to and the template (see
+	// campaign.recipient), when to is set.
+	recipient uint64
+}
+
+// parse validates the jobs of batch that are not settled, and finds every
+// job's recipient in canonical form (to; "" when it has none): a settled
+// job's number is read once, from the journal when it kept it, only to
+// stop another job of this run from reaching the same person. Numbers are
+// parsed with libphonenumber, which takes microseconds: the batch is split
+// between the cores.
+func parse(batch []planned, seed maphash.Seed) {
+	one := func(b *planned) {
+		parseOne(b)
+		if b.to != "" {
+			var h maphash.Hash
+			h.SetSeed(seed)
+			b.recipient = recipientHash(&h, b.job.Request.Template, b.to)
+		}
+	}
+	cores := min(runtime.GOMAXPROCS(0), len(batch)/16)
+	if cores < 2 {
+		for k := range batch {
+			one(&batch[k])
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range cores {
+		part := batch[w*len(batch)/cores : (w+1)*len(batch)/cores]
+		wg.Go(func() {
+			for k := range part {
+				one(&part[k])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// parseOne is parse for one job.
+func parseOne(b *planned) {
+	req := b.job.Request
+	if b.err != nil || req == nil {
+		return
+	}
+	if !b.settled {
+		if b.invalid = req.Validate(); b.invalid != nil {
+			return
+		}
+	} else if b.entry.To != "" {
+		b.to = b.entry.To
+		return
+	}
+	b.to, _ = crispwa.NormalizePhone(req.To, "")
+}
+
+// planner is the state of one validation pass.
+type planner struct {
+	c         *campaign
+	sum       *Summary
+	retryOnly bool
+	now       time.Time
+	i         int // the job checked last
+	// The first job of each recipient and template, found by their hashes
+	// in c.rcs (0: a job without a number): a few bytes a job, for
+	// campaigns of millions.
+	recipients firstSeen
+	templates  map[nameLang]*crispwa.Template
+	missing    map[nameLang]error
+}
+
+// check checks the next job, b: it refuses it (in sum), counts it as
+// settled, or marks it to send. It fails when the job source or a template
+// fetch fails.
+func (p *planner) check(ctx context.Context, b *planned) error {
+	c, r, sum, job := p.c, p.c.r, p.sum, b.job
+	p.i++
+	i := p.i
+	c.hashes = append(c.hashes, maphash.String(c.seed, job.Key))
+	c.rcs = append(c.rcs, 0)
+	refuse := func(err error) error {
+		sum.Invalid = append(sum.Invalid, &JobError{Key: job.Key, Index: i, Err: err})
+		return nil
+	}
+	if b.err != nil {
+		var je *JobError
+		if !errors.As(b.err, &je) {
+			return b.err
+		}
+		return refuse(je.Err)
+	}
+	switch {
+	case job.Key == "":
+		return refuse(errors.New("empty key"))
+	case len(job.Key) > MaxKeyLength:
+		return refuse(fmt.Errorf("key longer than %d bytes", MaxKeyLength))
+	}
+	if first, dup := c.addKey(i, b.pos); dup {
+		return refuse(fmt.Errorf("duplicate key: job %d has it too", first))
+	}
+	if job.Request == nil {
+		return refuse(errors.New("nil request"))
+	}
+	if b.invalid != nil {
+		return refuse(b.invalid)
+	}
+	if b.to != "" {
+		c.rcs[i] = b.recipient
+		if first, dup := p.recipients.add(c.rcs, i); dup {
+			return refuse(fmt.Errorf("same recipient and template as job %d: a campaign sends once per recipient", first))
+		}
+	}
+	if !b.settled && r.cfg.checkTemplates {
+		m := job.Request.Template
+		nl := nameLang{m.Name, m.Language}
+		t, ok := p.templates[nl]
+		if !ok && p.missing[nl] == nil {
+			var err error
+			t, err = r.client.Templates.Get(ctx, nl.name, nl.language)
+			switch {
+			case errors.Is(err, crispwa.ErrNotFound):
+				p.missing[nl] = err
+			case err != nil:
+				return fmt.Errorf("bulk: fetching template %q (%s) to check the jobs: %w", nl.name, nl.language, err)
+			default:
+				p.templates[nl] = t
+			}
+		}
+		if err := p.missing[nl]; err != nil {
+			return refuse(err)
+		}
+		if err := t.Check(m); err != nil {
+			return refuse(err)
+		}
+	}
+	c.valid.set(i)
+	e := b.entry
+	switch {
+	case b.settled:
+		sum.AlreadySent++
+	case e.Status == StatusAccepted && !e.RetryDue(p.now):
+		// Waiting for its retry: reported by summarise.
+	case e.Status == StatusAccepted: // due for a retry
+		c.todo.set(i)
+		c.retries.set(i)
+		c.toSend++
+	case e.Status == StatusUnknown && !r.cfg.retryUnknown:
+		sum.SkippedUnknown = append(sum.SkippedUnknown, job.Key)
+	case p.retryOnly:
+		// Retry sends only the retry-later jobs.
+	default:
+		c.todo.set(i)
+		c.toSend++
+	}
+	return nil
+}
+
+// recipientHash is the hash of a recipient (a number in canonical form)
+// and template, for the duplicate check.
+func recipientHash(h *maphash.Hash, m crispwa.MessageTemplate, to string) uint64 {
+	h.Reset()
+	h.WriteString(m.Name)
+	h.WriteByte(0)
+	h.WriteString(m.Language)
+	h.WriteByte(0)
+	h.WriteString(to)
+	return h.Sum64()
+}
+
+// canonical returns job i's number in canonical form, as the validation
+// pass found it. The number is parsed again (never guessed from its shape:
+// "+330612345678" and "+33612345678" are one person, and the suppression
+// list knows only the canonical form) unless it is written as the pass
+// found it, which the hash of the recipient it kept tells.
+func (c *campaign) canonical(i int, req *crispwa.SendTemplateRequest) string {
+	if i < len(c.rcs) && c.rcs[i] != 0 {
+		var h maphash.Hash
+		h.SetSeed(c.seed)
+		if recipientHash(&h, req.Template, req.To) == c.rcs[i] {
+			return req.To
+		}
+	}
+	to, _ := crispwa.NormalizePhone(req.To, "")
+	return to
+}
+
+// addKey adds job i, whose key is at position pos in the journal (-1:
+// not in it), unless an earlier job has the same key: it then returns that
+// job, and true. The journal's own index found the key: no second table
+// holds the keys it has.
+func (c *campaign) addKey(i int, pos int32) (first int, dup bool) {
+	if pos >= 0 && int(pos) < len(c.byEntry) {
+		if f := c.byEntry[pos]; f != 0 {
+			return int(f - 1), true
+		}
+		c.byEntry[pos] = int32(i + 1)
+		return 0, false
+	}
+	return c.keys.add(c.hashes, i)
+}
+
+// jobOf returns the job of this run whose key is key, at position pos in
+// the journal.
+func (c *campaign) jobOf(pos int32, key string) (int, bool) {
+	if int(pos) < len(c.byEntry) {
+		f := c.byEntry[pos]
+		return int(f - 1), f != 0
+	}
+	return c.keys.find(c.hashes, maphash.String(c.seed, key)) // a key new in this run
 }
 
 // sending runs f, the sending phase, with the campaign's helpers around it:
@@ -501,10 +653,7 @@ func (c *campaign) sendJob(w work) {
 	if c.skipPaused(tmpl) {
 		return
 	}
-	// Parsed again, never guessed from its shape: "+330612345678" and
-	// "+33612345678" are one person, and the suppression list knows only
-	// the canonical form.
-	to, _ := crispwa.NormalizePhone(job.Request.To, "")
+	to := c.canonical(i, job.Request)
 	if s := c.r.cfg.suppressions; s != nil {
 		ctx, cancel := context.WithTimeout(c.stop, storeTimeout)
 		on, err := s.Contains(ctx, to)
@@ -768,8 +917,8 @@ func (c *campaign) summarise(sum *Summary) {
 	c.mu.Unlock()
 	_, sum.RateLimited = c.throttle.state()
 
-	c.r.journal.forEach(func(e Entry) {
-		if i, ok := c.keys.find(c.hashes, maphash.String(c.seed, e.Key)); !ok || !c.valid.has(i) {
+	c.r.journal.forEach(func(pos int32, e Entry) {
+		if i, ok := c.jobOf(pos, e.Key); !ok || !c.valid.has(i) {
 			return
 		}
 		switch {
@@ -917,11 +1066,21 @@ func (b *bitset) set(i int) {
 func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
 
 // firstSeen finds the first job with a given hash among the jobs added so
-// far: an open-addressing table of 1 + job positions (4 bytes a slot),
-// whose hashes the caller keeps in a slice indexed by position.
+// far: an open-addressing table, of any size (a resumed campaign's is sized
+// to its journal), whose slots hold 1 + a job position in their low 32 bits
+// and the low 32 bits of its hash above them (8 bytes a slot), so that a
+// probe reads the caller's hashes, kept in a slice indexed by position,
+// only when those bits match. A hash's first slot comes from its high bits.
 type firstSeen struct {
-	slots []int32
-	n     int
+	slots   []uint64
+	n       int
+	touched uint64 // what touch read, kept so that the reads are made
+}
+
+// home is the first slot to probe for hash h.
+func (t *firstSeen) home(h uint64) int {
+	k, _ := bits.Mul64(h, uint64(len(t.slots)))
+	return int(k)
 }
 
 // add adds job i, whose hash is hashes[i], unless an earlier job has the
@@ -929,22 +1088,25 @@ type firstSeen struct {
 func (t *firstSeen) add(hashes []uint64, i int) (first int, dup bool) {
 	if (t.n+1)*4 > len(t.slots)*3 { // at most three slots in four used
 		old := t.slots
-		t.slots = make([]int32, max(2*len(old), 1024))
-		for _, p := range old {
-			if p != 0 {
-				t.put(hashes, p)
+		t.slots = make([]uint64, max(2*len(old), 1024))
+		for _, slot := range old {
+			if slot != 0 {
+				t.put(hashes, slot)
 			}
 		}
 	}
-	h, mask := hashes[i], uint64(len(t.slots)-1)
-	for k := h & mask; ; k = (k + 1) & mask {
-		switch p := t.slots[k]; {
-		case p == 0:
-			t.slots[k] = int32(i + 1)
+	h := hashes[i]
+	for k := t.home(h); ; k++ {
+		if k == len(t.slots) {
+			k = 0
+		}
+		switch slot := t.slots[k]; {
+		case slot == 0:
+			t.slots[k] = h<<32 | uint64(i+1)
 			t.n++
 			return 0, false
-		case hashes[p-1] == h:
-			return int(p - 1), true
+		case slot>>32 == h&(1<<32-1) && hashes[uint32(slot)-1] == h:
+			return int(uint32(slot) - 1), true
 		}
 	}
 }
@@ -954,29 +1116,47 @@ func (t *firstSeen) find(hashes []uint64, h uint64) (int, bool) {
 	if len(t.slots) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(t.slots) - 1)
-	for k := h & mask; ; k = (k + 1) & mask {
-		switch p := t.slots[k]; {
-		case p == 0:
+	for k := t.home(h); ; k++ {
+		if k == len(t.slots) {
+			k = 0
+		}
+		switch slot := t.slots[k]; {
+		case slot == 0:
 			return 0, false
-		case hashes[p-1] == h:
-			return int(p - 1), true
+		case slot>>32 == h&(1<<32-1) && hashes[uint32(slot)-1] == h:
+			return int(uint32(slot) - 1), true
 		}
 	}
+}
+
+// touch reads the first slot each recipient of batch would be looked up
+// in, one read after the other: each is a likely cache miss, and so close
+// together they overlap instead of each waiting for the one before.
+func (t *firstSeen) touch(batch []planned) {
+	if len(t.slots) == 0 {
+		return
+	}
+	var sum uint64
+	for k := range batch {
+		sum ^= t.slots[t.home(batch[k].recipient)]
+	}
+	t.touched ^= sum
 }
 
 // reserve sizes an empty table for n jobs.
 func (t *firstSeen) reserve(n int) {
 	if len(t.slots) == 0 {
-		t.slots = make([]int32, max(1<<bits.Len(uint(n*4/3)), 1024))
+		t.slots = make([]uint64, max(n*4/3+1, 1024))
 	}
 }
 
-func (t *firstSeen) put(hashes []uint64, p int32) {
-	mask := uint64(len(t.slots) - 1)
-	k := hashes[p-1] & mask
+// put files a slot of an older table.
+func (t *firstSeen) put(hashes []uint64, slot uint64) {
+	k := t.home(hashes[uint32(slot)-1])
 	for t.slots[k] != 0 {
-		k = (k + 1) & mask
+		if k++; k == len(t.slots) {
+			k = 0
+		}
 	}
-	t.slots[k] = p
+	t.slots[k] = slot
 }
