@@ -380,6 +380,43 @@ const claimSQL = `UPDATE crispwa_recipients r SET status = 'sending', updated_at
 	AND NOT EXISTS (SELECT 1 FROM crispwa_paused_templates p WHERE p.campaign = r.campaign AND p.template = r.template AND p.language = r.language)
 	AND NOT EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)`
 
+// claimAtOnceSQL is claimSQL without a first look, for a worker whose
+// rate is the Store's own and unlimited: it moves the row from pending to
+// sending, committed, only when nothing could make the job do anything
+// else (the same round, still pending, the campaign not stopped and
+// without quiet hours, the template not paused, the number not
+// suppressed, the website not paused after a 429: $4), and returns what
+// the send needs.
+const claimAtOnceSQL = `UPDATE crispwa_recipients r SET status = 'sending', updated_at = now()
+	WHERE r.campaign = $1 AND r.key = $2 AND r.round = $3 AND r.status = 'pending'
+	AND EXISTS (SELECT 1 FROM crispwa_campaigns c WHERE c.name = r.campaign AND c.stopped_reason IS NULL
+		AND c.quiet_start IS NULL AND c.quiet_end IS NULL)
+	AND NOT EXISTS (SELECT 1 FROM crispwa_paused_templates p WHERE p.campaign = r.campaign AND p.template = r.template AND p.language = r.language)
+	AND NOT EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)
+	AND NOT EXISTS (SELECT 1 FROM crispwa_rate WHERE website_id = $4
+		AND paused_until_us > (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+	RETURNING r.to_number, r.template, r.language, r.request`
+
+// claimAtOnce is the common case in one round trip, when the worker's rate
+// is the Store's own and unlimited (no slot to wait for): it commits
+// "sending" and returns the row (see claimAtOnceSQL), or nil when the job
+// must look first (anything else to decide, or a pause to wait out).
+func (w *Worker) claimAtOnce(ctx context.Context, a SendArgs) (*row, error) {
+	if w.cfg.interval > 0 || w.cfg.rate != bulk.RateStore(w.store) {
+		return nil, nil
+	}
+	r := row{status: bulk.StatusSending, round: a.Round}
+	err := w.store.pool.QueryRow(ctx, claimAtOnceSQL, a.Campaign, a.Key, a.Round, w.client.WebsiteID()).
+		Scan(&r.to, &r.template, &r.language, &r.request)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // claim marks the row sending, committed, if it is still as r says it is
 // (see claimSQL); it reports false when it is not, and the job's locked
 // transaction then decides.
@@ -430,6 +467,11 @@ func (w *Worker) decide(r *row, round int, now time.Time) (verdict, time.Time) {
 func (sw *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	w := sw.w
 	a := job.Args
+	if r, err := w.claimAtOnce(ctx, a); err != nil {
+		return err
+	} else if r != nil {
+		return w.send(ctx, job, r)
+	}
 	// A first look without a lock: rows with nothing to send do not wait
 	// for a rate slot.
 	r, err := w.look(ctx, a)
