@@ -646,26 +646,27 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 	defer cancel()
 	recorded := false
 	for attempt := 0; ; attempt++ {
-		err := pgx.BeginFunc(rctx, w.store.pool, func(tx pgx.Tx) error {
-			recorded = false
-			// One round trip for the lock, the outcome and the callback that
-			// came first: each its own statement, in this order, so that the
-			// DELETE sees a callback committed while this waited for the lock.
-			b := &pgx.Batch{}
+		recorded = false
+		var ok bool
+		var ev []byte
+		err := w.store.batchTx(rctx, func(b *pgx.Batch) {
+			// BEGIN, the lock, the outcome and the callback that came first
+			// in one round trip: each its own statement, in this order, so
+			// that the DELETE sees a callback committed while this waited
+			// for the lock.
 			if o.requestID != "" {
-				b.Queue("SELECT pg_advisory_xact_lock(hashtext($1))", o.requestID)
+				b.Queue(callbackLockSQL, o.requestID)
 			}
 			b.Queue(recordSQL, a.Campaign, a.Key, a.Round, string(o.status), o.requestID, o.reason, o.http)
 			if o.requestID != "" {
 				b.Queue(takeCallbackSQL, o.requestID)
 			}
-			br := tx.SendBatch(rctx, b)
-			ok, ev, err := readRecordBatch(br, o.requestID != "")
-			if cerr := br.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil || !ok {
-				return err // not recorded: resolved by an operator meanwhile, theirs stands
+		}, func(br pgx.BatchResults) (err error) {
+			ok, ev, err = readRecordBatch(br, o.requestID != "")
+			return err
+		}, func(tx pgx.Tx) error {
+			if !ok {
+				return nil // not recorded: resolved by an operator meanwhile, theirs stands
 			}
 			recorded = true
 			if o.failure != nil {
@@ -741,6 +742,37 @@ const recordSQL = `UPDATE crispwa_recipients SET status = $4, request_id = nulli
 const takeCallbackSQL = `DELETE FROM crispwa_pending_callbacks
 	WHERE request_id = $1 AND EXISTS (SELECT 1 FROM crispwa_recipients WHERE request_id = $1)
 	RETURNING event`
+
+// batchTx runs, in one transaction, the statements queue puts in a batch
+// (sent with the BEGIN, in one round trip), read on their results, then
+// then, and commits; it rolls back on any error.
+func (s *Store) batchTx(ctx context.Context, queue func(*pgx.Batch), read func(pgx.BatchResults) error, then func(pgx.Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
+	queue(b)
+	br := conn.SendBatch(ctx, b)
+	_, err = br.Exec() // BEGIN
+	if err == nil {
+		err = read(br)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	tx := br.Tx()
+	if err == nil {
+		err = then(tx)
+	}
+	if err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx)) // ErrTxClosed when the BEGIN failed: nothing to undo
+		return err
+	}
+	return tx.Commit(ctx)
+}
 
 // readRecordBatch reads the answers of record's batch: whether the outcome
 // was recorded, and the callback that came first (nil when none).
