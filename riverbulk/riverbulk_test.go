@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
 	"github.com/crispwa/crispwa/crispwatest"
 	"github.com/crispwa/crispwa/internal/testenv"
@@ -234,4 +235,34 @@ func TestEnqueueKeepsTheOrderOfTheJobs(t *testing.T) {
 			return err
 		})
 	})
+}
+
+// A delivery callback for a request_id no row has yet is kept once, also
+// when it is delivered again, and lands in its row when the worker records
+// the request_id; one for a recorded request_id lands at once.
+func TestDeliveryCallbacksKeptOnceAndApplied(t *testing.T) {
+	e := setup(t, nil)
+	ctx := context.Background()
+	pending := func() int {
+		var n int
+		require.NoError(t, e.pool.QueryRow(ctx, "SELECT count(*) FROM crispwa_pending_callbacks").Scan(&n))
+		return n
+	}
+	early := &crispwa.CallbackEvent{RequestID: "8d1b4c52-0f6e-4c1a-9a57-3f1e2d4b5a69"}
+	require.NoError(t, e.store.HandleCallback(ctx, early))
+	require.NoError(t, e.store.HandleCallback(ctx, early), "a redelivery")
+	assert.Equal(t, 1, pending())
+
+	e.enqueue(riverbulk.Campaign{Name: "c"}, jobs(0, 1))
+	key := "hello/en_US/" + number(0)
+	e.startWorker()
+	st := e.waitDone("c", 30*time.Second)
+	require.Equal(t, 1, st.ByStatus[bulk.StatusAccepted])
+	var rid string
+	require.NoError(t, e.pool.QueryRow(ctx, "SELECT request_id FROM crispwa_recipients WHERE key = $1", key).Scan(&rid))
+	require.NoError(t, e.store.HandleCallback(ctx, &crispwa.CallbackEvent{RequestID: rid}))
+	var delivery string
+	require.NoError(t, e.pool.QueryRow(ctx, "SELECT delivery FROM crispwa_recipients WHERE key = $1", key).Scan(&delivery))
+	assert.Equal(t, string(bulk.DeliveryDelivered), delivery)
+	assert.Equal(t, 1, pending(), "the callback of a recorded request_id is not kept")
 }
