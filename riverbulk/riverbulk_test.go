@@ -238,8 +238,9 @@ func TestEnqueueKeepsTheOrderOfTheJobs(t *testing.T) {
 }
 
 // A delivery callback for a request_id no row has yet is kept once, also
-// when it is delivered again, and lands in its row when the worker records
-// the request_id; one for a recorded request_id lands at once.
+// when it is delivered again (TestCallbacksBeforeTheRequestIDAreApplied
+// sees such callbacks applied); one for a recorded request_id lands in its
+// row at once and is not kept.
 func TestDeliveryCallbacksKeptOnceAndApplied(t *testing.T) {
 	e := setup(t, nil)
 	ctx := context.Background()
