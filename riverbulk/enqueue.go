@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
 )
 
@@ -245,13 +244,11 @@ func (s *Store) enqueueRow(c Campaign, j Job, now time.Time) (recipientRow, erro
 	case j.Request == nil:
 		return recipientRow{}, errors.New("nil request")
 	}
-	if err := j.Request.Validate(); err != nil {
-		return recipientRow{}, err
-	}
-	to, err := crispwa.NormalizePhone(j.Request.To, "")
+	wire, err := j.Request.Canonical() // Validate, each number parsed once
 	if err != nil {
 		return recipientRow{}, err
 	}
+	to := wire.To
 	body, err := json.Marshal(j.Request)
 	if err != nil {
 		return recipientRow{}, err
