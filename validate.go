@@ -22,6 +22,15 @@ func (r *SendTemplateRequest) Validate() error {
 	return err
 }
 
+// Canonical checks r as Validate does and returns a copy of r with both
+// phone numbers in canonical +E.164 form (NormalizePhone), as Send puts
+// them on the wire; r is left untouched. It parses each number once: use it
+// instead of Validate followed by NormalizePhone of the recipient, for
+// example to key a campaign's recipients by number.
+func (r *SendTemplateRequest) Canonical() (*SendTemplateRequest, error) {
+	return r.prepare(normalizeE164)
+}
+
 // validate is Validate returning the canonical phone numbers it computed,
 // so that prepare does not parse them twice. normalize reads one number
 // (normalizeE164, or a client's phoneCache in front of it).

@@ -29,28 +29,54 @@ func (s *Store) HandleCallback(ctx context.Context, ev *crispwa.CallbackEvent) e
 	if ev == nil || ev.RequestID == "" {
 		return errors.New("riverbulk: callback without a request_id")
 	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("riverbulk: callback: %w", err)
+	}
+	if ev.Failure() == nil {
+		// A delivery: nothing to act on, so one round trip, a batch that
+		// PostgreSQL runs as one transaction: the lock, the row's update,
+		// and the callback kept when no row has its request_id yet.
+		b := &pgx.Batch{}
+		b.Queue(callbackLockSQL, ev.RequestID)
+		b.Queue(callbackUpdateSQL, ev.RequestID, string(bulk.DeliveryDelivered), "", nil, nil, nil)
+		b.Queue(keepCallbackSQL, ev.RequestID, body)
+		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("riverbulk: callback: %w", err)
+		}
+		return nil
+	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Serialised with the worker recording the same request_id: one of
 		// the two sees the other's write.
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", ev.RequestID); err != nil {
+		if _, err := tx.Exec(ctx, callbackLockSQL, ev.RequestID); err != nil {
 			return fmt.Errorf("riverbulk: callback: %w", err)
 		}
 		found, err := s.applyCallback(ctx, tx, ev)
 		if err != nil || found {
 			return err
 		}
-		body, err := json.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("riverbulk: callback: %w", err)
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO crispwa_pending_callbacks (request_id, event) VALUES ($1, $2)
-			ON CONFLICT (request_id) DO NOTHING`, ev.RequestID, body)
-		if err != nil {
+		if _, err = tx.Exec(ctx, keepCallbackSQL, ev.RequestID, body); err != nil {
 			return fmt.Errorf("riverbulk: callback: %w", err)
 		}
 		return nil
 	})
 }
+
+// The statements of a callback: the lock that serialises it with the
+// worker recording the same request_id (one of the two sees the other's
+// write); the update of its row, which returns the row; the callback kept
+// for the worker when no row has its request_id yet.
+const (
+	callbackLockSQL   = "SELECT pg_advisory_xact_lock(hashtext($1))"
+	callbackUpdateSQL = `UPDATE crispwa_recipients SET delivery = $2, delivery_reason = nullif($3, ''),
+		failure_class = $4, failure_code = $5, retry_after_ms = $6, updated_at = now()
+		WHERE request_id = $1
+		RETURNING campaign, key, template, language, to_number, round`
+	keepCallbackSQL = `INSERT INTO crispwa_pending_callbacks (request_id, event)
+		SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM crispwa_recipients WHERE request_id = $1)
+		ON CONFLICT (request_id) DO NOTHING`
+)
 
 // applyCallback records ev in its row, in tx, and acts on its failure
 // class. It reports whether the row was found.
@@ -74,11 +100,8 @@ func (s *Store) applyCallback(ctx context.Context, tx pgx.Tx, ev *crispwa.Callba
 	}
 	var campaign, key, template, language, to string
 	var round int
-	err := tx.QueryRow(ctx, `UPDATE crispwa_recipients SET delivery = $2, delivery_reason = nullif($3, ''),
-		failure_class = $4, failure_code = $5, retry_after_ms = $6, updated_at = now()
-		WHERE request_id = $1
-		RETURNING campaign, key, template, language, to_number, round`,
-		ev.RequestID, string(delivery), reason, class, code, retryMS).Scan(&campaign, &key, &template, &language, &to, &round)
+	err := tx.QueryRow(ctx, callbackUpdateSQL, ev.RequestID, string(delivery), reason, class, code, retryMS).
+		Scan(&campaign, &key, &template, &language, &to, &round)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
 )
 
@@ -52,8 +53,12 @@ type EnqueueResult struct {
 }
 
 // enqueueBatch is how many recipients go to the database in one round
-// trip: memory stays flat whatever the campaign's size.
-const enqueueBatch = 5000
+// trip, and enqueueChunk how many one goroutine checks at a time: memory
+// stays flat whatever the campaign's size.
+const (
+	enqueueBatch = 5000
+	enqueueChunk = 1000
+)
 
 // Enqueue adds jobs to campaign c, each with its River job, in tx, a
 // transaction the caller owns: the recipients and their jobs exist when tx
@@ -64,6 +69,10 @@ const enqueueBatch = 5000
 // in this call or a later one. Invalid jobs are reported in the result and
 // skipped; Enqueue fails only on a database error or an invalid campaign,
 // and the caller should then roll tx back.
+//
+// Enqueue reads jobs in the caller's goroutine and uses tx from one other
+// goroutine until it returns; the jobs are checked (their numbers parsed)
+// on every CPU while the database inserts the ones before them, in order.
 func (s *Store) Enqueue(ctx context.Context, tx pgx.Tx, c Campaign, jobs iter.Seq[Job]) (*EnqueueResult, error) {
 	if c.Name == "" || len(c.Name) > 200 {
 		return nil, errors.New("riverbulk: Enqueue: a campaign needs a name of 1 to 200 bytes")
@@ -81,58 +90,168 @@ func (s *Store) Enqueue(ctx context.Context, tx pgx.Tx, c Campaign, jobs iter.Se
 		c.Name, qs, qe); err != nil {
 		return nil, fmt.Errorf("riverbulk: Enqueue: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS crispwa_enqueue (
-		key text, to_number text, template text, language text, request jsonb, send_at timestamptz) ON COMMIT DROP`); err != nil {
-		return nil, fmt.Errorf("riverbulk: Enqueue: %w", err)
-	}
 	res := &EnqueueResult{}
 	now := s.now()
-	batch := make([][]any, 0, enqueueBatch)
-	i := 0
-	for j := range jobs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		row, err := s.enqueueRow(c, j, now)
-		if err != nil {
-			res.Invalid = append(res.Invalid, &bulk.JobError{Key: j.Key, Index: i, Err: err})
-		} else {
-			batch = append(batch, row)
-		}
-		i++
-		if len(batch) == enqueueBatch {
-			if err := s.enqueueBatch(ctx, tx, c.Name, batch, now, res); err != nil {
-				return nil, err
+
+	// Three stages, each bounded: this goroutine cuts the jobs in chunks;
+	// one checker per CPU turns a chunk into rows; one inserter takes the
+	// chunks' rows in the order of the jobs and inserts them.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	checkers := max(1, runtime.GOMAXPROCS(0))
+	todo := make(chan enqueueTask, checkers)
+	inOrder := make(chan chan checkedChunk, 2*checkers)
+	var wg sync.WaitGroup
+	for range checkers {
+		wg.Go(func() {
+			for t := range todo {
+				t.out <- s.checkChunk(c, t.jobs, t.first, now)
 			}
-			batch = batch[:0]
+		})
+	}
+	inserted := make(chan error, 1)
+	go func() {
+		err := s.insertInOrder(ctx, tx, c.Name, inOrder, now, res)
+		if err != nil {
+			cancel(err)
+		}
+		inserted <- err
+	}()
+	finished := false
+	finish := func() error { // ends the stages and returns the inserter's error
+		finished = true
+		close(inOrder)
+		close(todo)
+		wg.Wait()
+		return <-inserted
+	}
+	defer func() {
+		if !finished { // jobs panicked: stop the stages before the panic goes on
+			cancel(errors.New("riverbulk: Enqueue: the jobs' iterator panicked"))
+			_ = finish()
+		}
+	}()
+	chunk := make([]Job, 0, enqueueChunk)
+	i := 0
+	send := func() bool {
+		out := make(chan checkedChunk, 1)
+		select {
+		case inOrder <- out:
+		case <-ctx.Done():
+			return false
+		}
+		todo <- enqueueTask{jobs: chunk, first: i - len(chunk), out: out}
+		chunk = make([]Job, 0, enqueueChunk)
+		return true
+	}
+	for j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		chunk = append(chunk, j)
+		i++
+		if len(chunk) == enqueueChunk && !send() {
+			break
 		}
 	}
-	if err := s.enqueueBatch(ctx, tx, c.Name, batch, now, res); err != nil {
+	if len(chunk) > 0 && ctx.Err() == nil {
+		send()
+	}
+	if err := finish(); err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil { // the caller's context ended
+		return nil, context.Cause(ctx)
 	}
 	return res, nil
 }
 
-// enqueueRow checks j and returns its row of crispwa_enqueue.
-func (s *Store) enqueueRow(c Campaign, j Job, now time.Time) ([]any, error) {
+// enqueueTask is a chunk of jobs to check; the index of the first is
+// first.
+type enqueueTask struct {
+	jobs  []Job
+	first int
+	out   chan<- checkedChunk
+}
+
+// checkedChunk is a chunk of jobs checked: the rows of the valid ones and
+// the errors of the others.
+type checkedChunk struct {
+	rows    []recipientRow
+	invalid []*bulk.JobError
+}
+
+// recipientRow is a job ready for the database.
+type recipientRow struct {
+	key, to, template, language string
+	request                     []byte
+	sendAt                      *time.Time
+}
+
+// checkChunk checks the jobs of a chunk whose first job has index first.
+func (s *Store) checkChunk(c Campaign, jobs []Job, first int, now time.Time) checkedChunk {
+	out := checkedChunk{rows: make([]recipientRow, 0, len(jobs))}
+	for k, j := range jobs {
+		row, err := s.enqueueRow(c, j, now)
+		if err != nil {
+			out.invalid = append(out.invalid, &bulk.JobError{Key: j.Key, Index: first + k, Err: err})
+			continue
+		}
+		out.rows = append(out.rows, row)
+	}
+	return out
+}
+
+// insertInOrder inserts the rows of the chunks of inOrder, in their order,
+// enqueueBatch at a time, and counts them in res. After an error it only
+// drains inOrder.
+func (s *Store) insertInOrder(ctx context.Context, tx pgx.Tx, campaign string, inOrder <-chan chan checkedChunk, now time.Time, res *EnqueueResult) error {
+	var failed error
+	batch := make([]recipientRow, 0, enqueueBatch+enqueueChunk)
+	for out := range inOrder {
+		var chunk checkedChunk
+		select {
+		case chunk = <-out:
+		case <-ctx.Done(): // the checkers' tasks are not sent any more
+			if failed == nil {
+				failed = context.Cause(ctx)
+			}
+			continue
+		}
+		if failed != nil {
+			continue
+		}
+		res.Invalid = append(res.Invalid, chunk.invalid...)
+		batch = append(batch, chunk.rows...)
+		if len(batch) >= enqueueBatch {
+			failed = s.insertBatch(ctx, tx, campaign, batch, now, res)
+			batch = batch[:0]
+		}
+	}
+	if failed != nil {
+		return failed
+	}
+	return s.insertBatch(ctx, tx, campaign, batch, now, res)
+}
+
+// enqueueRow checks j and returns its row.
+func (s *Store) enqueueRow(c Campaign, j Job, now time.Time) (recipientRow, error) {
 	switch {
 	case j.Key == "":
-		return nil, errors.New("empty key")
+		return recipientRow{}, errors.New("empty key")
 	case len(j.Key) > bulk.MaxKeyLength:
-		return nil, fmt.Errorf("key longer than %d bytes", bulk.MaxKeyLength)
+		return recipientRow{}, fmt.Errorf("key longer than %d bytes", bulk.MaxKeyLength)
 	case j.Request == nil:
-		return nil, errors.New("nil request")
+		return recipientRow{}, errors.New("nil request")
 	}
-	if err := j.Request.Validate(); err != nil {
-		return nil, err
-	}
-	to, err := crispwa.NormalizePhone(j.Request.To, "")
+	wire, err := j.Request.Canonical() // Validate, each number parsed once
 	if err != nil {
-		return nil, err
+		return recipientRow{}, err
 	}
+	to := wire.To
 	body, err := json.Marshal(j.Request)
 	if err != nil {
-		return nil, err
+		return recipientRow{}, err
 	}
 	at := now
 	if j.SendAt.After(at) {
@@ -146,24 +265,30 @@ func (s *Store) enqueueRow(c Campaign, j Job, now time.Time) ([]any, error) {
 		sendAt = &at
 	}
 	t := j.Request.Template
-	return []any{j.Key, to, t.Name, t.Language, body, sendAt}, nil
+	return recipientRow{key: j.Key, to: to, template: t.Name, language: t.Language, request: body, sendAt: sendAt}, nil
 }
 
-// enqueueBatch inserts rows and the jobs of those that are new.
-func (s *Store) enqueueBatch(ctx context.Context, tx pgx.Tx, campaign string, rows [][]any, now time.Time, res *EnqueueResult) error {
+// insertRecipientsSQL inserts a batch of recipients, given as arrays, in
+// their order, and returns those that were not in the campaign yet.
+const insertRecipientsSQL = `INSERT INTO crispwa_recipients (campaign, key, to_number, template, language, request, send_at)
+	SELECT $1, r.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[]) AS r
+	ON CONFLICT DO NOTHING RETURNING key, send_at`
+
+// insertBatch inserts rows and the jobs of those that are new.
+func (s *Store) insertBatch(ctx context.Context, tx pgx.Tx, campaign string, rows []recipientRow, now time.Time, res *EnqueueResult) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, "TRUNCATE crispwa_enqueue"); err != nil {
-		return fmt.Errorf("riverbulk: Enqueue: %w", err)
+	keys := make([]string, len(rows))
+	tos := make([]string, len(rows))
+	templates := make([]string, len(rows))
+	languages := make([]string, len(rows))
+	requests := make([]string, len(rows))
+	sendAts := make([]*time.Time, len(rows))
+	for i, r := range rows {
+		keys[i], tos[i], templates[i], languages[i], requests[i], sendAts[i] = r.key, r.to, r.template, r.language, string(r.request), r.sendAt
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"crispwa_enqueue"},
-		[]string{"key", "to_number", "template", "language", "request", "send_at"}, pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("riverbulk: Enqueue: %w", err)
-	}
-	added, err := tx.Query(ctx, `INSERT INTO crispwa_recipients (campaign, key, to_number, template, language, request, send_at)
-		SELECT $1, key, to_number, template, language, request, send_at FROM crispwa_enqueue
-		ON CONFLICT DO NOTHING RETURNING key, send_at`, campaign)
+	added, err := tx.Query(ctx, insertRecipientsSQL, campaign, keys, tos, templates, languages, requests, sendAts)
 	if err != nil {
 		return fmt.Errorf("riverbulk: Enqueue: %w", err)
 	}

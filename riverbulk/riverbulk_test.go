@@ -3,6 +3,7 @@ package riverbulk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
 	"github.com/crispwa/crispwa/crispwatest"
 	"github.com/crispwa/crispwa/internal/testenv"
@@ -172,4 +174,96 @@ func TestMigrateConcurrently(t *testing.T) {
 	var versions int
 	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM crispwa_migrations").Scan(&versions))
 	assert.Equal(t, riverbulk.SchemaVersion, versions)
+}
+
+// Enqueue checks the jobs on several goroutines but inserts them in their
+// order: across chunks and batches, the first spelling of a number wins,
+// each invalid job is reported with its own index, in order, and a panic
+// of the jobs' iterator ends Enqueue's goroutines before it goes on.
+func TestEnqueueKeepsTheOrderOfTheJobs(t *testing.T) {
+	e := setup(t, nil)
+	const n, half = 5_500, 2_700 // 6 chunks, 2 batches
+	var js []riverbulk.Job
+	var wantInvalid []int
+	for i := range n {
+		to := number(i % half) // every number twice or more: first +336…, then 00336…
+		if i >= half {
+			to = "00" + to[1:]
+		}
+		j := riverbulk.Job{Job: bulk.Job{Key: fmt.Sprintf("k%d", i), Request: helloRequest(to)}}
+		if i%397 == 3 {
+			j.Request = helloRequest("12")
+			wantInvalid = append(wantInvalid, i)
+		}
+		js = append(js, j)
+	}
+	res := e.enqueue(riverbulk.Campaign{Name: "c"}, js)
+	var gotInvalid []int
+	for _, ie := range res.Invalid {
+		gotInvalid = append(gotInvalid, ie.Index)
+		assert.Equal(t, fmt.Sprintf("k%d", ie.Index), ie.Key)
+	}
+	assert.Equal(t, wantInvalid, gotInvalid)
+	// Each number is valid at least once; where several spellings are
+	// valid the first (its key below half) wins.
+	assert.Equal(t, half, res.Added)
+	assert.Equal(t, n-len(wantInvalid)-half, res.AlreadyIn)
+	var later int
+	require.NoError(t, e.pool.QueryRow(context.Background(),
+		`SELECT count(*) FROM crispwa_recipients WHERE campaign = 'c' AND substr(key, 2)::int >= $1`, half).Scan(&later))
+	var invalidFirst int
+	for _, i := range wantInvalid {
+		if i < half {
+			invalidFirst++
+		}
+	}
+	assert.Equal(t, invalidFirst, later, "a later spelling is kept only where the first was invalid")
+
+	ctx := context.Background()
+	require.Panics(t, func() {
+		_ = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+			_, err := e.store.Enqueue(ctx, tx, riverbulk.Campaign{Name: "p"}, func(yield func(riverbulk.Job) bool) {
+				for _, j := range js {
+					if j.Key == "k4000" {
+						panic("the iterator broke")
+					}
+					if !yield(j) {
+						return
+					}
+				}
+			})
+			return err
+		})
+	})
+}
+
+// A delivery callback for a request_id no row has yet is kept once, also
+// when it is delivered again (TestCallbacksBeforeTheRequestIDAreApplied
+// sees such callbacks applied); one for a recorded request_id lands in its
+// row at once and is not kept.
+func TestDeliveryCallbacksKeptOnceAndApplied(t *testing.T) {
+	e := setup(t, nil)
+	ctx := context.Background()
+	pending := func() int {
+		var n int
+		require.NoError(t, e.pool.QueryRow(ctx, "SELECT count(*) FROM crispwa_pending_callbacks").Scan(&n))
+		return n
+	}
+	early := &crispwa.CallbackEvent{RequestID: "8d1b4c52-0f6e-4c1a-9a57-3f1e2d4b5a69"}
+	require.NoError(t, e.store.HandleCallback(ctx, early))
+	require.NoError(t, e.store.HandleCallback(ctx, early), "a redelivery")
+	assert.Equal(t, 1, pending())
+
+	e.enqueue(riverbulk.Campaign{Name: "c"}, jobs(0, 1))
+	key := "hello/en_US/" + number(0)
+	e.startWorker()
+	st := e.waitDone("c", 30*time.Second)
+	require.Equal(t, 1, st.ByStatus[bulk.StatusAccepted])
+	var rid string
+	require.NoError(t, e.pool.QueryRow(ctx, "SELECT request_id FROM crispwa_recipients WHERE key = $1", key).Scan(&rid))
+	require.NoError(t, e.store.HandleCallback(ctx, &crispwa.CallbackEvent{RequestID: rid}))
+	var delivery string
+	require.NoError(t, e.pool.QueryRow(ctx, "SELECT delivery FROM crispwa_recipients WHERE key = $1", key).Scan(&delivery))
+	assert.Equal(t, string(bulk.DeliveryDelivered), delivery)
+	assert.Equal(t, 1, pending(), "the callback of a recorded request_id is not kept")
 }

@@ -380,6 +380,43 @@ const claimSQL = `UPDATE crispwa_recipients r SET status = 'sending', updated_at
 	AND NOT EXISTS (SELECT 1 FROM crispwa_paused_templates p WHERE p.campaign = r.campaign AND p.template = r.template AND p.language = r.language)
 	AND NOT EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)`
 
+// claimAtOnceSQL is claimSQL without a first look, for a worker whose
+// rate is the Store's own and unlimited: it moves the row from pending to
+// sending, committed, only when nothing could make the job do anything
+// else (the same round, still pending, the campaign not stopped and
+// without quiet hours, the template not paused, the number not
+// suppressed, the website not paused after a 429: $4), and returns what
+// the send needs.
+const claimAtOnceSQL = `UPDATE crispwa_recipients r SET status = 'sending', updated_at = now()
+	WHERE r.campaign = $1 AND r.key = $2 AND r.round = $3 AND r.status = 'pending'
+	AND EXISTS (SELECT 1 FROM crispwa_campaigns c WHERE c.name = r.campaign AND c.stopped_reason IS NULL
+		AND c.quiet_start IS NULL AND c.quiet_end IS NULL)
+	AND NOT EXISTS (SELECT 1 FROM crispwa_paused_templates p WHERE p.campaign = r.campaign AND p.template = r.template AND p.language = r.language)
+	AND NOT EXISTS (SELECT 1 FROM crispwa_suppressions s WHERE s.number = r.to_number)
+	AND NOT EXISTS (SELECT 1 FROM crispwa_rate WHERE website_id = $4
+		AND paused_until_us > (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+	RETURNING r.to_number, r.template, r.language, r.request`
+
+// claimAtOnce is the common case in one round trip, when the worker's rate
+// is the Store's own and unlimited (no slot to wait for): it commits
+// "sending" and returns the row (see claimAtOnceSQL), or nil when the job
+// must look first (anything else to decide, or a pause to wait out).
+func (w *Worker) claimAtOnce(ctx context.Context, a SendArgs) (*row, error) {
+	if w.cfg.interval > 0 || w.cfg.rate != bulk.RateStore(w.store) {
+		return nil, nil
+	}
+	r := row{status: bulk.StatusSending, round: a.Round}
+	err := w.store.pool.QueryRow(ctx, claimAtOnceSQL, a.Campaign, a.Key, a.Round, w.client.WebsiteID()).
+		Scan(&r.to, &r.template, &r.language, &r.request)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // claim marks the row sending, committed, if it is still as r says it is
 // (see claimSQL); it reports false when it is not, and the job's locked
 // transaction then decides.
@@ -430,6 +467,11 @@ func (w *Worker) decide(r *row, round int, now time.Time) (verdict, time.Time) {
 func (sw *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	w := sw.w
 	a := job.Args
+	if r, err := w.claimAtOnce(ctx, a); err != nil {
+		return err
+	} else if r != nil {
+		return w.send(ctx, job, r)
+	}
 	// A first look without a lock: rows with nothing to send do not wait
 	// for a rate slot.
 	r, err := w.look(ctx, a)
@@ -604,26 +646,27 @@ func (w *Worker) record(ctx context.Context, job *river.Job[SendArgs], r *row, o
 	defer cancel()
 	recorded := false
 	for attempt := 0; ; attempt++ {
-		err := pgx.BeginFunc(rctx, w.store.pool, func(tx pgx.Tx) error {
-			recorded = false
-			// One round trip for the lock, the outcome and the callback that
-			// came first: each its own statement, in this order, so that the
-			// DELETE sees a callback committed while this waited for the lock.
-			b := &pgx.Batch{}
+		recorded = false
+		var ok bool
+		var ev []byte
+		err := w.store.batchTx(rctx, func(b *pgx.Batch) {
+			// BEGIN, the lock, the outcome and the callback that came first
+			// in one round trip: each its own statement, in this order, so
+			// that the DELETE sees a callback committed while this waited
+			// for the lock.
 			if o.requestID != "" {
-				b.Queue("SELECT pg_advisory_xact_lock(hashtext($1))", o.requestID)
+				b.Queue(callbackLockSQL, o.requestID)
 			}
 			b.Queue(recordSQL, a.Campaign, a.Key, a.Round, string(o.status), o.requestID, o.reason, o.http)
 			if o.requestID != "" {
 				b.Queue(takeCallbackSQL, o.requestID)
 			}
-			br := tx.SendBatch(rctx, b)
-			ok, ev, err := readRecordBatch(br, o.requestID != "")
-			if cerr := br.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil || !ok {
-				return err // not recorded: resolved by an operator meanwhile, theirs stands
+		}, func(br pgx.BatchResults) (err error) {
+			ok, ev, err = readRecordBatch(br, o.requestID != "")
+			return err
+		}, func(tx pgx.Tx) error {
+			if !ok {
+				return nil // not recorded: resolved by an operator meanwhile, theirs stands
 			}
 			recorded = true
 			if o.failure != nil {
@@ -699,6 +742,37 @@ const recordSQL = `UPDATE crispwa_recipients SET status = $4, request_id = nulli
 const takeCallbackSQL = `DELETE FROM crispwa_pending_callbacks
 	WHERE request_id = $1 AND EXISTS (SELECT 1 FROM crispwa_recipients WHERE request_id = $1)
 	RETURNING event`
+
+// batchTx runs, in one transaction, the statements queue puts in a batch
+// (sent with the BEGIN, in one round trip), read on their results, then
+// then, and commits; it rolls back on any error.
+func (s *Store) batchTx(ctx context.Context, queue func(*pgx.Batch), read func(pgx.BatchResults) error, then func(pgx.Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
+	queue(b)
+	br := conn.SendBatch(ctx, b)
+	_, err = br.Exec() // BEGIN
+	if err == nil {
+		err = read(br)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	tx := br.Tx()
+	if err == nil {
+		err = then(tx)
+	}
+	if err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx)) // ErrTxClosed when the BEGIN failed: nothing to undo
+		return err
+	}
+	return tx.Commit(ctx)
+}
 
 // readRecordBatch reads the answers of record's batch: whether the outcome
 // was recorded, and the callback that came first (nil when none).

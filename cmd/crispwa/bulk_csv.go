@@ -333,8 +333,21 @@ func (l *lineCapReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// job builds the send of one row.
+// job builds the send of one row and checks it (Validate).
 func (c *csvColumns) job(rec []string, from, to string) (bulk.Job, error) {
+	j, err := c.build(rec, from, to)
+	if err != nil {
+		return bulk.Job{}, err
+	}
+	if err := j.Request.Validate(); err != nil {
+		return bulk.Job{}, err
+	}
+	return j, nil
+}
+
+// build builds the send of one row, from and to canonical, without
+// Validate (riverbulk's Enqueue runs it).
+func (c *csvColumns) build(rec []string, from, to string) (bulk.Job, error) {
 	t := c.t
 	v := crispwa.TemplateValues{}
 	var texts []string // the header's values: a media link, or a POSITIONAL TEXT header's values
@@ -389,9 +402,6 @@ func (c *csvColumns) job(rec []string, from, to string) (bulk.Job, error) {
 		return bulk.Job{}, err
 	}
 	req := &crispwa.SendTemplateRequest{From: from, To: to, Template: msg}
-	if err := req.Validate(); err != nil {
-		return bulk.Job{}, err
-	}
 	// The key names the campaign's template and the recipient's canonical
 	// number: re-running the same file with the same journal skips whoever
 	// was already sent it, however the number is written.

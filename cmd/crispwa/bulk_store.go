@@ -399,7 +399,7 @@ func (c *csvRows) jobs(r io.Reader, t *crispwa.Template, from, region string, de
 				c.bad(line, err)
 				continue
 			}
-			job, err := cols.job(rec, from, to)
+			job, err := cols.build(rec, from, to) // Enqueue validates it
 			if err != nil {
 				c.bad(line, err)
 				continue
