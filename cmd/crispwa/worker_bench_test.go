@@ -19,8 +19,8 @@ import (
 )
 
 // BenchmarkWorkerProcesses measures 'crispwa worker' processes (the binary,
-// built once) against one Postgres and one fake (no latency, concurrency
-// 16, no rate limit): "processes=1" is the floor beside "processes=3", the
+// built once) against one Postgres and one fake (no latency unless named,
+// concurrency 16, no rate limit): "processes=1" is the floor beside "processes=3", the
 // three workers' combined throughput. One op is one send; each reports
 // sends/s and the peak resident memory (VmHWM) of its largest worker.
 // "campaign=N" has one worker send b.N recipients of a campaign of N: its
@@ -28,6 +28,7 @@ import (
 // a time, so it should not grow with N).
 //
 //	go test -run '^$' -bench 'WorkerProcesses/processes' -benchtime 3000x ./cmd/crispwa
+//	go test -run '^$' -bench 'WorkerProcesses/latency' -benchtime 3000x ./cmd/crispwa
 //	go test -run '^$' -bench 'WorkerProcesses/campaign=1[0]{4,5}$' -benchtime 3000x ./cmd/crispwa
 //	go test -run '^$' -bench 'WorkerProcesses/campaign=1000000' -benchtime 3000x -timeout 60m ./cmd/crispwa
 func BenchmarkWorkerProcesses(b *testing.B) {
@@ -88,6 +89,19 @@ func BenchmarkWorkerProcesses(b *testing.B) {
 		b.Run(fmt.Sprintf("processes=%d", p), func(b *testing.B) {
 			url := testenv.PostgresDatabase(b) // a database of each run's own
 			enqueue(b, url, "c", b.N)
+			work(b, url, p, b.N)
+		})
+	}
+	// The same with the fake answering after 100 ms, as a real API does
+	// across the internet: the workers wait on the network rather than on
+	// the CPU, so where one machine's cores run out at no latency, here
+	// three workers show what they add.
+	for _, p := range []int{1, 3} {
+		b.Run(fmt.Sprintf("latency=100ms/processes=%d", p), func(b *testing.B) {
+			url := testenv.PostgresDatabase(b)
+			enqueue(b, url, "c", b.N)
+			srv.SetLatency(100 * time.Millisecond)
+			defer srv.SetLatency(0)
 			work(b, url, p, b.N)
 		})
 	}
