@@ -170,7 +170,7 @@ func TestInboxViewsInBrowser(t *testing.T) {
 			chromedp.WaitVisible(`input[name="q"]`, chromedp.ByQuery),
 			chromedp.SendKeys(`input[name="q"]`, "bob", chromedp.ByQuery),
 			chromedp.Submit(`input[name="q"]`, chromedp.ByQuery),
-			chromedp.WaitVisible(`a[href="/"]`, chromedp.ByQuery), // "reset" appears with a filter
+			chromedp.WaitVisible(`form.search a[href="/"]`, chromedp.ByQuery), // "reset" appears with a filter (the nav's "Inbox" link is on every page)
 			chromedp.Location(&loc),
 			chromedp.Text("#count", &count, chromedp.ByID),
 			chromedp.Evaluate(`[...document.querySelectorAll("#messages a.to")].map(a => a.textContent)`, &tos),
