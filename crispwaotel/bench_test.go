@@ -25,6 +25,7 @@ import (
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/callback"
 	"github.com/crispwa/crispwa/crispwaotel"
+	"github.com/crispwa/crispwa/internal/cputime"
 )
 
 // The benchmarks compare a Send (and a callback delivery) with no observer,
@@ -125,25 +126,50 @@ func bareObserver(tp trace.TracerProvider, mp metric.MeterProvider) *crispwa.Obs
 }
 
 // ratios runs rounds of fs (each a batch) in rotating order until the
-// benchmark ends and reports the median time of each over fs[0]'s.
+// benchmark ends and reports, for each, the median over the rounds of its
+// time over fs[0]'s ("sdk/none"), and beside it the same median of the
+// process's CPU time ("sdk/none-cpu": client, loopback server and the
+// SDK's batching goroutine together), which other processes' load hardly
+// moves. With both an "sdk" and a "bare" variant it reports sdk over bare
+// too ("sdk/bare", "sdk/bare-cpu"): what crispwaotel adds to the least
+// instrumentation on the same SDK.
 func ratios(b *testing.B, names []string, fs []func()) {
-	rs := make([][]float64, len(fs))
+	type cost struct{ wall, cpu time.Duration }
+	costs := make([][]cost, len(fs))
 	for i := 0; b.Loop(); i++ {
-		ts := make([]time.Duration, len(fs))
 		for k := range fs {
 			j := (i + k) % len(fs)
-			start := time.Now()
+			start, cpu := time.Now(), cputime.Process()
 			fs[j]()
-			ts[j] = time.Since(start)
+			costs[j] = append(costs[j], cost{time.Since(start), cputime.Process() - cpu})
 		}
-		for j := range fs {
-			rs[j] = append(rs[j], float64(ts[j])/float64(ts[0]))
+	}
+	report := func(x, y int) {
+		var wall, cpu []float64
+		for r := range costs[x] {
+			cx, cy := costs[x][r], costs[y][r]
+			wall = append(wall, float64(cx.wall)/float64(cy.wall))
+			if cy.cpu > 0 {
+				cpu = append(cpu, float64(cx.cpu)/float64(cy.cpu))
+			}
+		}
+		b.ReportMetric(median(wall), names[x]+"/"+names[y])
+		if len(cpu) > 0 {
+			b.ReportMetric(median(cpu), names[x]+"/"+names[y]+"-cpu")
 		}
 	}
 	for j := 1; j < len(fs); j++ {
-		slices.Sort(rs[j])
-		b.ReportMetric(rs[j][len(rs[j])/2], names[j]+"/none")
+		report(j, 0)
 	}
+	if sdk, bare := slices.Index(names, "sdk"), slices.Index(names, "bare"); sdk > 0 && bare > 0 {
+		report(sdk, bare)
+	}
+}
+
+// median is the median of xs, which it sorts.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 func BenchmarkSendObserved(b *testing.B) {
