@@ -373,3 +373,78 @@ func BenchmarkSendHooks(b *testing.B) {
 		})
 	}
 }
+
+// attrsObserver is bareObserver that also sets, plainly, the span
+// attributes crispwaotel sets on an accepted send, its attempt and a
+// handled delivery: the SDK's own cost of carrying them, which no
+// instrumentation that records them avoids.
+func attrsObserver(tp trace.TracerProvider, mp metric.MeterProvider) *crispwa.Observer {
+	o := bareObserver(tp, mp)
+	sendDone, attemptDone, callbackDone := o.SendDone, o.AttemptDone, o.CallbackDone
+	o.SendDone = func(ctx context.Context, d crispwa.SendDone) {
+		trace.SpanFromContext(ctx).SetAttributes(attribute.String("crispwa.template.name", d.Template),
+			attribute.String("crispwa.template.language", d.Language), attribute.String("crispwa.recipient", d.To),
+			attribute.String("crispwa.send.outcome", string(d.Outcome)), attribute.String("crispwa.request_id", d.RequestID))
+		sendDone(ctx, d)
+	}
+	o.AttemptDone = func(ctx context.Context, d crispwa.AttemptDone) {
+		trace.SpanFromContext(ctx).SetAttributes(attribute.String("http.request.method", d.Method),
+			attribute.String("server.address", d.ServerAddress), attribute.Int("server.port", d.ServerPort),
+			attribute.String("url.template", d.URLTemplate), attribute.String("crispwa.attempt.verdict", string(d.Verdict)),
+			attribute.Int("http.response.status_code", d.StatusCode))
+		attemptDone(ctx, d)
+	}
+	o.CallbackDone = func(ctx context.Context, d crispwa.CallbackDone) {
+		trace.SpanFromContext(ctx).SetAttributes(attribute.String("crispwa.callback.result", string(d.Result)),
+			attribute.Int("http.response.status_code", d.Status), attribute.String("crispwa.request_id", d.Event.RequestID))
+		callbackDone(ctx, d)
+	}
+	return o
+}
+
+// BenchmarkHooksObserved calls the hooks of one accepted Send (one
+// attempt) and of one handled delivery directly, without HTTP, in batches
+// timed back to back as in the other ratio benchmarks: crispwaotel
+// ("sdk") against the least instrumentation ("bare") and against bare
+// setting the same span attributes plainly ("attrs"), on the same SDK
+// providers. sdk/bare is what crispwaotel costs beyond a bare span;
+// attrs/bare how much of that the SDK spends storing the attributes.
+//
+//	go test -run '^$' -bench HooksObserved -benchtime 400x -count 3 ./crispwaotel
+func BenchmarkHooksObserved(b *testing.B) {
+	info := crispwa.SendInfo{Template: "order_update", Language: "en_US", To: "+336****5678"}
+	about := crispwa.Attempt{Number: 1, Send: true, Method: http.MethodPost, URLTemplate: "/v1/website/{website_id}/template/send",
+		ServerAddress: "api.crisp.chat", ServerPort: 443}
+	ev := &crispwa.CallbackEvent{RequestID: requestID}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
+	observers := []*crispwa.Observer{bareObserver(tp, mp), attrsObserver(tp, mp),
+		crispwaotel.NewObserver(crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(mp))}
+	names := []string{"bare", "attrs", "sdk"}
+	batch := func(call func(o *crispwa.Observer)) []func() {
+		var fs []func()
+		for _, o := range observers {
+			fs = append(fs, func() {
+				for range 64 {
+					call(o)
+				}
+			})
+		}
+		return fs
+	}
+	b.Run("send", func(b *testing.B) {
+		ratios(b, names, batch(func(o *crispwa.Observer) {
+			ctx := o.SendStart(context.Background(), info)
+			actx := o.AttemptStart(ctx, about)
+			o.AttemptDone(actx, crispwa.AttemptDone{Attempt: about, StatusCode: 200, Verdict: crispwa.VerdictAnswered, Duration: time.Millisecond})
+			o.SendDone(ctx, crispwa.SendDone{SendInfo: info, Outcome: crispwa.OutcomeAccepted, RequestID: requestID, Duration: time.Millisecond})
+		}))
+	})
+	b.Run("callback", func(b *testing.B) {
+		ratios(b, names, batch(func(o *crispwa.Observer) {
+			ctx := o.CallbackStart(context.Background(), ev)
+			o.CallbackDone(ctx, crispwa.CallbackDone{Event: ev, Result: crispwa.CallbackHandled, Status: http.StatusOK, Start: time.Now(), Duration: time.Millisecond})
+		}))
+	})
+}
