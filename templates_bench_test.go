@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/crispwa/crispwa/internal/cputime"
 )
 
 // allTemplates is how many templates the All benchmarks walk, in pages of
@@ -232,11 +234,11 @@ func BenchmarkAllRatio(b *testing.B) {
 func medianRatio(b *testing.B, metric string, n int, x, y func()) {
 	type cost struct{ wall, cpu time.Duration }
 	timed := func(f func()) cost {
-		start, cpu := time.Now(), processCPU()
+		start, cpu := time.Now(), cputime.Process()
 		for range n {
 			f()
 		}
-		return cost{time.Since(start), processCPU() - cpu}
+		return cost{time.Since(start), cputime.Process() - cpu}
 	}
 	var wall, cpu []float64
 	for i := 0; b.Loop(); i++ {

@@ -25,6 +25,7 @@ import (
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/callback"
 	"github.com/crispwa/crispwa/crispwaotel"
+	"github.com/crispwa/crispwa/internal/cputime"
 )
 
 // The benchmarks compare a Send (and a callback delivery) with no observer,
@@ -125,25 +126,50 @@ func bareObserver(tp trace.TracerProvider, mp metric.MeterProvider) *crispwa.Obs
 }
 
 // ratios runs rounds of fs (each a batch) in rotating order until the
-// benchmark ends and reports the median time of each over fs[0]'s.
+// benchmark ends and reports, for each, the median over the rounds of its
+// time over fs[0]'s ("sdk/none"), and beside it the same median of the
+// process's CPU time ("sdk/none-cpu": client, loopback server and the
+// SDK's batching goroutine together), which other processes' load hardly
+// moves. With both an "sdk" and a "bare" variant it reports sdk over bare
+// too ("sdk/bare", "sdk/bare-cpu"): what crispwaotel adds to the least
+// instrumentation on the same SDK.
 func ratios(b *testing.B, names []string, fs []func()) {
-	rs := make([][]float64, len(fs))
+	type cost struct{ wall, cpu time.Duration }
+	costs := make([][]cost, len(fs))
 	for i := 0; b.Loop(); i++ {
-		ts := make([]time.Duration, len(fs))
 		for k := range fs {
 			j := (i + k) % len(fs)
-			start := time.Now()
+			start, cpu := time.Now(), cputime.Process()
 			fs[j]()
-			ts[j] = time.Since(start)
+			costs[j] = append(costs[j], cost{time.Since(start), cputime.Process() - cpu})
 		}
-		for j := range fs {
-			rs[j] = append(rs[j], float64(ts[j])/float64(ts[0]))
+	}
+	report := func(x, y int) {
+		var wall, cpu []float64
+		for r := range costs[x] {
+			cx, cy := costs[x][r], costs[y][r]
+			wall = append(wall, float64(cx.wall)/float64(cy.wall))
+			if cy.cpu > 0 {
+				cpu = append(cpu, float64(cx.cpu)/float64(cy.cpu))
+			}
+		}
+		b.ReportMetric(median(wall), names[x]+"/"+names[y])
+		if len(cpu) > 0 {
+			b.ReportMetric(median(cpu), names[x]+"/"+names[y]+"-cpu")
 		}
 	}
 	for j := 1; j < len(fs); j++ {
-		slices.Sort(rs[j])
-		b.ReportMetric(rs[j][len(rs[j])/2], names[j]+"/none")
+		report(j, 0)
 	}
+	if sdk, bare := slices.Index(names, "sdk"), slices.Index(names, "bare"); sdk > 0 && bare > 0 {
+		report(sdk, bare)
+	}
+}
+
+// median is the median of xs, which it sorts.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 func BenchmarkSendObserved(b *testing.B) {
@@ -346,4 +372,79 @@ func BenchmarkSendHooks(b *testing.B) {
 			}
 		})
 	}
+}
+
+// attrsObserver is bareObserver that also sets, plainly, the span
+// attributes crispwaotel sets on an accepted send, its attempt and a
+// handled delivery: the SDK's own cost of carrying them, which no
+// instrumentation that records them avoids.
+func attrsObserver(tp trace.TracerProvider, mp metric.MeterProvider) *crispwa.Observer {
+	o := bareObserver(tp, mp)
+	sendDone, attemptDone, callbackDone := o.SendDone, o.AttemptDone, o.CallbackDone
+	o.SendDone = func(ctx context.Context, d crispwa.SendDone) {
+		trace.SpanFromContext(ctx).SetAttributes(attribute.String("crispwa.template.name", d.Template),
+			attribute.String("crispwa.template.language", d.Language), attribute.String("crispwa.recipient", d.To),
+			attribute.String("crispwa.send.outcome", string(d.Outcome)), attribute.String("crispwa.request_id", d.RequestID))
+		sendDone(ctx, d)
+	}
+	o.AttemptDone = func(ctx context.Context, d crispwa.AttemptDone) {
+		trace.SpanFromContext(ctx).SetAttributes(attribute.String("http.request.method", d.Method),
+			attribute.String("server.address", d.ServerAddress), attribute.Int("server.port", d.ServerPort),
+			attribute.String("url.template", d.URLTemplate), attribute.String("crispwa.attempt.verdict", string(d.Verdict)),
+			attribute.Int("http.response.status_code", d.StatusCode))
+		attemptDone(ctx, d)
+	}
+	o.CallbackDone = func(ctx context.Context, d crispwa.CallbackDone) {
+		trace.SpanFromContext(ctx).SetAttributes(attribute.String("crispwa.callback.result", string(d.Result)),
+			attribute.Int("http.response.status_code", d.Status), attribute.String("crispwa.request_id", d.Event.RequestID))
+		callbackDone(ctx, d)
+	}
+	return o
+}
+
+// BenchmarkHooksObserved calls the hooks of one accepted Send (one
+// attempt) and of one handled delivery directly, without HTTP, in batches
+// timed back to back as in the other ratio benchmarks: crispwaotel
+// ("sdk") against the least instrumentation ("bare") and against bare
+// setting the same span attributes plainly ("attrs"), on the same SDK
+// providers. sdk/bare is what crispwaotel costs beyond a bare span;
+// attrs/bare how much of that the SDK spends storing the attributes.
+//
+//	go test -run '^$' -bench HooksObserved -benchtime 400x -count 3 ./crispwaotel
+func BenchmarkHooksObserved(b *testing.B) {
+	info := crispwa.SendInfo{Template: "order_update", Language: "en_US", To: "+336****5678"}
+	about := crispwa.Attempt{Number: 1, Send: true, Method: http.MethodPost, URLTemplate: "/v1/website/{website_id}/template/send",
+		ServerAddress: "api.crisp.chat", ServerPort: 443}
+	ev := &crispwa.CallbackEvent{RequestID: requestID}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
+	observers := []*crispwa.Observer{bareObserver(tp, mp), attrsObserver(tp, mp),
+		crispwaotel.NewObserver(crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(mp))}
+	names := []string{"bare", "attrs", "sdk"}
+	batch := func(call func(o *crispwa.Observer)) []func() {
+		var fs []func()
+		for _, o := range observers {
+			fs = append(fs, func() {
+				for range 64 {
+					call(o)
+				}
+			})
+		}
+		return fs
+	}
+	b.Run("send", func(b *testing.B) {
+		ratios(b, names, batch(func(o *crispwa.Observer) {
+			ctx := o.SendStart(context.Background(), info)
+			actx := o.AttemptStart(ctx, about)
+			o.AttemptDone(actx, crispwa.AttemptDone{Attempt: about, StatusCode: 200, Verdict: crispwa.VerdictAnswered, Duration: time.Millisecond})
+			o.SendDone(ctx, crispwa.SendDone{SendInfo: info, Outcome: crispwa.OutcomeAccepted, RequestID: requestID, Duration: time.Millisecond})
+		}))
+	})
+	b.Run("callback", func(b *testing.B) {
+		ratios(b, names, batch(func(o *crispwa.Observer) {
+			ctx := o.CallbackStart(context.Background(), ev)
+			o.CallbackDone(ctx, crispwa.CallbackDone{Event: ev, Result: crispwa.CallbackHandled, Status: http.StatusOK, Start: time.Now(), Duration: time.Millisecond})
+		}))
+	})
 }

@@ -10,7 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/codes"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crispwa/crispwa"
@@ -213,4 +216,36 @@ func TestSendCheckedRefusedIsNotSent(t *testing.T) {
 	rm := rec.metrics(t)
 	assert.EqualValues(t, 2, count(t, rm, "crispwa.client.sends", "outcome", "not_sent"))
 	assert.EqualValues(t, 0, count(t, rm, "crispwa.client.sends", "outcome", "accepted"))
+}
+
+// recordOnly samples nothing but records every span: its spans are
+// recording and not sampled.
+type recordOnly struct{}
+
+func (recordOnly) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordOnly, Tracestate: trace.SpanContextFromContext(p.ParentContext).TraceState()}
+}
+func (recordOnly) Description() string { return "RecordOnly" }
+
+// A span that records without being sampled (a RecordOnly sampler) gets
+// its attributes all the same: a sampled span is known to record without
+// asking, an unsampled one is asked.
+func TestRecordingUnsampledSpansGetAttributes(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(recordOnly{}), sdktrace.WithSpanProcessor(spans))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	srv, _, _ := api(t, func(_ int64, w http.ResponseWriter, _ *http.Request) { accept(w) })
+	c := client(t, srv, crispwaotel.ClientOption(crispwaotel.WithTracerProvider(tp), crispwaotel.WithMeterProvider(metricnoop.NewMeterProvider())))
+	_, err := c.Templates.Send(context.Background(), sendReq())
+	require.NoError(t, err)
+	ended := spans.Ended()
+	require.Len(t, ended, 2)
+	for _, s := range ended {
+		assert.False(t, s.SpanContext().IsSampled())
+	}
+	send, attempt := ended[1], ended[0]
+	assert.Equal(t, "crispwa.send", send.Name())
+	assert.Equal(t, "accepted", attr(send, "crispwa.send.outcome"))
+	assert.Equal(t, requestID, attr(send, "crispwa.request_id"))
+	assert.Equal(t, "200", attr(attempt, "http.response.status_code"))
 }

@@ -364,6 +364,14 @@ func (t *telemetry) setAttributes(span trace.Span, p *[]attribute.KeyValue) {
 	t.attrs.Put(p)
 }
 
+// recording reports whether span records what is set on it. A sampled
+// span does (until it ends), and asking it is free; the SDK's IsRecording
+// takes the span's lock, which the attributes' SetAttributes and End take
+// again right after.
+func recording(span trace.Span) bool {
+	return span.SpanContext().IsSampled() || span.IsRecording()
+}
+
 // span is the span of a hook's context when this telemetry started it;
 // nil when it traces nothing (the context's span is then the caller's).
 func (t *telemetry) span(ctx context.Context) trace.Span {
@@ -394,7 +402,7 @@ func (t *telemetry) sendDone(ctx context.Context, d crispwa.SendDone) {
 	if span == nil {
 		return
 	}
-	if span.IsRecording() {
+	if recording(span) {
 		p := t.attrBuf()
 		*p = append(*p, keyTemplate.String(d.Template), keyLanguage.String(d.Language), keyRecipient.String(d.To),
 			keySendOutcome.String(string(d.Outcome)))
@@ -408,7 +416,7 @@ func (t *telemetry) sendDone(ctx context.Context, d crispwa.SendDone) {
 			span.SetStatus(codes.Error, et) // never the message: it may quote a server's text
 		}
 	}
-	if d.Err == nil && d.RequestID != "" {
+	if t.cfg.spans != nil && d.Err == nil && d.RequestID != "" {
 		t.keepSpan(ctx, span, d.RequestID)
 	}
 	span.End()
@@ -423,12 +431,12 @@ func (t *telemetry) storeCtx(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, storeTimeout)
 }
 
-// keepSpan keeps the accepted send's span context in the SpanStore for its
-// callback, and links the send's span to a callback that came first (it
+// keepSpan keeps the accepted send's span context in the SpanStore (there
+// is one) for its callback, and links the send's span to a callback that came first (it
 // left its own span context there).
 func (t *telemetry) keepSpan(ctx context.Context, span trace.Span, requestID string) {
 	sc := span.SpanContext()
-	if t.cfg.spans == nil || !sc.IsValid() {
+	if !sc.IsValid() {
 		return
 	}
 	sctx, cancel := t.storeCtx(context.WithoutCancel(ctx))
@@ -517,7 +525,7 @@ func (t *telemetry) attemptDone(ctx context.Context, a crispwa.AttemptDone) {
 	if span == nil {
 		return
 	}
-	if span.IsRecording() {
+	if recording(span) {
 		p := t.attrBuf()
 		*p = append(*p, keyMethod.String(a.Method), keyServer.String(a.ServerAddress), keyPort.Int(a.ServerPort),
 			keyURLTemplate.String(a.URLTemplate), keyVerdict.String(string(a.Verdict)))
@@ -548,7 +556,7 @@ func (t *telemetry) retry(ctx context.Context, r crispwa.Retry) {
 	if r.Reason == crispwa.RetryRateLimited {
 		t.rateWait.Record(ctx, r.Wait.Seconds())
 	}
-	if span := t.span(ctx); span != nil && span.IsRecording() {
+	if span := t.span(ctx); span != nil && recording(span) {
 		span.AddEvent("crispwa.retry", trace.WithAttributes(
 			reason, attribute.Int("crispwa.attempt", r.Attempt), attribute.Float64("crispwa.retry.wait_s", r.Wait.Seconds())))
 	}
@@ -658,7 +666,7 @@ func (t *telemetry) callbackDone(ctx context.Context, d crispwa.CallbackDone) {
 			class, code = string(f.Class), f.Code
 		}
 	}
-	if span != nil && span.IsRecording() {
+	if span != nil && recording(span) {
 		p := t.attrBuf()
 		*p = append(*p, keyCbResult.String(string(d.Result)), keyStatus.Int(d.Status))
 		if d.Event != nil {
@@ -698,7 +706,7 @@ func (t *telemetry) waitStart(ctx context.Context, _ string) context.Context {
 
 func (t *telemetry) waitDone(ctx context.Context, w crispwa.WaitDone) {
 	span := t.span(ctx)
-	if span != nil && span.IsRecording() {
+	if span != nil && recording(span) {
 		span.SetAttributes(keyRequestID.String(w.RequestID), keyWaitResult.String(string(w.Result)))
 		if w.Result == crispwa.WaitTimeout || w.Result == crispwa.WaitError {
 			span.SetStatus(codes.Error, string(w.Result))
