@@ -6,10 +6,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
 )
 
@@ -77,4 +79,66 @@ func TestRetryProgressCountsTheDueJobs(t *testing.T) {
 	assert.Equal(t, 1, last.ToSend, "ToSend")
 	assert.Equal(t, 1, last.Done, "Done")
 	assert.Equal(t, 0, last.Remaining, "Remaining")
+}
+
+// The Summary of a resumed campaign counts the callbacks the journal holds
+// for this run's jobs, the ones sent by an earlier run included, and only
+// those: the journal's other keys are not this run's.
+func TestResumedSummaryCountsTheCallbacksOfThisRunsJobs(t *testing.T) {
+	for _, tc := range []struct {
+		name                        string
+		jobs                        []int // of the four sent by the first run
+		delivered, failed, awaiting int
+	}{
+		{"the same jobs", []int{0, 1, 2, 3}, 2, 1, 1},
+		{"a subset", []int{1, 3}, 1, 0, 1},
+		{"the failed one", []int{2}, 0, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newFake(t)
+			j := openJournal(t)
+			jobs := orderJobs(4)
+			_, err := run(t, srv.Client(), j, jobs, bulk.WithTemplateCheck(false))
+			require.NoError(t, err)
+			for i, ev := range []*crispwa.CallbackEvent{ // job 3 has no callback
+				{WhatsAppMessageID: "wamid.0"},
+				{WhatsAppMessageID: "wamid.1"},
+				{Error: true, Reason: "(#131026) Message undeliverable"},
+			} {
+				e, ok := j.Lookup(jobs[i].Key)
+				require.True(t, ok)
+				ev.RequestID = e.RequestID
+				require.NoError(t, j.RecordCallback(context.Background(), ev))
+			}
+			var again []bulk.Job
+			for _, i := range tc.jobs {
+				again = append(again, jobs[i])
+			}
+			sum, err := run(t, srv.Client(), j, again, bulk.WithTemplateCheck(false))
+			require.NoError(t, err)
+			assert.Equal(t, len(tc.jobs), sum.AlreadySent)
+			assert.Equal(t, tc.delivered, sum.Delivered, "Delivered")
+			assert.Equal(t, tc.failed, sum.Failed, "Failed")
+			assert.Equal(t, tc.awaiting, sum.AwaitingCallback, "AwaitingCallback")
+			assert.Equal(t, 4, srv.SendCount(), "nothing sent again")
+		})
+	}
+}
+
+// Stops recorded in a shared RateStore before a run began (an earlier
+// campaign's) do not stop it: a run that lasts several of the Stopper's
+// polls sends every job.
+func TestEarlierStopsInTheSharedStoreDoNotStopANewRun(t *testing.T) {
+	for _, stops := range []int64{0, 3} {
+		t.Run(fmt.Sprint(stops), func(t *testing.T) {
+			store := &sharedStore{stops: stops, reason: "account (#131031): an earlier campaign"}
+			srv := newFake(t)
+			srv.SetLatency(25 * time.Millisecond) // 24 sends one at a time: over 0.6 s, three polls
+			sum, err := run(t, srv.Client(), openJournal(t), orderJobs(24), bulk.WithRateStore(store),
+				bulk.WithConcurrency(1), bulk.WithTemplateCheck(false))
+			require.NoError(t, err)
+			assert.Equal(t, 24, sum.Accepted)
+			assert.Zero(t, sum.NotSent)
+		})
+	}
 }
