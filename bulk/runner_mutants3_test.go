@@ -3,6 +3,8 @@ package bulk_test
 import (
 	"context"
 	"fmt"
+	"iter"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/crispwa/crispwa"
 	"github.com/crispwa/crispwa/bulk"
+	"github.com/crispwa/crispwa/crispwatest"
 )
 
 // A duplicate key names the first job that has it, whether the key is new
@@ -139,6 +142,87 @@ func TestEarlierStopsInTheSharedStoreDoNotStopANewRun(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 24, sum.Accepted)
 			assert.Zero(t, sum.NotSent)
+		})
+	}
+}
+
+// changingSource yields n jobs of order_update on its first pass (the
+// validation pass); on the later ones it yields, at position at, change's
+// job instead (nil: the source ends there), or with at = n one job more.
+func changingSource(n, at int, change func() *bulk.Job) iter.Seq2[bulk.Job, error] {
+	passes := 0
+	return func(yield func(bulk.Job, error) bool) {
+		passes++
+		for i := range n + 1 {
+			job := orderJob(recipient(i))
+			switch {
+			case passes > 1 && i == at:
+				c := change()
+				if c == nil {
+					return
+				}
+				job = *c
+			case i == n:
+				return
+			}
+			if !yield(job, nil) {
+				return
+			}
+		}
+	}
+}
+
+// A job source that changes between the validation pass and the sending
+// pass stops the run with ErrJobsChanged before any job it did not
+// validate, and the Summary still accounts for every job to send: each
+// has its outcome (accepted, refused or unknown) or is counted NotSent. A
+// source that ends early, or yields one job more, changed too. (With one
+// worker, the first job always has its outcome before the change is seen;
+// the next ones may or may not.)
+func TestChangedSourceAccountsForEveryJob(t *testing.T) {
+	other := func() *bulk.Job { j := orderJob(recipient(99)); return &j }
+	for _, tc := range []struct {
+		name   string
+		n, at  int
+		change func() *bulk.Job
+		fault  func(srv *crispwatest.Server) // on the first send
+		first  string                        // job 0's outcome: accepted, rejected, unknown or "" (not sent)
+	}{
+		{"a job changed", 8, 3, other, nil, "accepted"},
+		{"a job changed, the first refused", 8, 3, other,
+			func(srv *crispwatest.Server) { srv.FailNext(http.StatusBadRequest, "invalid_data") }, "rejected"},
+		{"a job changed, the first unknown", 8, 3, other,
+			func(srv *crispwatest.Server) { srv.DropNextSends(1, true) }, "unknown"},
+		{"the first job changed", 8, 0, other, nil, ""},
+		{"ended early", 8, 5, func() *bulk.Job { return nil }, nil, "accepted"},
+		{"one job more", 4, 4, other, nil, "accepted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newFake(t)
+			if tc.fault != nil {
+				tc.fault(srv)
+			}
+			r, err := bulk.NewRunner(srv.Client(), openJournal(t), bulk.WithRate(0), bulk.WithConcurrency(1), bulk.WithTemplateCheck(false))
+			require.NoError(t, err)
+			sum, err := r.RunSeq(context.Background(), changingSource(tc.n, tc.at, tc.change))
+			require.ErrorIs(t, err, bulk.ErrJobsChanged)
+			assert.Equal(t, tc.n, sum.Jobs)
+			assert.Equal(t, tc.n, sum.Accepted+len(sum.Rejected)+len(sum.Unknown)+sum.NotSent,
+				"every job accounted for: %d accepted, %d refused, %d unknown, %d not sent", sum.Accepted, len(sum.Rejected), len(sum.Unknown), sum.NotSent)
+			assert.LessOrEqual(t, sum.Accepted+len(sum.Rejected)+len(sum.Unknown), tc.at, "only jobs before the change")
+			for _, s := range srv.Sends() {
+				assert.NotEqual(t, recipient(99), s.To)
+			}
+			got := ""
+			switch {
+			case len(sum.Rejected) > 0 && sum.Rejected[0].Index == 0:
+				got = "rejected"
+			case len(sum.Unknown) > 0 && sum.Unknown[0].Index == 0:
+				got = "unknown"
+			case srv.SendCount() > 0 && srv.Sends()[0].To == recipient(0):
+				got = "accepted"
+			}
+			assert.Equal(t, tc.first, got, "job 0")
 		})
 	}
 }
