@@ -226,3 +226,108 @@ func TestChangedSourceAccountsForEveryJob(t *testing.T) {
 		})
 	}
 }
+
+// A template failure pauses the template with a reason naming the class,
+// and the WhatsApp code when the refusal has one.
+func TestTemplatePauseReasonNamesTheCode(t *testing.T) {
+	for _, tc := range []struct{ refusal, reason string }{
+		{"(#132015) Template is paused", "template (#132015): (#132015) Template is paused"},
+		{"Template was paused due to low quality", "template: Template was paused due to low quality"},
+	} {
+		t.Run(tc.refusal, func(t *testing.T) {
+			srv := newFake(t)
+			srv.FailNext(http.StatusBadRequest, tc.refusal)
+			var jobs []bulk.Job
+			for i := range 3 {
+				jobs = append(jobs, otherTemplateJob("spring_sale", recipient(i)))
+			}
+			sum, err := run(t, srv.Client(), openJournal(t), jobs, bulk.WithConcurrency(1), bulk.WithTemplateCheck(false))
+			require.NoError(t, err)
+			require.Len(t, sum.PausedTemplates, 1)
+			assert.Equal(t, tc.reason, sum.PausedTemplates[0].Reason)
+			assert.Equal(t, 2, sum.PausedTemplates[0].Skipped)
+		})
+	}
+}
+
+// Jobs whose worker was waiting for its slot (WithRate) when their template
+// was paused are skipped, counted in the pause, not as NotSent: the run
+// was not stopped.
+func TestPausedWhileWaitingForTheSlotIsSkipped(t *testing.T) {
+	srv := newFake(t)
+	srv.FailNext(http.StatusBadRequest, "(#132015) Template is paused")
+	var jobs []bulk.Job
+	for i := range 6 {
+		jobs = append(jobs, otherTemplateJob("spring_sale", recipient(i)))
+	}
+	// Four workers take a job each at once; at 4 sends a second, the
+	// second, third and fourth wait 250, 500 and 750 ms for their slot,
+	// long after the first send's refusal paused the template.
+	sum, err := run(t, srv.Client(), openJournal(t), jobs, bulk.WithRate(4), bulk.WithConcurrency(4), bulk.WithTemplateCheck(false))
+	require.NoError(t, err)
+	assert.Len(t, sum.Rejected, 1)
+	require.Len(t, sum.PausedTemplates, 1)
+	assert.Equal(t, 5, sum.PausedTemplates[0].Skipped)
+	assert.Zero(t, sum.NotSent, "NotSent")
+	assert.Zero(t, sum.Accepted)
+}
+
+// closingSuppressions is an empty suppression list that closes the journal
+// when it is asked about number: the send's intent cannot be recorded.
+type closingSuppressions struct {
+	*bulk.MemorySuppressions
+	j      *bulk.Journal
+	number string
+}
+
+func (s *closingSuppressions) Contains(ctx context.Context, number string) (bool, error) {
+	if number == s.number {
+		_ = s.j.Close()
+	}
+	return s.MemorySuppressions.Contains(ctx, number)
+}
+
+// When the journal cannot record a send's intent, the job is not sent, the
+// run stops with the journal's error, and that job and every later one are
+// NotSent.
+func TestIntentNotRecordedIsNotSent(t *testing.T) {
+	for _, at := range []int{0, 3} {
+		t.Run(fmt.Sprint(at), func(t *testing.T) {
+			srv := newFake(t)
+			j := openJournal(t)
+			list := &closingSuppressions{bulk.NewMemorySuppressions(), j, recipient(at)}
+			sum, err := run(t, srv.Client(), j, orderJobs(6), bulk.WithConcurrency(1), bulk.WithTemplateCheck(false), bulk.WithSuppressions(list))
+			require.ErrorIs(t, err, bulk.ErrJournalClosed)
+			assert.Equal(t, at, srv.SendCount())
+			assert.Equal(t, at, sum.Accepted)
+			assert.Equal(t, 6-at, sum.NotSent, "NotSent")
+		})
+	}
+}
+
+// A job source that ends early once ctx is cancelled (a database cursor
+// does) has not changed: Run returns ctx's error, not ErrJobsChanged.
+func TestSourceEndingAtCancelIsNotAChange(t *testing.T) {
+	srv := newFake(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	passes := 0
+	seq := func(yield func(bulk.Job, error) bool) {
+		passes++
+		for i := range 6 {
+			if passes > 1 && i == 3 {
+				cancel()
+				return
+			}
+			if !yield(orderJob(recipient(i)), nil) {
+				return
+			}
+		}
+	}
+	r, err := bulk.NewRunner(srv.Client(), openJournal(t), bulk.WithRate(0), bulk.WithConcurrency(1), bulk.WithTemplateCheck(false))
+	require.NoError(t, err)
+	_, err = r.RunSeq(ctx, seq)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, bulk.ErrJobsChanged)
+	assert.LessOrEqual(t, srv.SendCount(), 3)
+}
