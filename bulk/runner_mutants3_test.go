@@ -331,3 +331,30 @@ func TestSourceEndingAtCancelIsNotAChange(t *testing.T) {
 	assert.NotErrorIs(t, err, bulk.ErrJobsChanged)
 	assert.LessOrEqual(t, srv.SendCount(), 3)
 }
+
+// Summary.Suppress lists the keys whose send was refused for a reason of
+// the recipient class, and no other refusal.
+func TestSummarySuppressListsRecipientRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		refusal  string
+		suppress bool
+	}{
+		{"(#131026) Message undeliverable", true},
+		{"(#132015) Template is paused", false},
+		{"invalid_data", false},
+	} {
+		t.Run(tc.refusal, func(t *testing.T) {
+			srv := newFake(t)
+			srv.FailNext(http.StatusBadRequest, tc.refusal)
+			jobs := orderJobs(2)
+			sum, err := run(t, srv.Client(), openJournal(t), jobs, bulk.WithConcurrency(1), bulk.WithTemplateCheck(false))
+			require.NoError(t, err)
+			require.Len(t, sum.Rejected, 1)
+			want := []string(nil)
+			if tc.suppress {
+				want = []string{sum.Rejected[0].Key}
+			}
+			assert.Equal(t, want, sum.Suppress)
+		})
+	}
+}
