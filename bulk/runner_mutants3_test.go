@@ -358,3 +358,18 @@ func TestSummarySuppressListsRecipientRefusals(t *testing.T) {
 		})
 	}
 }
+
+// The Summary finds every job of a large campaign in its table of keys
+// new in this run (collisions included): each accepted send without a
+// callback is counted as awaiting one.
+func TestSummaryFindsEveryNewKeyAmongThousands(t *testing.T) {
+	for _, n := range []int{1, 700, 1500} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			srv := newFake(t)
+			sum, err := run(t, srv.Client(), openJournal(t, bulk.WithoutFsync()), orderJobs(n), bulk.WithTemplateCheck(false))
+			require.NoError(t, err)
+			require.Equal(t, n, sum.Accepted)
+			assert.Equal(t, n, sum.AwaitingCallback, "AwaitingCallback")
+		})
+	}
+}
