@@ -633,7 +633,7 @@ func (c *campaign) pass(filter func(i int, job Job) bool, retries bool) {
 	wg.Wait()
 	if errors.Is(c.stopErr, ErrJobsChanged) { // the jobs not reached are not sent
 		c.count(func() {
-			c.notSent = max(c.toSend-c.accepted-len(c.rejected)-len(c.unknown)-c.skipped, c.notSent)
+			c.notSent = max(c.toSend-c.accepted-len(c.rejected)-len(c.unknown), c.notSent) // toSend no longer counts the skipped
 		})
 	}
 }

@@ -187,28 +187,39 @@ func TestChangedSourceAccountsForEveryJob(t *testing.T) {
 		change func() *bulk.Job
 		fault  func(srv *crispwatest.Server) // on the first send
 		first  string                        // job 0's outcome: accepted, rejected, unknown or "" (not sent)
+		skip   int                           // a job whose recipient is suppressed (0: none)
 	}{
-		{"a job changed", 8, 3, other, nil, "accepted"},
+		{"a job changed", 8, 3, other, nil, "accepted", 0},
 		{"a job changed, the first refused", 8, 3, other,
-			func(srv *crispwatest.Server) { srv.FailNext(http.StatusBadRequest, "invalid_data") }, "rejected"},
+			func(srv *crispwatest.Server) { srv.FailNext(http.StatusBadRequest, "invalid_data") }, "rejected", 0},
 		{"a job changed, the first unknown", 8, 3, other,
-			func(srv *crispwatest.Server) { srv.DropNextSends(1, true) }, "unknown"},
-		{"the first job changed", 8, 0, other, nil, ""},
-		{"ended early", 8, 5, func() *bulk.Job { return nil }, nil, "accepted"},
-		{"one job more", 4, 4, other, nil, "accepted"},
+			func(srv *crispwatest.Server) { srv.DropNextSends(1, true) }, "unknown", 0},
+		{"the first job changed", 8, 0, other, nil, "", 0},
+		{"ended early", 8, 5, func() *bulk.Job { return nil }, nil, "accepted", 0},
+		{"one job more", 4, 4, other, nil, "accepted", 0},
+		{"a job changed after a suppressed one", 8, 5, other, nil, "accepted", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newFake(t)
 			if tc.fault != nil {
 				tc.fault(srv)
 			}
-			r, err := bulk.NewRunner(srv.Client(), openJournal(t), bulk.WithRate(0), bulk.WithConcurrency(1), bulk.WithTemplateCheck(false))
+			opts := []bulk.Option{bulk.WithRate(0), bulk.WithConcurrency(1), bulk.WithTemplateCheck(false)}
+			if tc.skip > 0 {
+				list := bulk.NewMemorySuppressions()
+				require.NoError(t, list.Add(context.Background(), recipient(tc.skip), "opted out"))
+				opts = append(opts, bulk.WithSuppressions(list))
+			}
+			r, err := bulk.NewRunner(srv.Client(), openJournal(t), opts...)
 			require.NoError(t, err)
 			sum, err := r.RunSeq(context.Background(), changingSource(tc.n, tc.at, tc.change))
 			require.ErrorIs(t, err, bulk.ErrJobsChanged)
 			assert.Equal(t, tc.n, sum.Jobs)
-			assert.Equal(t, tc.n, sum.Accepted+len(sum.Rejected)+len(sum.Unknown)+sum.NotSent,
-				"every job accounted for: %d accepted, %d refused, %d unknown, %d not sent", sum.Accepted, len(sum.Rejected), len(sum.Unknown), sum.NotSent)
+			if tc.skip > 0 {
+				assert.Equal(t, 1, sum.Suppressed)
+			}
+			assert.Equal(t, tc.n, sum.Accepted+len(sum.Rejected)+len(sum.Unknown)+sum.Suppressed+sum.NotSent,
+				"every job accounted for: %d accepted, %d refused, %d unknown, %d suppressed, %d not sent", sum.Accepted, len(sum.Rejected), len(sum.Unknown), sum.Suppressed, sum.NotSent)
 			assert.LessOrEqual(t, sum.Accepted+len(sum.Rejected)+len(sum.Unknown), tc.at, "only jobs before the change")
 			for _, s := range srv.Sends() {
 				assert.NotEqual(t, recipient(99), s.To)
