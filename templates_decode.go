@@ -554,7 +554,7 @@ func (s *pageScanner) button(b *TemplateButton, depth int) bool {
 // spellings in place, any other through lenientStrings.UnmarshalJSON, as
 // encoding/json would hand it the value.
 func (s *pageScanner) leafStrings(dst *[]string, depth int) bool {
-	p := plainScan{b: s.b, i: s.i}
+	p := plainScan{callbackScanner{b: s.b, i: s.i}}
 	var v lenientStrings
 	if p.strings(&v) {
 		s.i, *dst = p.i, v
@@ -570,7 +570,7 @@ func (s *pageScanner) leafStrings(dst *[]string, depth int) bool {
 
 // leafRows reads a lenientRows leaf at the position, as leafStrings does.
 func (s *pageScanner) leafRows(dst *[][]string, depth int) bool {
-	p := plainScan{b: s.b, i: s.i}
+	p := plainScan{callbackScanner{b: s.b, i: s.i}}
 	var v lenientRows
 	if p.rows(&v) {
 		s.i, *dst = p.i, v
@@ -719,7 +719,7 @@ func (s *pageScanner) string(dst *string) bool {
 	if s.null() {
 		return true
 	}
-	p := plainScan{b: s.b, i: s.i}
+	p := plainScan{callbackScanner{b: s.b, i: s.i}}
 	v, ok := p.str()
 	if ok {
 		s.i, *dst = p.i, v
@@ -773,7 +773,7 @@ func (s *pageScanner) int(dst *int) bool {
 
 // plainStrings reads null, "s" or ["s", ...].
 func plainStrings(b []byte) (lenientStrings, bool) {
-	p := plainScan{b: b}
+	p := plainScan{callbackScanner{b: b}}
 	var out lenientStrings
 	if !p.strings(&out) || !p.end() {
 		return nil, false
@@ -783,7 +783,7 @@ func plainStrings(b []byte) (lenientStrings, bool) {
 
 // plainRows reads null, "s", ["s", ...] or [["s", ...], ...].
 func plainRows(b []byte) (lenientRows, bool) {
-	p := plainScan{b: b}
+	p := plainScan{callbackScanner{b: b}}
 	var out lenientRows
 	if !p.rows(&out) || !p.end() {
 		return nil, false
@@ -793,7 +793,7 @@ func plainRows(b []byte) (lenientRows, bool) {
 
 // strings reads null, "s" or ["s", ...] at the position into out.
 func (p *plainScan) strings(out *lenientStrings) bool {
-	switch p.peek() {
+	switch p.callbackScanner.next() {
 	case 'n':
 		return p.literal("null")
 	case '"':
@@ -815,7 +815,7 @@ func (p *plainScan) strings(out *lenientStrings) bool {
 // rows reads null, "s", ["s", ...] or [["s", ...], ...] at the position
 // into out.
 func (p *plainScan) rows(out *lenientRows) bool {
-	switch p.peek() {
+	switch p.callbackScanner.next() {
 	case 'n':
 		return p.literal("null")
 	case '"':
@@ -829,7 +829,7 @@ func (p *plainScan) rows(out *lenientRows) bool {
 		save := p.i
 		p.i++
 		p.space()
-		if p.peek() == '"' {
+		if p.callbackScanner.next() == '"' {
 			p.i = save
 			row, ok := p.list()
 			if ok {
@@ -838,7 +838,7 @@ func (p *plainScan) rows(out *lenientRows) bool {
 			return ok
 		}
 		rows := lenientRows{}
-		if p.peek() == ']' {
+		if p.callbackScanner.next() == ']' {
 			p.i++
 			*out = rows
 			return true
@@ -850,7 +850,7 @@ func (p *plainScan) rows(out *lenientRows) bool {
 			}
 			rows = append(rows, row)
 			p.space()
-			switch p.next() {
+			switch p.take() {
 			case ',':
 				p.space()
 				continue
@@ -866,35 +866,14 @@ func (p *plainScan) rows(out *lenientRows) bool {
 
 // plainScan walks JSON bytes for plainStrings and plainRows.
 type plainScan struct {
-	b []byte
-	i int
+	callbackScanner
 }
 
-// peek returns the next byte, or 0 at the end.
-func (p *plainScan) peek() byte {
-	if p.i < len(p.b) {
-		return p.b[p.i]
-	}
-	return 0
-}
-
-// next consumes and returns the next byte, or 0 at the end.
-func (p *plainScan) next() byte {
-	c := p.peek()
+// take consumes and returns the next byte, or 0 at the end.
+func (p *plainScan) take() byte {
+	c := p.callbackScanner.next()
 	p.i++
 	return c
-}
-
-// space skips JSON white space.
-func (p *plainScan) space() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\r', '\n':
-			p.i++
-		default:
-			return
-		}
-	}
 }
 
 // end reports whether only white space is left.
@@ -917,7 +896,7 @@ func (p *plainScan) literal(word string) bool {
 // text) are unquoted here; anything else (a surrogate pair, invalid UTF-8)
 // is decoded by json.Unmarshal, alone.
 func (p *plainScan) str() (string, bool) {
-	if p.next() != '"' {
+	if p.take() != '"' {
 		return "", false
 	}
 	start, plain, ascii := p.i, true, true
@@ -1081,11 +1060,11 @@ func unescape(s []byte) (string, bool) {
 // list reads ["s", ...] (an empty list is a non-nil empty slice, as
 // encoding/json makes it).
 func (p *plainScan) list() ([]string, bool) {
-	if p.next() != '[' {
+	if p.take() != '[' {
 		return nil, false
 	}
 	p.space()
-	if p.peek() == ']' {
+	if p.callbackScanner.next() == ']' {
 		p.i++
 		return []string{}, true
 	}
@@ -1098,7 +1077,7 @@ func (p *plainScan) list() ([]string, bool) {
 		}
 		out = append(out, s)
 		p.space()
-		switch p.next() {
+		switch p.take() {
 		case ',':
 			p.space()
 		case ']':
