@@ -291,13 +291,36 @@ func metricAttributesHoldNoIdentifiers(t *testing.T, metricsOnly bool) {
 			t.Errorf("%s not recorded", name) // the delay needs a traced send
 		}
 	}
-	// Spans: the recipient only masked, never the key.
-	for _, s := range rec.spans.Ended() {
-		for _, kv := range s.Attributes() {
-			assert.NotContains(t, kv.Value.String(), to)
-			assert.NotContains(t, kv.Value.String(), creds.Key)
+	// Spans: the recipient only masked, never a credential or the callback
+	// token, in anything a span carries (name, status, attributes, events,
+	// links), although the server's refusals above quote the number.
+	spans := rec.spans.Ended()
+	require.Equal(t, metricsOnly, len(spans) == 0, "spans only when traced")
+	for _, s := range spans {
+		texts := []string{s.Name(), s.Status().Description}
+		texts = append(texts, values(s.Attributes())...)
+		for _, e := range s.Events() {
+			texts = append(texts, e.Name)
+			texts = append(texts, values(e.Attributes)...)
+		}
+		for _, l := range s.Links() {
+			texts = append(texts, values(l.Attributes)...)
+		}
+		for _, v := range texts {
+			for _, bad := range []string{to, "3361234", creds.Key, creds.Identifier, token} {
+				assert.NotContains(t, v, bad, "span %s", s.Name())
+			}
 		}
 	}
+}
+
+// values are the attributes' values as text.
+func values(kvs []attribute.KeyValue) []string {
+	var out []string
+	for _, kv := range kvs {
+		out = append(out, kv.Value.Emit())
+	}
+	return out
 }
 
 // callbackBeforeSend has the API deliver the callback to replica B's
