@@ -79,7 +79,7 @@ func TestAlertRulesMatchTheScrape(t *testing.T) {
 		{"misspelt key", `        annotations:`, `        anotations:`, `field anotations not found`},
 		{"no summary", `summary: "crispwa: callbacks refused`, `summery: "crispwa: callbacks refused`, `CrispwaCallbacksRefused: annotations.summary missing`},
 		{"template variable not allowed", `{{ $value | humanize }}`, `{{ .Value }}`, `template {{ .Value }}`},
-		{"template label absent after sum", `{{ $value }} campaign`, `{{ $labels.job }} campaign`, `$labels.job`},
+		{"template label absent after sum", `30 minutes: {{ $value }}`, `30 minutes: {{ $labels.job }}`, `$labels.job`},
 		{"empty expr", `expr: sum(crispwa_bulk_unknown) > 0`, `expr: ""`, `expr is empty`},
 		{"broken indentation", "\n        labels: {severity: ticket}", "\n      labels: {severity: ticket}", `yaml:`},
 		{"unbalanced braces", `{outcome="rejected"}[15m]))`, `{outcome="rejected"[15m]))`, `CrispwaSendsRefused: expr:`},
@@ -132,6 +132,88 @@ func TestAlertRulesPromtool(t *testing.T) {
 	} {
 		out, err := exec.CommandContext(ctx, promtool, args...).CombinedOutput()
 		require.NoError(t, err, "promtool %s:\n%s", strings.Join(args, " "), out)
+	}
+}
+
+// Every rule of docs/alerts.yml has a promtool case where it fires and
+// one where it stays silent, so that a new rule cannot ship without them
+// (this runs without promtool).
+func TestAlertRulesEachHavePromtoolCases(t *testing.T) {
+	rules, err := os.ReadFile(rulesPath)
+	require.NoError(t, err)
+	var f ruleFile
+	require.NoError(t, yaml.Unmarshal(rules, &f))
+	cases, err := os.ReadFile(filepath.Join("testdata", "alerts_promtool.yml"))
+	require.NoError(t, err)
+	var tests struct {
+		RuleFiles []string `yaml:"rule_files"`
+		Tests     []struct {
+			AlertRuleTest []struct {
+				AlertName string           `yaml:"alertname"`
+				ExpAlerts []map[string]any `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		} `yaml:"tests"`
+	}
+	require.NoError(t, yaml.Unmarshal(cases, &tests))
+	require.Equal(t, []string{"../" + rulesPath}, tests.RuleFiles, "the cases test docs/alerts.yml")
+	fires, silent := map[string]bool{}, map[string]bool{}
+	for _, tc := range tests.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.AlertName] = true
+			} else {
+				silent[a.AlertName] = true
+			}
+		}
+	}
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			assert.True(t, fires[r.Alert], "no promtool case where %s fires", r.Alert)
+			assert.True(t, silent[r.Alert], "no promtool case where %s stays silent", r.Alert)
+		}
+	}
+}
+
+// The expression scanner finds each selector, its matchers and the
+// grouping labels, and refuses what it cannot read.
+func TestParseExpr(t *testing.T) {
+	for _, tc := range []struct {
+		expr      string
+		selectors []selector
+		grouping  []string
+		err       string
+	}{
+		{expr: `sum(rate(a_total{x="1", y=~"b|c"}[5m])) by (job) > bool 0.5 # a comment naming b_total`,
+			selectors: []selector{{"a_total", []matcher{{"x", "=", "1"}, {"y", "=~", "b|c"}}}}, grouping: []string{"job"}},
+		{expr: `histogram_quantile(0.95, sum without (instance) (rate(h_bucket[1h:5m])))`,
+			selectors: []selector{{name: "h_bucket"}}, grouping: []string{"instance"}},
+		{expr: `a unless on (job) b offset 1h30m or vector(0)`,
+			selectors: []selector{{name: "a"}, {name: "b"}}, grouping: []string{"job"}},
+		{expr: `a{x="}{[,"}`, selectors: []selector{{"a", []matcher{{"x", "=", "}{[,"}}}}},
+		{expr: `a{x!="1",y!~"2"} / ignoring(x) group_left c`,
+			selectors: []selector{{"a", []matcher{{"x", "!=", "1"}, {"y", "!~", "2"}}}, {name: "c"}}, grouping: []string{"x"}},
+		{expr: `a{x="1"`, err: "unclosed {"},
+		{expr: `a]`, err: "unbalanced ]"},
+		{expr: `sum(a))`, err: "unbalanced )"},
+		{expr: `(sum(a)`, err: "unbalanced ("},
+		{expr: `{x="1"}`, err: "without a metric name"},
+		{expr: `a{x=1}`, err: "cannot read matcher"},
+		{expr: `a offset 5 minutes`, err: "offset 5 is not"},
+		{expr: `rate(a[5minutes])`, err: "range [5minutes]"},
+		{expr: `sum by job (a)`, err: "by: ( expected"},
+		{expr: `sum by (job (a)`, err: `"(" in a label list`},
+		{expr: `increase(a[1h]) > sum_of(b)`, err: "unknown function sum_of"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			q, err := parseExpr(tc.expr)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.selectors, q.selectors)
+			assert.Equal(t, tc.grouping, q.grouping)
+		})
 	}
 }
 
