@@ -399,7 +399,9 @@ func checkRules(text []byte, families map[string]*dto.MetricFamily) error {
 
 func checkRule(r rule, seen map[string]bool, families map[string]*dto.MetricFamily) error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(r.Alert+": "+format, args...)) }
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %w", r.Alert, fmt.Errorf(format, args...)))
+	}
 	switch {
 	case r.Alert == "":
 		bad("a rule has no alert name")
@@ -527,6 +529,9 @@ func seriesLabels(families map[string]*dto.MetricFamily, name string) (labelValu
 	return lv, true
 }
 
+// alternation is a regular expression that only lists values: a|b|c.
+var alternation = regexp.MustCompile(`^[a-zA-Z0-9_.]+(\|[a-zA-Z0-9_.]+)*$`)
+
 // A matcher of a selector: label op "value".
 type matcher struct{ label, op, value string }
 
@@ -545,7 +550,7 @@ func (m matcher) check(metric string, lv labelValues) error {
 			return fmt.Errorf("%s: %s=~%q: %w", metric, m.label, m.value, err)
 		}
 		// A plain alternation (a|b|c): each value is one the SDK sets.
-		if literals := regexp.MustCompile(`^[a-zA-Z0-9_.]+(\|[a-zA-Z0-9_.]+)*$`); literals.MatchString(m.value) {
+		if alternation.MatchString(m.value) {
 			for v := range strings.SplitSeq(m.value, "|") {
 				if !values[v] {
 					return fmt.Errorf("%s: no series has %s=%q", metric, m.label, v)
