@@ -27,6 +27,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/crispwa/crispwa/internal/testenv"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -121,7 +123,8 @@ func TestAlertRulesPromtool(t *testing.T) {
 	if promtool == "" {
 		var err error
 		if promtool, err = exec.LookPath("promtool"); err != nil {
-			t.Skip("promtool not installed (apt-get install prometheus, or set CRISPWA_PROMTOOL)")
+			testenv.Missing(t, "promtool", "install Debian's prometheus package or set CRISPWA_PROMTOOL=/path/to/promtool")
+			return
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
