@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"unsafe"
 )
 
@@ -32,9 +33,11 @@ import (
 // list (components per template, buttons per component, ...) multiply:
 // 10,000 templates of 64 empty components each still fit in 4 MiB. One
 // budget in bytes bounds every shape and their products, and refuses no
-// real page: real templates decode to one to two bytes of structures per
-// byte (two to three with their strings and Raw; TestRealPagesFitTheBudget
-// checks the real-world templates of testdata against a quarter of it).
+// real page: the real-world templates of testdata decode to at most 1.5
+// bytes of structures per byte (2 to 3.3 bytes in all, with their strings
+// and Raw), and fallbackCost, pessimistic, puts them at 5.1 at most, so
+// that even a page the scanner reads to its end before leaving it to
+// encoding/json stays within it (TestRealPagesFitTheBudget).
 const (
 	pageBudgetPerByte = 8
 	pageBudgetSlack   = 1 << 20
@@ -103,7 +106,8 @@ func nextCap(c int) int {
 }
 
 // growthBytes bounds the bytes a list of n elements of size bytes allocates
-// when it grows by one append at a time from empty.
+// when it grows by one append at a time from empty (with an eighth more for
+// size classes).
 func growthBytes(n, size int) int {
 	total := 0
 	for c := 0; c < n; {
@@ -117,7 +121,10 @@ func growthBytes(n, size int) int {
 type costKind uint8
 
 const (
-	costNone costKind = iota // skipped, or scalars and strings only
+	costNone   costKind = iota // an unknown key's value: skipped
+	costString                 // a string field
+	costBool
+	costInt
 	costEnvelope
 	costData
 	costTemplates
@@ -143,22 +150,32 @@ type costMember struct {
 	kind costKind
 }
 
-// costMembers are the members of an object of each kind that allocate;
-// other keys hold scalars and strings, or are skipped.
+// costMembers are the JSON fields of each object kind, as encoding/json
+// decodes them (TestFallbackCostKnowsEveryField holds them in step with
+// the types' tags).
 var costMembers = map[costKind][]costMember{
-	costEnvelope:  {{[]byte("data"), costData}},
-	costData:      {{[]byte("templates"), costTemplates}},
-	costTemplate:  {{[]byte("components"), costComponents}, {[]byte("quality_score"), costQualityScore}},
-	costComponent: {{[]byte("buttons"), costButtons}, {[]byte("example"), costExample}, {[]byte("cards"), costCards}, {[]byte("limited_time_offer"), costOffer}},
-	costCard:      {{[]byte("components"), costComponents}},
-	costExample: {{[]byte("header_text"), costStrings}, {[]byte("header_handle"), costStrings}, {[]byte("body_text"), costRows},
-		{[]byte("header_text_named_params"), costNamedParams}, {[]byte("body_text_named_params"), costNamedParams}},
-	costButton: {{[]byte("example"), costStrings}},
+	costEnvelope: {{[]byte("error"), costBool}, {[]byte("reason"), costString}, {[]byte("data"), costData}},
+	costData:     {{[]byte("templates"), costTemplates}, {[]byte("paging_next"), costString}},
+	costTemplate: {{[]byte("id"), costString}, {[]byte("name"), costString}, {[]byte("language"), costString},
+		{[]byte("status"), costString}, {[]byte("category"), costString}, {[]byte("parameter_format"), costString},
+		{[]byte("components"), costComponents}, {[]byte("quality_score"), costQualityScore}, {[]byte("rejected_reason"), costString}},
+	costQualityScore: {{[]byte("score"), costString}},
+	costComponent: {{[]byte("type"), costString}, {[]byte("format"), costString}, {[]byte("text"), costString},
+		{[]byte("buttons"), costButtons}, {[]byte("example"), costExample}, {[]byte("cards"), costCards},
+		{[]byte("limited_time_offer"), costOffer}, {[]byte("add_security_recommendation"), costBool}, {[]byte("code_expiration_minutes"), costInt}},
+	costCard:  {{[]byte("components"), costComponents}},
+	costOffer: {{[]byte("text"), costString}, {[]byte("has_expiration"), costBool}},
+	costExample: {{[]byte("header_text"), costStrings}, {[]byte("header_text_named_params"), costNamedParams},
+		{[]byte("header_handle"), costStrings}, {[]byte("body_text"), costRows}, {[]byte("body_text_named_params"), costNamedParams}},
+	costNamedParam: {{[]byte("param_name"), costString}, {[]byte("example"), costString}},
+	costButton: {{[]byte("type"), costString}, {[]byte("text"), costString}, {[]byte("url"), costString},
+		{[]byte("phone_number"), costString}, {[]byte("example"), costStrings}, {[]byte("otp_type"), costString}},
 }
 
 // costObject is what an object of kind allocates itself (the structure a
 // pointer field points to, the copies the SDK's UnmarshalJSON methods
-// decode into), and whether kind is an object at all.
+// decode into, with json.Unmarshal's own state), and whether kind is an
+// object at all.
 func costObject(kind costKind) (int, bool) {
 	switch kind {
 	case costEnvelope, costComponent, costCard, costNamedParam: // held by the caller or in a list
@@ -166,18 +183,31 @@ func costObject(kind costKind) (int, bool) {
 	case costData:
 		return int(unsafe.Sizeof(templatesData{})) + sizeString, true // and its paging_next
 	case costTemplate:
-		return 2 * sizeTemplate, true // the new Template, and UnmarshalJSON's copy
+		return 2*sizeTemplate + sizeUnmarshal, true // the new Template, and UnmarshalJSON's copy
 	case costQualityScore:
 		return sizeQualityScore, true
 	case costOffer:
 		return sizeOffer, true
 	case costExample:
-		return 2*sizeExample + 3*sizeSlice, true // the new TemplateExample, UnmarshalJSON's copy
+		return 2*sizeExample + 3*sizeSlice + sizeUnmarshal, true // the new TemplateExample, UnmarshalJSON's copy
 	case costButton:
-		return sizeButton + sizeSlice, true // UnmarshalJSON's copy
+		return sizeButton + sizeSlice + sizeUnmarshal, true // UnmarshalJSON's copy
 	}
 	return 0, false
 }
+
+// sizeUnmarshal is what one json.Unmarshal allocates for itself (its
+// decoder state: about 150 bytes); the SDK's UnmarshalJSON methods each
+// make one. sizeJSONObject is what encoding/json allocates for each object
+// it decodes into a struct (about 30 bytes). sizeOddTemplate is what Template.UnmarshalJSON allocates more
+// for a template the SDK cannot model (its error, a map of the members,
+// six json.Unmarshal of the identity: about 2,000 bytes), besides
+// sizeMapEntry per member.
+const (
+	sizeUnmarshal   = 192
+	sizeJSONObject  = 48
+	sizeOddTemplate = 3072
+)
 
 // costList is, for a list kind, its elements' kind and size, and how many
 // times the SDK may decode it (a lenient leaf tries its spellings in turn);
@@ -195,7 +225,7 @@ func costList(kind costKind) (elem costKind, size, tries int) {
 	case costNamedParams:
 		return costNamedParam, sizeNamedParam, 1
 	case costStrings:
-		return costNone, sizeString, 2
+		return costString, sizeString, 2
 	case costRows:
 		return costStrings, sizeSlice, 3
 	}
@@ -204,11 +234,15 @@ func costList(kind costKind) (elem costKind, size, tries int) {
 
 // fallbackCost bounds what encoding/json (with the SDK's UnmarshalJSON
 // methods) may allocate decoding b as kind, strings aside. It reads keys as
-// encoding/json matches them (case-insensitively, escapes decoded) and
-// counts every member of a repeated key, so it never undercounts. For
-// bytes that are not one JSON value (or nest deeper than encoding/json
-// allows) it returns 0: encoding/json checks the whole input before it
-// decodes anything, and refuses them.
+// encoding/json matches them (case-insensitively, escapes decoded), counts
+// every member of a repeated key, and counts a template as one the SDK
+// cannot model (the costly path of Template.UnmarshalJSON) whenever a value
+// in it is not of its field's type, so it never undercounts. For bytes that
+// are not one JSON value (or nest deeper than encoding/json allows) it
+// returns 0: encoding/json checks the whole input before it decodes
+// anything, and refuses them. Not counted either: encoding/json's parse
+// stacks, which grow with nesting to a few hundred bytes per level at its
+// limit of 10,000 levels (a constant within pageBudgetSlack).
 func fallbackCost(b []byte, kind costKind) int {
 	w := costWalk{callbackScanner: callbackScanner{b: b}}
 	w.space()
@@ -222,85 +256,125 @@ func fallbackCost(b []byte, kind costKind) int {
 type costWalk struct {
 	callbackScanner
 	cost int
+	odd  bool // a value of the template being walked does not fit its field
 }
 
 // walk counts the value at the position as kind (its objects and arrays at
 // nesting depth) and moves past it; false on a syntax error.
 func (w *costWalk) walk(kind costKind, depth int) bool {
-	switch w.next() {
-	case '{':
+	if kind == costTemplate {
+		return w.template(depth)
+	}
+	switch c := w.next(); {
+	case c == '{':
 		if own, ok := costObject(kind); ok {
-			return w.object(kind, own, depth)
+			_, ok := w.object(kind, own, depth)
+			return ok
 		}
-		return w.value(depth) == nil
-	case '[':
+	case c == '[':
 		if elem, size, tries := costList(kind); tries > 0 {
-			return w.list(elem, size, tries, depth)
+			return w.list(kind, elem, size, tries, depth)
 		}
-		return w.value(depth) == nil
-	case '"':
-		if _, err := w.str(); err != nil {
-			return false
-		}
+	case c == '"':
 		switch kind { // a leaf given as one string becomes a list of one
 		case costStrings:
 			w.cost += 2 * sizeString
 		case costRows:
 			w.cost += 3 * (sizeSlice + sizeString)
+		case costString, costNone:
+		default:
+			w.odd = true
+		}
+		_, err := w.str()
+		return err == nil
+	case c == 'n':
+		return w.literal("null") == nil
+	case c == 't' || c == 'f':
+		w.odd = w.odd || (kind != costBool && kind != costNone)
+		return w.value(depth) == nil
+	case c == '-' || '0' <= c && c <= '9':
+		start := w.i
+		if w.number() != nil {
+			return false
+		}
+		if kind == costInt {
+			_, err := strconv.Atoi(string(w.b[start:w.i]))
+			w.odd = w.odd || err != nil
+		} else {
+			w.odd = w.odd || kind != costNone
 		}
 		return true
 	}
+	w.odd = w.odd || kind != costNone // an object or a list where the field wants another type
 	return w.value(depth) == nil
 }
 
-// object counts an object of kind, which allocates own bytes itself.
-func (w *costWalk) object(kind costKind, own, depth int) bool {
-	if depth > maxJSONDepth {
-		return false
+// template counts a template: as one the SDK models, or, when a value in
+// it does not fit its field (or it is not an object), as one it cannot.
+func (w *costWalk) template(depth int) bool {
+	outer := w.odd
+	w.odd = false
+	members, ok := 0, false
+	if w.next() == '{' {
+		own, _ := costObject(costTemplate)
+		members, ok = w.object(costTemplate, own, depth)
+	} else {
+		w.odd = true
+		ok = w.value(depth) == nil
 	}
-	w.cost += own
-	members := costMembers[kind]
+	if w.odd {
+		w.cost += sizeOddTemplate + members*sizeMapEntry
+	}
+	w.odd = outer
+	return ok
+}
+
+// object counts an object of kind, which allocates own bytes itself, and
+// returns how many members it has.
+func (w *costWalk) object(kind costKind, own, depth int) (members int, ok bool) {
+	if depth > maxJSONDepth {
+		return 0, false
+	}
+	w.cost += own + sizeJSONObject
 	w.i++ // '{'
 	w.space()
 	if w.next() == '}' {
 		w.i++
-		return true
+		return 0, true
 	}
 	for {
 		if w.next() != '"' {
-			return false
+			return 0, false
 		}
 		start := w.i
 		escaped, err := w.str()
 		if err != nil {
-			return false
+			return 0, false
 		}
 		key := w.b[start+1 : w.i-1]
 		if escaped {
 			var k string
 			if json.Unmarshal(w.b[start:w.i], &k) != nil {
-				return false
+				return 0, false
 			}
 			key = []byte(k)
 		}
 		w.space()
 		if w.next() != ':' {
-			return false
+			return 0, false
 		}
 		w.i++
 		w.space()
-		if kind == costTemplate {
-			w.cost += sizeMapEntry
-		}
+		members++
 		member := costNone
-		for _, m := range members {
+		for _, m := range costMembers[kind] {
 			if bytes.EqualFold(key, m.key) {
 				member = m.kind
 				break
 			}
 		}
 		if !w.walk(member, depth+1) {
-			return false
+			return 0, false
 		}
 		w.space()
 		switch w.next() {
@@ -309,26 +383,33 @@ func (w *costWalk) object(kind costKind, own, depth int) bool {
 			w.space()
 		case '}':
 			w.i++
-			return true
+			return members, true
 		default:
-			return false
+			return 0, false
 		}
 	}
 }
 
-// list counts a list of elements of kind elem and size bytes: the
+// list counts a list of kind, of elements of kind elem and size bytes: the
 // elements, and the list's growth, tries times.
-func (w *costWalk) list(elem costKind, size, tries, depth int) bool {
+func (w *costWalk) list(kind, elem costKind, size, tries, depth int) bool {
 	if depth > maxJSONDepth {
 		return false
 	}
 	w.i++ // '['
 	w.space()
 	n := 0
+	var strs, lists bool // of a lenientRows: strings and lists both fit no spelling
 	if w.next() == ']' {
 		w.i++
 	} else {
 		for {
+			switch w.next() {
+			case '"':
+				strs = true
+			case '[':
+				lists = true
+			}
 			before := w.cost
 			if !w.walk(elem, depth+1) {
 				return false
@@ -348,6 +429,7 @@ func (w *costWalk) list(elem costKind, size, tries, depth int) bool {
 			break
 		}
 	}
+	w.odd = w.odd || (kind == costRows && strs && lists)
 	w.cost += tries * growthBytes(n, size)
 	return true
 }
