@@ -77,6 +77,9 @@ var hostilePages = map[string][2]string{ // shape (LIST is replaced), element
 	"components of 8 buttons":        {`{"error":false,"data":{"templates":[{"components":LIST}]}}`, `{"buttons":` + jsonList(`{}`, 8) + `}`},
 	"templates the SDK cannot model": {`{"error":false,"data":{"templates":LIST}}`, `{"name":1}`},
 	"components of the wrong type":   {`{"error":false,"data":{"templates":LIST}}`, `{"components":{}}`},
+	"templates named true":           {`{"error":false,"data":{"templates":LIST}}`, `{"name":true}`},
+	"components a string":            {`{"error":false,"data":{"templates":LIST}}`, `{"components":"x"}`},
+	"expiry a fraction":              {`{"error":false,"data":{"templates":LIST}}`, `{"components":[{"code_expiration_minutes":0.5}]}`},
 	// The same, for encoding/json: a page off the common shape ("Data"),
 	// an odd template (a number for a name), an odd leaf (a number in it).
 	"page fallback, empty templates":      {`{"error":false,"Data":{"templates":LIST}}`, `{}`},
