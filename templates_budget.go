@@ -78,11 +78,11 @@ func (s *pageScanner) charge(n int) bool {
 // charge takes n bytes from the budget of the page being scanned, if any
 // (the plain leaves also decode outside a page, through lenientStrings).
 func (p *plainScan) charge(n int) bool {
-	if p.budget == nil {
+	if !p.counted {
 		return true
 	}
-	*p.budget -= n
-	return *p.budget >= 0
+	p.budget -= n
+	return p.budget >= 0
 }
 
 // chargeFallback takes from the budget what decoding b as kind with

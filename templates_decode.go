@@ -588,9 +588,11 @@ func (s *pageScanner) button(b *TemplateButton, depth int) bool {
 // spellings in place, any other through lenientStrings.UnmarshalJSON, as
 // encoding/json would hand it the value.
 func (s *pageScanner) leafStrings(dst *[]string, depth int) bool {
-	p := plainScan{callbackScanner{b: s.b, i: s.i}, &s.budget}
+	p := plainScan{callbackScanner{b: s.b, i: s.i}, s.budget, true}
 	var v lenientStrings
-	if p.strings(&v) {
+	ok := p.strings(&v)
+	s.budget = p.budget
+	if ok {
 		s.i, *dst = p.i, v
 		return true
 	}
@@ -604,9 +606,11 @@ func (s *pageScanner) leafStrings(dst *[]string, depth int) bool {
 
 // leafRows reads a lenientRows leaf at the position, as leafStrings does.
 func (s *pageScanner) leafRows(dst *[][]string, depth int) bool {
-	p := plainScan{callbackScanner{b: s.b, i: s.i}, &s.budget}
+	p := plainScan{callbackScanner{b: s.b, i: s.i}, s.budget, true}
 	var v lenientRows
-	if p.rows(&v) {
+	ok := p.rows(&v)
+	s.budget = p.budget
+	if ok {
 		s.i, *dst = p.i, v
 		return true
 	}
@@ -907,7 +911,8 @@ func (p *plainScan) rows(out *lenientRows) bool {
 // plainScan walks JSON bytes for plainStrings and plainRows.
 type plainScan struct {
 	callbackScanner
-	budget *int // the page's (pageScanner.budget), or nil outside a page
+	budget  int  // what is left of the page's budget (pageScanner.budget),
+	counted bool // inside a page: false for a leaf decoded alone
 }
 
 // take consumes and returns the next byte, or 0 at the end.
