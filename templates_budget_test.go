@@ -290,3 +290,26 @@ func TestFallbackCostKnowsEveryField(t *testing.T) {
 	}
 	assert.Len(t, costMembers, 10)
 }
+
+// BenchmarkHostilePage decodes a 4 MiB hostile page, as the SDK does (it
+// refuses it) and as json.Unmarshal does with no budget (the floor: what
+// the page cost before), and reports the bytes each allocates per byte of
+// the page.
+//
+//	go test -run '^$' -bench HostilePage -benchtime 5x .
+func BenchmarkHostilePage(b *testing.B) {
+	for _, name := range []string{"empty templates", "empty components", "empty buttons", "page fallback, empty templates"} {
+		shape := hostilePages[name]
+		page := fillPage(shape[0], shape[1], maxResponseBytes-64)
+		b.Run(strings.ReplaceAll(name, " ", "_"), func(b *testing.B) {
+			var sdk, plain uint64
+			for b.Loop() {
+				var env envelope[templatesData]
+				sdk += allocated(func() { _ = unmarshalEnvelope(page, &env) })
+				plain += allocated(func() { _ = json.Unmarshal(page, &env) })
+			}
+			b.ReportMetric(float64(sdk)/float64(b.N)/float64(len(page)), "sdk-B/page-B")
+			b.ReportMetric(float64(plain)/float64(b.N)/float64(len(page)), "json-B/page-B")
+		})
+	}
+}
