@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // decodeTemplatesEnvelope decodes a templates page. The usual page takes
@@ -21,13 +22,19 @@ import (
 //     shape, trailing bytes, nesting deeper than encoding/json allows) is
 //     decoded again by json.Unmarshal.
 //
-// The sizes stay bounded by the caller: the body is read through
-// maxResponseBytes, and the page's paging cursor is checked by List.
+// The sizes stay bounded: the body is read through maxResponseBytes, the
+// page's paging cursor is checked by List, and what the page decodes to,
+// by either path, is held to the page's budget (templates_budget.go): a
+// page over it is errPageTooLarge.
 func decodeTemplatesEnvelope(raw []byte, env *envelope[templatesData]) error {
 	var fast envelope[templatesData]
-	if scanTemplatesPage(raw, &fast) {
+	ok, left := scanTemplatesPage(raw, &fast)
+	if ok {
 		*env = fast
 		return nil
+	}
+	if left < 0 || fallbackCost(raw, costEnvelope) > left {
+		return errPageTooLarge
 	}
 	return json.Unmarshal(raw, env)
 }
@@ -57,13 +64,20 @@ var (
 // takes the general path.
 type pageScanner struct {
 	callbackScanner
+	budget int // the bytes the page may still decode to (templates_budget.go)
 }
 
 // scanTemplatesPage decodes a templates page in one pass and reports
-// whether it could; when it could not, env is partly filled and must be
-// discarded.
-func scanTemplatesPage(raw []byte, env *envelope[templatesData]) bool {
-	s := pageScanner{callbackScanner{b: raw}}
+// whether it could, and what is left of the page's budget (negative when
+// the page went over it, which ends the scan); when it could not, env is
+// partly filled and must be discarded.
+func scanTemplatesPage(raw []byte, env *envelope[templatesData]) (ok bool, left int) {
+	s := pageScanner{callbackScanner: callbackScanner{b: raw}, budget: pageBudget(len(raw))}
+	return s.page(env), s.budget
+}
+
+// page reads the envelope.
+func (s *pageScanner) page(env *envelope[templatesData]) bool {
 	s.space()
 	if !s.enter(1) {
 		return false
@@ -103,7 +117,7 @@ func (s *pageScanner) data(dst **templatesData, depth int) bool {
 		*dst = nil
 		return true
 	}
-	if !s.enter(depth) {
+	if !s.enter(depth) || !s.charge(int(unsafe.Sizeof(templatesData{}))) {
 		return false
 	}
 	d := &templatesData{}
@@ -124,7 +138,7 @@ func (s *pageScanner) data(dst **templatesData, depth int) bool {
 				continue
 			}
 			next := new(string)
-			if !s.string(next) {
+			if !s.charge(sizeString) || !s.string(next) {
 				return false
 			}
 			d.PagingNext = next
@@ -145,11 +159,17 @@ func (s *pageScanner) templates(dst *[]*Template, depth int) bool {
 	var a pageArray
 	for s.elem(&a, depth) {
 		start := s.i
+		if len(list) == cap(list) && !s.charge(nextCap(cap(list))*sizePointer) {
+			return false
+		}
 		if s.null() {
 			// A null entry stays nil, as json.Unmarshal leaves it; List
 			// refuses it.
 			list = append(list, nil)
 			continue
+		}
+		if !s.charge(sizeTemplate) {
+			return false
 		}
 		t := new(Template)
 		if s.template(t, depth+1) {
@@ -158,9 +178,11 @@ func (s *pageScanner) templates(dst *[]*Template, depth int) bool {
 			// Off the common shape: the general path decodes this
 			// template alone, from its bytes, as json.Unmarshal of the
 			// page would (Template.UnmarshalJSON keeps an odd template
-			// with its identity and says why, and sets Raw).
+			// with its identity and says why, and sets Raw), within
+			// what is left of the budget.
 			s.i = start
-			if s.value(depth+1) != nil || t.UnmarshalJSON(s.b[start:s.i]) != nil {
+			if s.value(depth+1) != nil || !s.chargeFallback(s.b[start:s.i], costTemplate) ||
+				t.UnmarshalJSON(s.b[start:s.i]) != nil {
 				return false
 			}
 		}
@@ -214,7 +236,7 @@ func (s *pageScanner) qualityScore(dst **QualityScore, depth int) bool {
 		*dst = nil
 		return true
 	}
-	if !s.enter(depth) {
+	if !s.enter(depth) || !s.charge(sizeQualityScore) {
 		return false
 	}
 	q := &QualityScore{}
@@ -248,12 +270,15 @@ func (s *pageScanner) components(dst *[]TemplateComponent, depth int) bool {
 	list := scratch[:0]
 	var a pageArray
 	for s.elem(&a, depth) {
+		if len(list) == cap(list) && !s.charge(nextCap(cap(list))*sizeComponent) {
+			return false
+		}
 		list = append(list, TemplateComponent{})
 		if !s.component(&list[len(list)-1], depth+1) {
 			return false
 		}
 	}
-	if a.bad {
+	if a.bad || !s.charge(len(list)*sizeComponent) {
 		return false
 	}
 	*dst = exactCopy(list)
@@ -352,12 +377,15 @@ func (s *pageScanner) cards(dst *[]TemplateCard, depth int) bool {
 	list := scratch[:0]
 	var a pageArray
 	for s.elem(&a, depth) {
+		if len(list) == cap(list) && !s.charge(nextCap(cap(list))*sizeCard) {
+			return false
+		}
 		list = append(list, TemplateCard{})
 		if !s.card(&list[len(list)-1], depth+1) {
 			return false
 		}
 	}
-	if a.bad {
+	if a.bad || !s.charge(len(list)*sizeCard) {
 		return false
 	}
 	*dst = exactCopy(list)
@@ -386,7 +414,7 @@ func (s *pageScanner) offer(dst **TemplateLimitedTimeOffer, depth int) bool {
 		*dst = nil
 		return true
 	}
-	if !s.enter(depth) {
+	if !s.enter(depth) || !s.charge(sizeOffer) {
 		return false
 	}
 	offer := &TemplateLimitedTimeOffer{}
@@ -419,7 +447,7 @@ func (s *pageScanner) example(dst **TemplateExample, depth int) bool {
 		*dst = nil
 		return true
 	}
-	if !s.enter(depth) {
+	if !s.enter(depth) || !s.charge(sizeExample) {
 		return false
 	}
 	e := &TemplateExample{}
@@ -459,12 +487,15 @@ func (s *pageScanner) namedParams(dst *[]NamedParamExample, depth int) bool {
 	list := scratch[:0]
 	var a pageArray
 	for s.elem(&a, depth) {
+		if len(list) == cap(list) && !s.charge(nextCap(cap(list))*sizeNamedParam) {
+			return false
+		}
 		list = append(list, NamedParamExample{})
 		if !s.namedParam(&list[len(list)-1], depth+1) {
 			return false
 		}
 	}
-	if a.bad {
+	if a.bad || !s.charge(len(list)*sizeNamedParam) {
 		return false
 	}
 	*dst = exactCopy(list)
@@ -504,12 +535,15 @@ func (s *pageScanner) buttons(dst *[]TemplateButton, depth int) bool {
 	list := scratch[:0]
 	var a pageArray
 	for s.elem(&a, depth) {
+		if len(list) == cap(list) && !s.charge(nextCap(cap(list))*sizeButton) {
+			return false
+		}
 		list = append(list, TemplateButton{})
 		if !s.button(&list[len(list)-1], depth+1) {
 			return false
 		}
 	}
-	if a.bad {
+	if a.bad || !s.charge(len(list)*sizeButton) {
 		return false
 	}
 	*dst = exactCopy(list)
@@ -554,14 +588,16 @@ func (s *pageScanner) button(b *TemplateButton, depth int) bool {
 // spellings in place, any other through lenientStrings.UnmarshalJSON, as
 // encoding/json would hand it the value.
 func (s *pageScanner) leafStrings(dst *[]string, depth int) bool {
-	p := plainScan{callbackScanner{b: s.b, i: s.i}}
+	p := plainScan{callbackScanner{b: s.b, i: s.i}, s.budget, true}
 	var v lenientStrings
-	if p.strings(&v) {
+	ok := p.strings(&v)
+	s.budget = p.budget
+	if ok {
 		s.i, *dst = p.i, v
 		return true
 	}
 	start := s.i
-	if s.value(depth) != nil || v.UnmarshalJSON(s.b[start:s.i]) != nil {
+	if s.value(depth) != nil || !s.chargeFallback(s.b[start:s.i], costStrings) || v.UnmarshalJSON(s.b[start:s.i]) != nil {
 		return false
 	}
 	*dst = v
@@ -570,14 +606,16 @@ func (s *pageScanner) leafStrings(dst *[]string, depth int) bool {
 
 // leafRows reads a lenientRows leaf at the position, as leafStrings does.
 func (s *pageScanner) leafRows(dst *[][]string, depth int) bool {
-	p := plainScan{callbackScanner{b: s.b, i: s.i}}
+	p := plainScan{callbackScanner{b: s.b, i: s.i}, s.budget, true}
 	var v lenientRows
-	if p.rows(&v) {
+	ok := p.rows(&v)
+	s.budget = p.budget
+	if ok {
 		s.i, *dst = p.i, v
 		return true
 	}
 	start := s.i
-	if s.value(depth) != nil || v.UnmarshalJSON(s.b[start:s.i]) != nil {
+	if s.value(depth) != nil || !s.chargeFallback(s.b[start:s.i], costRows) || v.UnmarshalJSON(s.b[start:s.i]) != nil {
 		return false
 	}
 	*dst = v
@@ -719,7 +757,7 @@ func (s *pageScanner) string(dst *string) bool {
 	if s.null() {
 		return true
 	}
-	p := plainScan{callbackScanner{b: s.b, i: s.i}}
+	p := plainScan{callbackScanner: callbackScanner{b: s.b, i: s.i}}
 	v, ok := p.str()
 	if ok {
 		s.i, *dst = p.i, v
@@ -773,7 +811,7 @@ func (s *pageScanner) int(dst *int) bool {
 
 // plainStrings reads null, "s" or ["s", ...].
 func plainStrings(b []byte) (lenientStrings, bool) {
-	p := plainScan{callbackScanner{b: b}}
+	p := plainScan{callbackScanner: callbackScanner{b: b}}
 	var out lenientStrings
 	if !p.strings(&out) || !p.end() {
 		return nil, false
@@ -783,7 +821,7 @@ func plainStrings(b []byte) (lenientStrings, bool) {
 
 // plainRows reads null, "s", ["s", ...] or [["s", ...], ...].
 func plainRows(b []byte) (lenientRows, bool) {
-	p := plainScan{callbackScanner{b: b}}
+	p := plainScan{callbackScanner: callbackScanner{b: b}}
 	var out lenientRows
 	if !p.rows(&out) || !p.end() {
 		return nil, false
@@ -798,10 +836,11 @@ func (p *plainScan) strings(out *lenientStrings) bool {
 		return p.literal("null")
 	case '"':
 		s, ok := p.str()
-		if ok {
+		if ok && p.charge(sizeString) {
 			*out = lenientStrings{s}
+			return true
 		}
-		return ok
+		return false
 	case '[':
 		list, ok := p.list()
 		if ok {
@@ -820,10 +859,11 @@ func (p *plainScan) rows(out *lenientRows) bool {
 		return p.literal("null")
 	case '"':
 		s, ok := p.str()
-		if ok {
+		if ok && p.charge(sizeSlice+sizeString) {
 			*out = lenientRows{{s}}
+			return true
 		}
-		return ok
+		return false
 	case '[':
 		// A list of rows, or one row: the first value says which.
 		save := p.i
@@ -832,10 +872,11 @@ func (p *plainScan) rows(out *lenientRows) bool {
 		if p.callbackScanner.next() == '"' {
 			p.i = save
 			row, ok := p.list()
-			if ok {
+			if ok && p.charge(sizeSlice) {
 				*out = lenientRows{row}
+				return true
 			}
-			return ok
+			return false
 		}
 		rows := lenientRows{}
 		if p.callbackScanner.next() == ']' {
@@ -846,6 +887,9 @@ func (p *plainScan) rows(out *lenientRows) bool {
 		for {
 			row, ok := p.list()
 			if !ok {
+				return false
+			}
+			if len(rows) == cap(rows) && !p.charge(nextCap(cap(rows))*sizeSlice) {
 				return false
 			}
 			rows = append(rows, row)
@@ -867,6 +911,8 @@ func (p *plainScan) rows(out *lenientRows) bool {
 // plainScan walks JSON bytes for plainStrings and plainRows.
 type plainScan struct {
 	callbackScanner
+	budget  int  // what is left of the page's budget (pageScanner.budget),
+	counted bool // inside a page: false for a leaf decoded alone
 }
 
 // take consumes and returns the next byte, or 0 at the end.
@@ -1075,12 +1121,18 @@ func (p *plainScan) list() ([]string, bool) {
 		if !ok {
 			return nil, false
 		}
+		if len(out) == cap(out) && !p.charge(nextCap(cap(out))*sizeString) {
+			return nil, false
+		}
 		out = append(out, s)
 		p.space()
 		switch p.take() {
 		case ',':
 			p.space()
 		case ']':
+			if !p.charge(len(out) * sizeString) {
+				return nil, false
+			}
 			return slices.Clip(slices.Clone(out)), true
 		default:
 			return nil, false

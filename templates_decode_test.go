@@ -170,14 +170,15 @@ func TestTemplatesPageDecoderMatchesUnmarshal(t *testing.T) {
 // general path, which would make All as slow as before.
 func TestPageScannerReadsRealWorldTemplates(t *testing.T) {
 	for _, item := range realWorldTemplates(t) {
-		s := pageScanner{callbackScanner{b: []byte(item)}}
+		s := pageScanner{callbackScanner: callbackScanner{b: []byte(item)}, budget: pageBudget(len(item))}
 		var tpl Template
 		require.True(t, s.template(&tpl, 4), "%s", item)
 		s.space()
 		require.Equal(t, len(item), s.i)
 	}
 	var env envelope[templatesData]
-	require.True(t, scanTemplatesPage([]byte(realWorldPage(t)), &env))
+	ok, _ := scanTemplatesPage([]byte(realWorldPage(t)), &env)
+	require.True(t, ok)
 }
 
 func FuzzTemplatesPage(f *testing.F) {
@@ -337,7 +338,7 @@ func TestPageDecoderOnPerturbedPages(t *testing.T) {
 		}
 		checkPage(t, b)
 		var env envelope[templatesData]
-		if scanTemplatesPage(b, &env) && env.Data != nil {
+		if ok, _ := scanTemplatesPage(b, &env); ok && env.Data != nil {
 			fast++
 			for _, tpl := range env.Data.Templates {
 				if tpl != nil && tpl.Unmodeled != "" {
