@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -31,7 +32,7 @@ import (
 // with crispwaotel on no-op providers, and with crispwaotel on the SDK's
 // real providers recording (every span sampled and batched to an exporter
 // that discards it; metrics aggregated for a reader). Each round times a
-// batch of each variant back to back, in rotating order, so that the load
+// batch of each variant back to back, in a random order, so that the load
 // of a shared machine moves every side of a ratio alike; the reported
 // metric is the median ratio over the rounds:
 //
@@ -127,7 +128,7 @@ func bareObserver(tp trace.TracerProvider, mp metric.MeterProvider) *crispwa.Obs
 	}
 }
 
-// ratios runs rounds of fs (each a batch) in rotating order until the
+// ratios runs rounds of fs (each a batch) in random order until the
 // benchmark ends and reports, for each, the median over the rounds of its
 // time over fs[0]'s ("sdk/none"), and beside it the same median of the
 // process's CPU time ("sdk/none-cpu": client, loopback server and the
@@ -139,9 +140,13 @@ func bareObserver(tp trace.TracerProvider, mp metric.MeterProvider) *crispwa.Obs
 func ratios(b *testing.B, names []string, fs []func()) {
 	type cost struct{ wall, cpu time.Duration }
 	costs := make([][]cost, len(fs))
-	for i := 0; b.Loop(); i++ {
-		for k := range fs {
-			j := (i + k) % len(fs)
+	// A fresh order each round: a variant runs after each other one as
+	// often, so that none always pays the garbage collection a heavier one
+	// before it left (rotating a fixed order would always put the same
+	// variant after the same one).
+	order := rand.New(rand.NewPCG(1, 2)).Perm
+	for b.Loop() {
+		for _, j := range order(len(fs)) {
 			start, cpu := time.Now(), cputime.Process()
 			fs[j]()
 			costs[j] = append(costs[j], cost{time.Since(start), cputime.Process() - cpu})
