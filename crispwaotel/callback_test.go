@@ -318,7 +318,7 @@ func metricAttributesHoldNoIdentifiers(t *testing.T, metricsOnly bool) {
 func values(kvs []attribute.KeyValue) []string {
 	var out []string
 	for _, kv := range kvs {
-		out = append(out, kv.Value.Emit())
+		out = append(out, kv.Value.String())
 	}
 	return out
 }
